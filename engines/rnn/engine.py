@@ -1,0 +1,236 @@
+"""The RNN continuator's musical verbs: continue a phrase, or step a stream token by token."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from engines.checkpoint import load_weights, read_config, resolve_device, save_checkpoint
+from engines.notes import (
+    BOS,
+    STEPS_PER_BAR,
+    Note,
+    bar_padded_steps,
+    notes_to_tokens,
+    tokens_to_notes,
+)
+from engines.rnn.model import RnnConfig, RnnModel
+
+ENGINE = "rnn"
+MAX_STEPS = 1024
+MAX_PRIMER_NOTES = 4096
+MAX_PRIMER_BEATS = 1024.0
+
+
+def check_sampling(temperature: float, top_p: float | None) -> None:
+    """Raise ValueError, in a performer's words, for a bad temperature or top-p."""
+    if not (isinstance(temperature, (int, float)) and math.isfinite(temperature)):
+        raise ValueError(f"temperature must be a finite number > 0, got {temperature}")
+    if temperature <= 0:
+        raise ValueError(f"temperature must be > 0, got {temperature:g}")
+    if top_p is not None and not (0 < top_p <= 1):
+        raise ValueError(f"top_p must be in (0, 1], got {top_p:g}")
+
+
+def check_primer(notes: Sequence[Note]) -> None:
+    if len(notes) > MAX_PRIMER_NOTES:
+        raise ValueError(f"primer has {len(notes)} notes; the most is {MAX_PRIMER_NOTES}")
+    for n in notes:
+        if not 0 <= n.pitch <= 127:
+            raise ValueError(f"pitch must be 0..127, got {n.pitch}")
+        if not (math.isfinite(n.start) and n.start >= 0):
+            raise ValueError(f"note start must be >= 0 beats, got {n.start}")
+        if not (math.isfinite(n.duration) and n.duration > 0):
+            raise ValueError(f"note duration must be > 0 beats, got {n.duration}")
+        if not 1 <= n.velocity <= 127:
+            raise ValueError(f"velocity must be 1..127, got {n.velocity}")
+        if n.end > MAX_PRIMER_BEATS:
+            raise ValueError(
+                f"primer is {n.end:g} beats long; the most is {MAX_PRIMER_BEATS:g} beats"
+            )
+
+
+class Sampler:
+    """Picks the next token from logits: temperature, optional top-p, a seeded generator."""
+
+    def __init__(self, seed: int | None = None) -> None:
+        self.generator = torch.Generator()
+        if seed is None:
+            self.generator.seed()
+        else:
+            self.generator.manual_seed(int(seed) & 0xFFFF_FFFF_FFFF)
+
+    def __call__(
+        self, logits: torch.Tensor, temperature: float, top_p: float | None = None
+    ) -> torch.Tensor:
+        """logits [B, V] -> tokens [B] (sampled on the CPU so seeds agree across devices)."""
+        probs = torch.softmax(logits.float().cpu() / temperature, dim=-1)
+        if top_p is not None and top_p < 1:
+            sorted_p, order = probs.sort(dim=-1, descending=True)
+            keep = sorted_p.cumsum(-1) - sorted_p < top_p  # always keeps the top token
+            sorted_p = sorted_p * keep
+            probs = torch.zeros_like(probs).scatter_(-1, order, sorted_p)
+        return torch.multinomial(probs, 1, generator=self.generator)[:, 0]
+
+
+class FastStepper:
+    """Single-step LSTM inference for a batch of streams, without nn.LSTM's per-call cost.
+
+    The first layer's input projection is folded into a table (vocab x 4H), so a step is a
+    lookup plus one matmul per layer; the remaining layers use ``torch.lstm_cell``.
+    """
+
+    def __init__(self, model: RnnModel) -> None:
+        lstm = model.lstm
+        self.layers = model.config.layers
+        self.hidden = model.config.hidden
+        w = [
+            tuple(
+                getattr(lstm, f"{name}_l{i}").detach()
+                for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+            )
+            for i in range(self.layers)
+        ]
+        with torch.no_grad():
+            self.table0 = model.embed.weight @ w[0][0].T + w[0][2] + w[0][3]  # [V, 4H]
+        self.w = w
+        self.head_w = model.head.weight.detach()
+        self.head_b = model.head.bias.detach()
+
+    @torch.no_grad()
+    def __call__(
+        self, tokens: torch.Tensor, h: list[torch.Tensor], c: list[torch.Tensor]
+    ) -> tuple[torch.Tensor, list[torch.Tensor], list[torch.Tensor]]:
+        """tokens [B]; h, c lists of [B, H] per layer -> logits [B, V] and the new h, c."""
+        gates = torch.addmm(self.table0[tokens], h[0], self.w[0][1].T)
+        i, f, g, o = gates.chunk(4, 1)
+        c0 = torch.sigmoid(f) * c[0] + torch.sigmoid(i) * torch.tanh(g)
+        h0 = torch.sigmoid(o) * torch.tanh(c0)
+        new_h, new_c = [h0], [c0]
+        x = h0
+        for layer in range(1, self.layers):
+            w_ih, w_hh, b_ih, b_hh = self.w[layer]
+            x, cl = torch.lstm_cell(x, (h[layer], c[layer]), w_ih, w_hh, b_ih, b_hh)
+            new_h.append(x)
+            new_c.append(cl)
+        return torch.addmm(self.head_b, x, self.head_w.T), new_h, new_c
+
+
+class RnnStream:
+    """A stateful continuation: feed tokens, sample the next, keep the LSTM state."""
+
+    def __init__(self, engine: RnnEngine, seed: int | None = None) -> None:
+        self.engine = engine
+        self.sampler = Sampler(seed)
+        self.h: list[torch.Tensor] = []
+        self.c: list[torch.Tensor] = []
+        self.logits: torch.Tensor | None = None
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget everything and start again from the start-of-sequence token."""
+        cfg = self.engine.config
+        zeros = torch.zeros(1, cfg.hidden, device=self.engine.device)
+        self.h = [zeros] * cfg.layers
+        self.c = [zeros] * cfg.layers
+        self.logits = None
+        self.feed([BOS])
+
+    @torch.no_grad()
+    def feed(self, tokens: Sequence[int]) -> None:
+        """Advance the state through ``tokens`` (one forward pass for long input)."""
+        if not len(tokens):
+            return
+        dev = self.engine.device
+        if len(tokens) == 1:
+            t = torch.tensor([int(tokens[0])], device=dev)
+            self.logits, self.h, self.c = self.engine.stepper(t, self.h, self.c)
+            return
+        x = torch.tensor([list(map(int, tokens))], device=dev)
+        state = (torch.stack(self.h), torch.stack(self.c))
+        logits, (h, c) = self.engine.model(x, state)
+        self.logits = logits[:, -1]
+        self.h, self.c = list(h.unbind(0)), list(c.unbind(0))
+
+    def sample(self, temperature: float = 1.0, top_p: float | None = None) -> int:
+        """Sample the next token, feed it back, and return it."""
+        assert self.logits is not None
+        token = int(self.sampler(self.logits, temperature, top_p)[0])
+        self.feed([token])
+        return token
+
+
+class RnnEngine:
+    """An LSTM continuator: given what the performer played, continue the phrase."""
+
+    name = ENGINE
+
+    def __init__(self, model: RnnModel, device: torch.device, info: dict | None = None) -> None:
+        self.model = model.to(device).eval()
+        self.config: RnnConfig = model.config
+        self.device = device
+        self.info = info or {}
+        self.stepper = FastStepper(self.model)
+
+    @classmethod
+    def from_config(cls, config: RnnConfig, device: str = "cpu", seed: int = 0) -> RnnEngine:
+        """A freshly initialised (untrained) engine, for training and tests."""
+        torch.manual_seed(seed)
+        return cls(RnnModel(config), resolve_device(device))
+
+    @classmethod
+    def load(cls, path: str | Path, device: str = "auto") -> RnnEngine:
+        config, extra = read_config(path, ENGINE, RnnConfig)
+        dev = resolve_device(device)
+        model = RnnModel(config)
+        load_weights(path, model, dev)
+        return cls(model, dev, extra)
+
+    def save(self, path: str | Path, extra: dict | None = None) -> Path:
+        return save_checkpoint(path, ENGINE, self.config, self.model, extra or self.info)
+
+    def stream(self, seed: int | None = None) -> RnnStream:
+        return RnnStream(self, seed)
+
+    def primer_tokens(self, notes: Sequence[Note]) -> list[int]:
+        """The primer on the grid, padded with rests to the end of its last bar."""
+        check_primer(notes)
+        return notes_to_tokens(notes, n_steps=bar_padded_steps(notes))
+
+    def continue_(
+        self,
+        notes: Sequence[Note] = (),
+        steps: int = 32,
+        temperature: float = 1.0,
+        seed: int | None = None,
+        top_p: float | None = None,
+    ) -> list[Note]:
+        """Continue ``notes`` for ``steps`` 16th steps.
+
+        The reply's starts count from the end of the primer's last bar. Velocity is the
+        primer's mean (100 without a primer).
+        """
+        if not 1 <= steps <= MAX_STEPS:
+            raise ValueError(f"steps must be 1..{MAX_STEPS}, got {steps}")
+        check_sampling(temperature, top_p)
+        primer = self.primer_tokens(notes)
+        stream = self.stream(seed)
+        stream.feed(primer)
+        out = [stream.sample(temperature, top_p) for _ in range(steps)]
+        velocity = round(sum(n.velocity for n in notes) / len(notes)) if notes else 100
+        return tokens_to_notes(out, velocity=velocity)
+
+    @torch.no_grad()
+    def token_nll(self, tokens: Sequence[int] | np.ndarray) -> np.ndarray:
+        """Negative log-likelihood (nats) of each token given BOS and the tokens before it."""
+        seq = torch.tensor([[BOS, *[int(t) for t in tokens]]], device=self.device)
+        logits, _ = self.model(seq[:, :-1])
+        logp = torch.log_softmax(logits.float(), -1)
+        return -logp[0].gather(-1, seq[0, 1:, None])[:, 0].cpu().numpy()
+
+
+__all__ = ["RnnEngine", "RnnStream", "Sampler", "STEPS_PER_BAR", "MAX_STEPS"]
