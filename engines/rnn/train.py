@@ -1,0 +1,180 @@
+"""Training the RNN continuator on a corpus: teacher forcing, transposition, best-on-valid."""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from engines.corpus import Corpus, random_transpose
+from engines.notes import BOS
+from engines.rnn.engine import RnnEngine
+from engines.rnn.model import RnnConfig
+
+log = logging.getLogger(__name__)
+IGNORE = -100
+
+
+@dataclass(frozen=True)
+class TrainOptions:
+    epochs: int = 5
+    batch_size: int = 64
+    seq_len: int = 256
+    lr: float = 2e-3
+    weight_decay: float = 0.0
+    clip: float = 1.0
+    transpose: int = 6  # random transposition, +-semitones, per tune per epoch
+    seed: int = 0
+    max_minutes: float | None = None  # stop early (keeping the best checkpoint) after this
+    threads: int | None = None
+
+
+def make_chunks(tunes: list[np.ndarray], seq_len: int) -> list[np.ndarray]:
+    """[BOS] + tune, cut into pieces of at most seq_len + 1 tokens overlapping by one."""
+    chunks = []
+    for t in tunes:
+        seq = np.concatenate([[BOS], t.astype(np.int64)])
+        for s in range(0, max(1, len(seq) - 1), seq_len):
+            piece = seq[s : s + seq_len + 1]
+            if len(piece) >= 2:
+                chunks.append(piece)
+    return chunks
+
+
+def batches(
+    chunks: list[np.ndarray], batch_size: int, rng: np.random.Generator | None
+) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """Chunks -> (inputs, targets) batches, similar lengths together to waste little padding."""
+    order = np.argsort([len(c) for c in chunks], kind="stable")
+    groups = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+    if rng is not None:
+        rng.shuffle(groups)
+    out = []
+    for g in groups:
+        width = max(len(chunks[i]) for i in g) - 1
+        x = np.full((len(g), width), BOS, dtype=np.int64)
+        y = np.full((len(g), width), IGNORE, dtype=np.int64)
+        for row, i in enumerate(g):
+            c = chunks[i]
+            x[row, : len(c) - 1] = c[:-1]
+            y[row, : len(c) - 1] = c[1:]
+        out.append((torch.from_numpy(x), torch.from_numpy(y)))
+    return out
+
+
+@torch.no_grad()
+def evaluate_nll(engine: RnnEngine, tunes: list[np.ndarray], seq_len: int = 1024) -> float:
+    """Mean NLL per token (nats) over whole tunes."""
+    model = engine.model.eval()
+    loss_fn = nn.CrossEntropyLoss(ignore_index=IGNORE, reduction="sum")
+    total, count = 0.0, 0
+    for x, y in batches(make_chunks(tunes, seq_len), 32, None):
+        x, y = x.to(engine.device), y.to(engine.device)
+        logits, _ = model(x)
+        total += float(loss_fn(logits.reshape(-1, logits.shape[-1]), y.reshape(-1)))
+        count += int((y != IGNORE).sum())
+    return total / max(1, count)
+
+
+def train_rnn(
+    corpus: Corpus,
+    out: str | Path,
+    config: RnnConfig = RnnConfig(),
+    options: TrainOptions = TrainOptions(),
+    device: str = "auto",
+    progress: bool = True,
+    on_epoch: Callable[[dict], None] | None = None,
+) -> dict:
+    """Train on the corpus's train split; save the best (by valid NLL) checkpoint to ``out``.
+
+    Returns the training record (also stored in the checkpoint's config.json).
+    """
+    from tqdm import tqdm
+
+    if options.threads:
+        torch.set_num_threads(options.threads)
+    torch.manual_seed(options.seed)
+    rng = np.random.default_rng(options.seed)
+    train, valid = corpus.tunes("train"), corpus.tunes("valid")
+    if not train or not valid:
+        raise ValueError(
+            f"corpus too small to split: {len(train)} train and {len(valid)} valid tunes"
+        )
+    engine = RnnEngine.from_config(config, device, seed=options.seed)
+    model = engine.model
+    opt = torch.optim.AdamW(model.parameters(), lr=options.lr, weight_decay=options.weight_decay)
+    loss_fn = nn.CrossEntropyLoss(ignore_index=IGNORE)
+    steps_per_epoch = math.ceil(len(make_chunks(train, options.seq_len)) / options.batch_size)
+    total_steps = max(1, steps_per_epoch * options.epochs)
+    sched = torch.optim.lr_scheduler.OneCycleLR(
+        opt, max_lr=options.lr, total_steps=total_steps, pct_start=0.05
+    )
+    record: dict = {
+        "corpus_tunes": {"train": len(train), "valid": len(valid)},
+        "options": options.__dict__,
+        "epochs": [],
+    }
+    best = math.inf
+    start = time.monotonic()
+    tokens_seen = 0
+    for epoch in range(options.epochs):
+        model.train()
+        aug = [random_transpose(t, rng, options.transpose) for t in train]
+        epoch_batches = batches(make_chunks(aug, options.seq_len), options.batch_size, rng)
+        bar = tqdm(epoch_batches, desc=f"epoch {epoch + 1}/{options.epochs}", disable=not progress)
+        running, stopped = 0.0, False
+        for i, (x, y) in enumerate(bar):
+            x, y = x.to(engine.device), y.to(engine.device)
+            logits, _ = model(x)
+            loss = loss_fn(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), options.clip)
+            opt.step()
+            if sched.last_epoch + 1 < total_steps:
+                sched.step()
+            tokens_seen += int((y != IGNORE).sum())
+            running = 0.98 * running + 0.02 * loss.item() if i else loss.item()
+            bar.set_postfix(loss=f"{running:.3f}")
+            minutes = (time.monotonic() - start) / 60
+            if options.max_minutes is not None and minutes > options.max_minutes:
+                stopped = True
+                break
+        valid_nll = evaluate_nll(engine, valid)
+        elapsed = time.monotonic() - start
+        entry = {
+            "epoch": epoch + 1,
+            "train_loss": round(running, 4),
+            "valid_nll_per_step": round(valid_nll, 4),
+            "minutes": round(elapsed / 60, 2),
+            "tokens_per_second": round(tokens_seen / max(elapsed, 1e-9)),
+            "partial": stopped,
+        }
+        record["epochs"].append(entry)
+        log.info("epoch %d: %s", epoch + 1, entry)
+        if on_epoch:
+            on_epoch(entry)
+        if valid_nll < best:
+            best = valid_nll
+            record["best_valid_nll_per_step"] = round(valid_nll, 4)
+            record["best_epoch"] = epoch + 1
+            record["train_minutes"] = round(elapsed / 60, 2)
+            engine.save(out, extra={"training": record})
+        if stopped:
+            break
+    record["total_minutes"] = round((time.monotonic() - start) / 60, 2)
+    config_path = Path(out) / "config.json"
+    if config_path.exists():  # keep the full record beside the best weights
+        import json
+
+        meta = json.loads(config_path.read_text())
+        meta["extra"]["training"] = record
+        config_path.write_text(json.dumps(meta, indent=2) + "\n")
+    return record
