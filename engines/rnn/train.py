@@ -86,8 +86,8 @@ def evaluate_nll(engine: RnnEngine, tunes: list[np.ndarray], seq_len: int = 1024
 def train_rnn(
     corpus: Corpus,
     out: str | Path,
-    config: RnnConfig = RnnConfig(),
-    options: TrainOptions = TrainOptions(),
+    config: RnnConfig | None = None,
+    options: TrainOptions | None = None,
     device: str = "auto",
     progress: bool = True,
     on_epoch: Callable[[dict], None] | None = None,
@@ -98,6 +98,8 @@ def train_rnn(
     """
     from tqdm import tqdm
 
+    config = config or RnnConfig()
+    options = options or TrainOptions()
     if options.threads:
         torch.set_num_threads(options.threads)
     torch.manual_seed(options.seed)
