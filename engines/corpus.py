@@ -76,9 +76,7 @@ class Corpus:
     def from_tunes(names: list[str], tunes: list[np.ndarray]) -> Corpus:
         lengths = np.array([len(t) for t in tunes], dtype=np.int64)
         offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-        tokens = (
-            np.concatenate(tunes).astype(np.uint8) if tunes else np.zeros(0, dtype=np.uint8)
-        )
+        tokens = np.concatenate(tunes).astype(np.uint8) if tunes else np.zeros(0, dtype=np.uint8)
         return Corpus(list(names), tokens, offsets)
 
     def save(self, path: Path) -> None:

@@ -187,10 +187,10 @@ def write_midi(
         on = int(round(n.start * tpb))
         off = max(on + 1, int(round(n.end * tpb)))
         # note-offs sort before note-ons at the same tick so repeated pitches re-strike
-        events.append((on, 1, mido.Message("note_on", note=n.pitch, velocity=n.velocity,
-                                           channel=channel)))
-        events.append((off, 0, mido.Message("note_off", note=n.pitch, velocity=0,
-                                            channel=channel)))
+        events.append(
+            (on, 1, mido.Message("note_on", note=n.pitch, velocity=n.velocity, channel=channel))
+        )
+        events.append((off, 0, mido.Message("note_off", note=n.pitch, velocity=0, channel=channel)))
     events.sort(key=lambda e: (e[0], e[1]))
     track = mido.MidiTrack()
     track.append(mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(tempo_bpm), time=0))
