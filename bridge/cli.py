@@ -1,0 +1,298 @@
+"""The ``bridge`` command line: one small function per command.
+
+Only this module prints. Domain errors (ValueError, missing files) become
+``click.ClickException`` here, at the edge. Torch is imported only by the commands that load
+models, so ``bridge send`` starts fast.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from engines import available_engines
+
+DEVICES = click.Choice(["auto", "cpu", "cuda"])
+LOG_LEVELS = click.Choice(["debug", "info", "warning", "error"])
+
+
+class BridgeGroup(click.Group):
+    """The command group. Run as a program (no ``args``), a command may ask to skip the
+    interpreter's teardown: with torch loaded that teardown alone takes about a second, and
+    ``serve`` must stop within one. Test runners pass ``args`` and get plain click."""
+
+    def main(self, args: Any = None, *rest: Any, **extra: Any) -> Any:
+        if args is not None or "obj" in extra:
+            return super().main(args, *rest, **extra)
+        state: dict[str, bool] = {}
+        try:
+            return super().main(args, *rest, obj=state, **extra)
+        finally:
+            if state.get("fast_exit"):
+                sys.stdout.flush()
+                sys.stderr.flush()
+                logging.shutdown()
+                os._exit(0)
+
+
+def request_fast_exit(ctx: click.Context) -> None:
+    """Everything is closed: let BridgeGroup.main end the process without teardown."""
+    if isinstance(ctx.obj, dict):
+        ctx.obj["fast_exit"] = True
+
+
+@click.group(cls=BridgeGroup)
+@click.version_option(package_name="bridge")
+def main() -> None:
+    """bridge: play live with neural music models over OSC."""
+
+
+# --- serve -------------------------------------------------------------------------------
+
+
+def engine_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """One ``--<engine> PATH`` option per registered engine (a new engine gets one free)."""
+    for name in reversed(available_engines()):
+        command = click.option(
+            f"--{name}",
+            name,
+            type=click.Path(exists=True, file_okay=False, path_type=Path),
+            default=None,
+            help=f"{name} checkpoint folder to serve instead of the shipped one.",
+        )(command)
+    return command
+
+
+def load_engines(checkpoints: dict[str, Path | None], device: str) -> dict[str, Any]:
+    """Every engine given a checkpoint, plus every engine with a shipped checkpoint."""
+    from engines import default_checkpoint, load_engine
+
+    engines: dict[str, Any] = {}
+    for name in available_engines():
+        path = checkpoints.get(name)
+        if path is None and not (default_checkpoint(name) / "config.json").is_file():
+            click.echo(
+                f"note: no shipped {name} checkpoint at {default_checkpoint(name)}; "
+                f"serving without the {name} engine (use --{name} PATH)",
+                err=True,
+            )
+            continue
+        source = name if path is None else str(path.resolve())
+        try:
+            engine = load_engine(source, device)
+        except (ValueError, OSError) as exc:
+            raise click.ClickException(f"could not load the {name} engine: {exc}") from exc
+        if getattr(engine, "name", name) != name:
+            raise click.ClickException(
+                f"--{name} {path} is a checkpoint of the {engine.name} engine"
+            )
+        engines[name] = engine
+    if not engines:
+        options = " ".join(f"--{n} PATH" for n in available_engines())
+        raise click.ClickException(f"no engine to serve; pass a checkpoint: {options}")
+    return engines
+
+
+@main.command()
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on. The default accepts only clients on this computer; use "
+    "0.0.0.0 to accept clients on other computers of your network (e.g. Max on another "
+    "laptop). Anyone on that network can then use the bridge.",
+)
+@click.option(
+    "--port",
+    default=57120,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="UDP port to listen on; 0 picks a free port (printed in the listening line).",
+)
+@click.option("--device", type=DEVICES, default="auto", show_default=True)
+@click.option(
+    "--reply-port",
+    type=click.IntRange(1, 65535),
+    default=None,
+    help="Send every reply to this port of the sender's computer (unless the client "
+    "registered its own with /bridge/register). Default: the port the request came from.",
+)
+@engine_options
+@click.option("--log-level", type=LOG_LEVELS, default="info", show_default=True)
+@click.pass_context
+def serve(
+    ctx: click.Context,
+    host: str,
+    port: int,
+    device: str,
+    reply_port: int | None,
+    log_level: str,
+    **checkpoints: Path | None,
+) -> None:
+    """Load the engines and answer OSC requests until Ctrl-C or SIGTERM."""
+    from bridge.daemon import Daemon
+    from bridge.protocol import address_table_markdown
+
+    logging.basicConfig(
+        level=log_level.upper(),
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    engines = load_engines(checkpoints, device)
+    daemon = Daemon(engines, host, port, reply_port=reply_port)
+    click.echo(address_table_markdown())
+    try:
+        daemon.start()
+    except OSError as exc:
+        hint = ""
+        if exc.errno == errno.EADDRINUSE:
+            hint = " (is another bridge or sclang using it? try --port 0)"
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc}{hint}") from exc
+    stop = threading.Event()
+    previous = {
+        sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)
+    }
+    try:
+        bound_host, bound_port = daemon.address
+        click.echo(f"bridge listening on {bound_host}:{bound_port}")  # click.echo flushes
+        # A timeout keeps the wait interruptible everywhere (Windows delivers Ctrl-C late).
+        while not stop.wait(0.5):
+            pass
+    finally:
+        daemon.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    click.echo("bridge stopped", err=True)
+    request_fast_exit(ctx)
+
+
+# --- send --------------------------------------------------------------------------------
+
+
+def auto_type(text: str) -> int | float | str:
+    """A command-line argument as int, else float, else string."""
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def format_osc(address: str, args: list[Any]) -> str:
+    """One message as a line: floats to float32 precision, strings quoted if needed."""
+    parts = [address]
+    for a in args:
+        if isinstance(a, float):
+            parts.append(repr(float(f"{a:.7g}")))
+        elif isinstance(a, str):
+            bare = a and not any(c.isspace() or c in "\"'\\" for c in a)
+            parts.append(a if bare else json.dumps(a, ensure_ascii=False))
+        else:
+            parts.append(str(a))
+    return " ".join(parts)
+
+
+@main.command(context_settings={"ignore_unknown_options": True})
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=57120, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--timeout",
+    default=2.0,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Seconds to wait for a reply, and after the last one.",
+)
+@click.argument("address")
+@click.argument("args", nargs=-1)
+def send(host: str, port: int, timeout: float, address: str, args: tuple[str, ...]) -> None:
+    """Send one OSC message and print every reply, one per line.
+
+    ARGS are sent as int, else float, else string: `bridge send /bridge/rnn/continue 1
+    steps 16 notes 60 0 1 100`. Exits non-zero if nothing or /bridge/error came back.
+    """
+    from bridge.osc import OscClient
+
+    if not address.startswith("/"):
+        raise click.ClickException(f"an OSC address starts with '/', got {address!r}")
+    errors = replies = 0
+    with OscClient(host, port) as client:
+        client.send(address, *[auto_type(a) for a in args])
+        for message in client.replies(timeout):
+            replies += 1
+            errors += message.address == "/bridge/error"
+            click.echo(format_osc(message.address, message.args))
+    if not replies:
+        raise click.ClickException(f"no reply from {host}:{port} within {timeout:g} s")
+    if errors:
+        sys.exit(1)
+
+
+# --- generate ----------------------------------------------------------------------------
+
+
+@main.group()
+def generate() -> None:
+    """Generate offline into a MIDI file (no server needed)."""
+
+
+@generate.command("rnn")
+@click.option(
+    "--primer",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="MIDI file to continue (default: start from nothing).",
+)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--steps", default=32, show_default=True, help="16th-note steps to generate.")
+@click.option("--temperature", default=1.0, show_default=True)
+@click.option("--top-p", type=float, default=None, help="Nucleus sampling, in (0, 1].")
+@click.option("--seed", type=int, default=None, help="Same seed, same result.")
+@click.option(
+    "--checkpoint",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Checkpoint folder (default: the shipped one).",
+)
+@click.option("--device", type=DEVICES, default="auto", show_default=True)
+def generate_rnn(
+    primer: Path | None,
+    output: Path,
+    steps: int,
+    temperature: float,
+    top_p: float | None,
+    seed: int | None,
+    checkpoint: Path | None,
+    device: str,
+) -> None:
+    """Continue a MIDI primer; write the primer and, after its last bar, the continuation."""
+    from engines import load_engine
+    from engines.notes import STEPS_PER_BEAT, Note, bar_padded_steps, read_midi, write_midi
+
+    notes: list[Note] = []
+    if primer is not None:
+        try:
+            notes = read_midi(primer)
+        except (OSError, ValueError, EOFError, KeyError) as exc:
+            raise click.ClickException(f"cannot read MIDI file {primer}: {exc}") from exc
+    try:
+        engine = load_engine("rnn" if checkpoint is None else str(checkpoint.resolve()), device)
+        if engine.name != "rnn":
+            raise ValueError(f"{checkpoint} is a checkpoint of the {engine.name} engine, not rnn")
+        new = engine.continue_(notes, steps=steps, temperature=temperature, seed=seed, top_p=top_p)
+    except (ValueError, OSError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    offset = bar_padded_steps(notes) / STEPS_PER_BEAT
+    placed = [Note(n.pitch, n.start + offset, n.duration, n.velocity) for n in new]
+    write_midi([*notes, *placed], output)
+    click.echo(f"wrote {len(notes)} primer notes and {len(placed)} new notes to {output}")

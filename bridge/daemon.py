@@ -1,0 +1,330 @@
+"""The daemon: owns the engines, the OSC socket thread, inference workers and registrations.
+
+Requests are read and parsed on the receive thread. The daemon's own addresses (ping,
+engines, register) are answered there at once; engine verbs go to a small pool of worker
+threads, so a long continuation never delays a ping. A handler never raises into a thread:
+every failure becomes ``/bridge/error`` and one log line.
+
+Adding an engine verb is one ``Address`` entry (with ``engine`` and ``run``) in
+``bridge.protocol.ENGINE_ADDRESSES``; the daemon needs no change. An address that needs the
+daemon's own state (streams, say) is added with ``Daemon.add_handler``.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import sys
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from bridge import protocol
+from bridge.osc import (
+    MAX_DATAGRAM,
+    Addr,
+    DatagramTooLarge,
+    Malformed,
+    Message,
+    OscServer,
+    Packet,
+)
+from bridge.protocol import Address, Request, RequestError
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Request, Addr], None]
+ERROR_ADDRESS = "/bridge/error"
+
+
+class Daemon:
+    """A bridge server. Build it, ``start()`` it (or use ``with``), ``stop()`` it.
+
+    ``engines`` maps engine names ("rnn") to loaded engines. ``port=0`` picks a free port;
+    ``address`` is the real (host, port) after ``start()``. ``reply_port`` sends every reply
+    to that port of the sender's host unless the host registered its own. ``torch_threads``
+    caps torch's intra-op threads while serving (the default of one per core fights the
+    worker threads and anything else running on the machine).
+    """
+
+    def __init__(
+        self,
+        engines: Mapping[str, Any] | None = None,
+        host: str = "127.0.0.1",
+        port: int = 57120,
+        *,
+        reply_port: int | None = None,
+        workers: int = 2,
+        max_pending: int = 64,
+        torch_threads: int | None = 1,
+        addresses: Mapping[str, Address] | None = None,
+    ) -> None:
+        self.engines: dict[str, Any] = dict(engines or {})
+        self.host = host
+        self.port = port
+        self.reply_port = reply_port
+        self.workers = max(1, workers)
+        self.max_pending = max_pending
+        self.torch_threads = torch_threads
+        self.addresses: dict[str, Address] = dict(
+            protocol.ADDRESSES if addresses is None else addresses
+        )
+        self.version = protocol.package_version()
+        self._handlers: dict[str, Handler] = {
+            "/bridge/ping": self._ping,
+            "/bridge/engines": self._list_engines,
+            "/bridge/register": self._register,
+        }
+        self._registered: dict[str, int] = {}  # client host -> reply port
+        self._lock = threading.Lock()
+        self._pending = 0
+        self._jobs: queue.Queue[Callable[[], None] | None] = queue.Queue()
+        self._threads: list[threading.Thread] = []
+        self._server: OscServer | None = None
+        self._running = False
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    @property
+    def address(self) -> Addr:
+        """(host, port) the daemon listens on; the real port when built with port 0."""
+        if self._server is None:
+            raise RuntimeError("the daemon is not started")
+        return self._server.address
+
+    @property
+    def running(self) -> bool:
+        return self._running
+
+    def start(self) -> Daemon:
+        """Bind the socket and start the threads. Pings are answered from return on."""
+        if self._running:
+            raise RuntimeError("the daemon is already started")
+        torch = sys.modules.get("torch")  # only if an engine brought it in
+        if torch is not None and self.torch_threads:
+            torch.set_num_threads(self.torch_threads)
+        self._jobs = queue.Queue()
+        self._running = True
+        self._threads = [
+            threading.Thread(target=self._work, name=f"bridge-worker-{i}", daemon=True)
+            for i in range(self.workers)
+        ]
+        for t in self._threads:
+            t.start()
+        self._server = OscServer(self.host, self.port, self._on_packet)
+        try:
+            self._server.start()
+        except OSError:
+            self._server = None
+            self.stop()
+            raise
+        host, port = self._server.address
+        log.info("listening on %s:%d with engines: %s", host, port, self.engine_names())
+        return self
+
+    def stop(self, timeout: float = 0.5) -> None:
+        """Stop receiving, drop queued requests, and wait briefly for running inference.
+
+        Workers are daemon threads: a request still running after ``timeout`` cannot keep
+        the process alive.
+        """
+        self._running = False
+        if self._server is not None:
+            self._server.stop()
+        for _ in self._threads:
+            self._jobs.put(None)
+        deadline = time.monotonic() + timeout
+        for t in self._threads:
+            t.join(max(0.0, deadline - time.monotonic()))
+        self._threads = []
+        self._server = None
+
+    def __enter__(self) -> Daemon:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- extension ------------------------------------------------------------------------
+
+    def engine_names(self) -> list[str]:
+        return sorted(self.engines)
+
+    def add_handler(self, spec: Address, handler: Handler) -> None:
+        """Answer ``spec.path`` with ``handler(request, sender)`` on the receive thread.
+
+        The handler must be quick; it can hand slow work to ``submit`` and answer with
+        ``send`` / ``send_error``. An exception it raises becomes /bridge/error.
+        """
+        self.addresses[spec.path] = spec
+        self._handlers[spec.path] = handler
+
+    def submit(self, job: Callable[[], None]) -> bool:
+        """Run ``job()`` on a worker thread; False if too many requests are waiting."""
+        with self._lock:
+            if self._pending >= self.max_pending:
+                return False
+            self._pending += 1
+        self._jobs.put(job)
+        return True
+
+    # -- replies --------------------------------------------------------------------------
+
+    def reply_target(self, sender: Addr) -> Addr:
+        """Where replies for ``sender`` go: its host's registered port, else --reply-port,
+        else the port it sent from."""
+        host = sender[0]
+        with self._lock:
+            port = self._registered.get(host)
+        if port is None:
+            port = self.reply_port or sender[1]
+        return host, port
+
+    def send(self, sender: Addr, address: str, args: Sequence[Any]) -> None:
+        """Send one message to ``sender``'s reply target (raises DatagramTooLarge)."""
+        server = self._server
+        if server is not None:
+            server.send(address, args, self.reply_target(sender))
+
+    def send_all(self, sender: Addr, messages: Sequence[tuple[str, Sequence[Any]]]) -> None:
+        """Send several messages to ``sender``'s reply target, or none if one is too large."""
+        server = self._server
+        if server is not None:
+            server.send_all(messages, self.reply_target(sender))
+
+    def send_error(self, sender: Addr, request_id: int, address: str, message: str) -> None:
+        """Answer /bridge/error and log one line."""
+        log.warning(
+            "rejected %s (id %d) from %s:%d: %s",
+            address,
+            request_id,
+            sender[0],
+            sender[1],
+            message,
+        )
+        try:
+            self.send(sender, ERROR_ADDRESS, protocol.error_args(request_id, address, message))
+        except DatagramTooLarge:  # a huge message text; say so briefly instead
+            self.send(sender, ERROR_ADDRESS, protocol.error_args(request_id, address, "error"))
+
+    # -- the receive thread ---------------------------------------------------------------
+
+    def _on_packet(self, packet: Packet, sender: Addr) -> None:
+        if isinstance(packet, Malformed):
+            self.send_error(
+                sender, protocol.NO_ID, packet.address, f"malformed OSC message: {packet.reason}"
+            )
+            return
+        assert isinstance(packet, Message)
+        path, args = packet.address, packet.args
+        spec = self.addresses.get(path)
+        if spec is None:
+            message = protocol.unknown_address_message(path, list(self.addresses))
+            self.send_error(sender, protocol.peek_id(args), path, message)
+            return
+        try:
+            request = protocol.parse_request(spec, args)
+        except RequestError as exc:
+            self.send_error(sender, exc.request_id, path, str(exc))
+            return
+        if spec.engine is not None and spec.run is not None:
+            self._submit_engine(spec, request, sender)
+            return
+        handler = self._handlers.get(path)
+        if handler is None:
+            self.send_error(sender, request.id, path, f"{path} is not served by this bridge")
+            return
+        try:
+            handler(request, sender)
+        except Exception as exc:  # a handler never raises into the receive thread
+            self._internal_error(sender, request, exc)
+
+    def _submit_engine(self, spec: Address, request: Request, sender: Addr) -> None:
+        engine = self.engines.get(spec.engine or "")
+        if engine is None:
+            loaded = ", ".join(self.engine_names()) or "none"
+            self.send_error(
+                sender,
+                request.id,
+                spec.path,
+                f"the {spec.engine} engine is not loaded (loaded: {loaded}); start the "
+                f"bridge with --{spec.engine} <checkpoint>",
+            )
+            return
+        if not self.submit(lambda: self._run_engine(spec, engine, request, sender)):
+            self.send_error(
+                sender,
+                request.id,
+                spec.path,
+                f"busy: {self.max_pending} requests are waiting; try again in a moment",
+            )
+
+    # -- worker threads -------------------------------------------------------------------
+
+    def _work(self) -> None:
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                return
+            try:
+                if self._running:  # after stop(), queued requests are dropped
+                    job()
+            except Exception as exc:  # the worker must survive anything
+                log.error("worker job failed: %r", exc)
+            finally:
+                with self._lock:
+                    self._pending -= 1
+
+    def _run_engine(self, spec: Address, engine: Any, request: Request, sender: Addr) -> None:
+        assert spec.run is not None
+        began = time.perf_counter()
+        try:
+            replies = spec.run(engine, request)
+        except ValueError as exc:  # the engine's semantic checks, in a performer's words
+            self.send_error(sender, request.id, spec.path, str(exc))
+            return
+        except Exception as exc:
+            self._internal_error(sender, request, exc)
+            return
+        try:
+            self.send_all(sender, [(spec.reply, r.wire()) for r in replies])
+        except DatagramTooLarge as exc:
+            notes = len(replies[exc.index].notes)
+            message = protocol.reply_too_large_message(notes, exc.size, MAX_DATAGRAM)
+            self.send_error(sender, request.id, spec.path, message)
+            return
+        log.debug(
+            "%s (id %d) from %s:%d answered in %.0f ms",
+            spec.path,
+            request.id,
+            sender[0],
+            sender[1],
+            1000 * (time.perf_counter() - began),
+        )
+
+    def _internal_error(self, sender: Addr, request: Request, exc: Exception) -> None:
+        log.error("%s (id %d) failed: %r", request.address, request.id, exc)
+        self.send_error(
+            sender, request.id, request.address, f"internal error: {type(exc).__name__}: {exc}"
+        )
+
+    # -- the daemon's own addresses -------------------------------------------------------
+
+    def _ping(self, request: Request, sender: Addr) -> None:
+        args = [request.id, protocol.PROTOCOL_VERSION, self.version]
+        self.send(sender, self.addresses[request.address].reply, args)
+
+    def _list_engines(self, request: Request, sender: Addr) -> None:
+        args = [request.id, *self.engine_names()]
+        self.send(sender, self.addresses[request.address].reply, args)
+
+    def _register(self, request: Request, sender: Addr) -> None:
+        port = int(request["port"])
+        with self._lock:
+            if port:
+                self._registered[sender[0]] = port
+            else:
+                self._registered.pop(sender[0], None)
+        log.info("replies for %s now go to port %d", sender[0], self.reply_target(sender)[1])
+        self.send(sender, self.addresses[request.address].reply, [request.id, port])
