@@ -13,6 +13,7 @@ from typing import Any
 
 ENGINES: dict[str, str] = {
     "rnn": "engines.rnn.engine:RnnEngine",
+    "vae": "engines.vae.engine:VaeEngine",
 }
 
 CHECKPOINTS = Path(__file__).parent / "checkpoints"

@@ -1,0 +1,267 @@
+"""The VAE interpolator's musical verbs: encode, decode, sample, interpolate, attribute.
+
+Every verb takes and returns notes (:class:`engines.notes.Note`), never tensors. Melodies
+are two bars (8 beats) of the 16th-note grid: longer input is cut at beat 8, shorter input
+is padded with rests, and overlapping notes are reduced to one voice by
+:func:`engines.notes.monophonic` (of notes starting together the highest wins; a note still
+sounding when the next starts is cut there). Decoding is greedy when ``temperature`` is None
+or 0, else sampled; a ``seed`` makes every verb give the same answer every time.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from engines.checkpoint import load_weights, read_config, resolve_device, save_checkpoint
+from engines.notes import STEPS_PER_BEAT, Note, is_note_on, notes_to_tokens, tokens_to_notes
+from engines.vae.data import ATTRIBUTES
+from engines.vae.model import FastDecoder, VaeConfig, VaeModel
+
+ENGINE = "vae"
+BEATS = 8.0
+MIN_POINTS, MAX_POINTS = 2, 64
+MAX_SAMPLES = 64
+MAX_AMOUNT = 8.0
+MAX_NOTES = 4096
+
+
+def check_temperature(temperature: float | None) -> float | None:
+    """None or 0 (greedy) or a finite number > 0; raises ValueError in a performer's words."""
+    if temperature is None:
+        return None
+    if not (isinstance(temperature, (int, float)) and math.isfinite(temperature)):
+        raise ValueError(f"temperature must be a finite number > 0, got {temperature}")
+    if temperature < 0:
+        raise ValueError(f"temperature must be > 0, got {temperature:g}")
+    return float(temperature) or None
+
+
+def check_melody(notes: Sequence[Note], what: str = "melody") -> None:
+    if len(notes) == 0:
+        raise ValueError(f"{what} is empty: send at least one note in the first 8 beats")
+    if len(notes) > MAX_NOTES:
+        raise ValueError(f"{what} has {len(notes)} notes; the most is {MAX_NOTES}")
+    for n in notes:
+        if not 0 <= n.pitch <= 127:
+            raise ValueError(f"pitch must be 0..127, got {n.pitch}")
+        if not (math.isfinite(n.start) and n.start >= 0):
+            raise ValueError(f"note start must be >= 0 beats, got {n.start}")
+        if not (math.isfinite(n.duration) and n.duration > 0):
+            raise ValueError(f"note duration must be > 0 beats, got {n.duration}")
+        if not 1 <= n.velocity <= 127:
+            raise ValueError(f"velocity must be 1..127, got {n.velocity}")
+
+
+def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    """Spherical interpolation between vectors a, b [D] at fractions t [K] -> [K, D].
+
+    Falls back to straight-line interpolation when a and b (nearly) share a direction.
+    """
+    t = t[:, None]
+    na, nb = a.norm(), b.norm()
+    cos = torch.dot(a, b) / (na * nb).clamp_min(1e-12)
+    omega = torch.arccos(cos.clamp(-1.0, 1.0))
+    if na < 1e-8 or nb < 1e-8 or omega.abs() < 1e-4:
+        return (1 - t) * a + t * b
+    so = torch.sin(omega)
+    return (torch.sin((1 - t) * omega) / so) * a + (torch.sin(t * omega) / so) * b
+
+
+def _generator(seed: int | None) -> torch.Generator:
+    g = torch.Generator()
+    if seed is None:
+        g.seed()
+    else:
+        g.manual_seed(int(seed) & 0xFFFF_FFFF_FFFF)
+    return g
+
+
+class VaeEngine:
+    """A recurrent VAE over two-bar melodies: a latent space to morph, sample and steer."""
+
+    name = ENGINE
+
+    def __init__(
+        self,
+        model: VaeModel,
+        device: torch.device,
+        info: dict | None = None,
+        attributes: dict[str, torch.Tensor] | None = None,
+    ) -> None:
+        self.model = model.to(device).eval()
+        self.config: VaeConfig = model.config
+        self.device = device
+        self.info = info or {}
+        # name -> [latent] vector: mean code of the top quarter minus the bottom quarter
+        self.attributes = {k: v.float().to(device) for k, v in (attributes or {}).items()}
+        self.decoder = FastDecoder(self.model)
+
+    @classmethod
+    def from_config(cls, config: VaeConfig, device: str = "cpu", seed: int = 0) -> VaeEngine:
+        """A freshly initialised (untrained) engine, for training and tests."""
+        torch.manual_seed(seed)
+        return cls(VaeModel(config), resolve_device(device))
+
+    @classmethod
+    def load(cls, path: str | Path, device: str = "auto") -> VaeEngine:
+        config, extra = read_config(path, ENGINE, VaeConfig)
+        dev = resolve_device(device)
+        model = VaeModel(config)
+        tensors = load_weights(path, model, dev)
+        attributes = {
+            k[len("attribute.") :]: v for k, v in tensors.items() if k.startswith("attribute.")
+        }
+        return cls(model, dev, extra, attributes)
+
+    def save(self, path: str | Path, extra: dict | None = None) -> Path:
+        tensors = {f"attribute.{k}": v for k, v in self.attributes.items()}
+        return save_checkpoint(
+            path, ENGINE, self.config, self.model, extra or self.info, tensors=tensors
+        )
+
+    def refresh(self) -> None:
+        """Rebuild the fast decoder after the weights changed (in training)."""
+        self.decoder = FastDecoder(self.model)
+
+    @property
+    def latent_size(self) -> int:
+        return self.config.latent
+
+    @property
+    def attribute_names(self) -> list[str]:
+        return sorted(self.attributes) if self.attributes else sorted(ATTRIBUTES)
+
+    # -- the grid ------------------------------------------------------------------------
+
+    def melody_tokens(self, notes: Sequence[Note], what: str = "melody") -> list[int]:
+        """Two bars of tokens: cut at beat 8, padded with rests, one voice."""
+        check_melody(notes, what)
+        tokens = notes_to_tokens(notes, n_steps=self.config.steps)
+        if not any(is_note_on(t) for t in tokens):
+            beats = self.config.steps / STEPS_PER_BEAT
+            raise ValueError(f"{what} has no notes in its first {beats:g} beats")
+        return tokens
+
+    def tokens_notes(self, tokens: torch.Tensor, velocity: int = 100) -> list[Note]:
+        return tokens_to_notes(tokens.tolist(), velocity=velocity)
+
+    @staticmethod
+    def _velocity(notes: Sequence[Note]) -> int:
+        return round(sum(n.velocity for n in notes) / len(notes)) if notes else 100
+
+    # -- tensors, internal -----------------------------------------------------------------
+
+    @torch.no_grad()
+    def _means(self, token_rows: Sequence[Sequence[int]] | np.ndarray) -> torch.Tensor:
+        """[B, T] tokens -> latent means [B, latent]."""
+        x = torch.as_tensor(np.asarray(token_rows, dtype=np.int64), device=self.device)
+        mean, _ = self.model.encode(x)
+        return mean
+
+    def _decode(self, z: torch.Tensor, temperature: float | None, seed: int | None) -> torch.Tensor:
+        """z [B, latent] -> tokens [B, steps]."""
+        gen = _generator(seed) if temperature else None
+        return self.decoder(z.to(self.device), self.config.steps, temperature, gen)
+
+    def _vector(self, z: Sequence[float]) -> torch.Tensor:
+        values = list(z)
+        if len(values) != self.latent_size:
+            raise ValueError(
+                f"latent vector must have {self.latent_size} numbers, got {len(values)}"
+            )
+        if not all(isinstance(v, (int, float)) and math.isfinite(v) for v in values):
+            raise ValueError("latent vector must hold finite numbers only")
+        return torch.tensor(values, dtype=torch.float32, device=self.device)
+
+    # -- the verbs -------------------------------------------------------------------------
+
+    def encode(self, notes: Sequence[Note]) -> list[float]:
+        """The latent code (the posterior mean) of a two-bar melody."""
+        return [float(v) for v in self._means([self.melody_tokens(notes)])[0].cpu()]
+
+    def decode(
+        self,
+        z: Sequence[float],
+        temperature: float | None = None,
+        seed: int | None = None,
+        velocity: int = 100,
+    ) -> list[Note]:
+        """The two-bar melody of a latent code (greedy unless a temperature is given)."""
+        temperature = check_temperature(temperature)
+        tokens = self._decode(self._vector(z)[None], temperature, seed)
+        return self.tokens_notes(tokens[0], velocity)
+
+    def sample(
+        self, n: int = 1, temperature: float | None = 1.0, seed: int | None = None
+    ) -> list[list[Note]]:
+        """``n`` new two-bar melodies from codes drawn from the prior N(0, I)."""
+        if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_SAMPLES:
+            raise ValueError(f"n must be a whole number 1..{MAX_SAMPLES}, got {n}")
+        temperature = check_temperature(temperature)
+        gen = _generator(seed)
+        z = torch.randn(n, self.latent_size, generator=gen)
+        # the decoder's sampling continues from the same seeded generator
+        tokens = self.decoder(z.to(self.device), self.config.steps, temperature, gen)
+        return [self.tokens_notes(row) for row in tokens]
+
+    def interpolate(
+        self,
+        a: Sequence[Note],
+        b: Sequence[Note],
+        steps: int = 5,
+        temperature: float | None = 1.0,
+        seed: int | None = None,
+    ) -> list[list[Note]]:
+        """A morph from ``a`` to ``b``: ``steps`` melodies (2..64), both endpoints included.
+
+        The latent means of a and b are joined by spherical interpolation and each point
+        is decoded; velocity goes in a straight line from a's mean velocity to b's.
+        """
+        if isinstance(steps, bool) or not isinstance(steps, int):
+            raise ValueError(f"steps must be a whole number {MIN_POINTS}..{MAX_POINTS}")
+        if not MIN_POINTS <= steps <= MAX_POINTS:
+            raise ValueError(f"steps must be {MIN_POINTS}..{MAX_POINTS}, got {steps}")
+        temperature = check_temperature(temperature)
+        ta, tb = self.melody_tokens(a, "melody a"), self.melody_tokens(b, "melody b")
+        means = self._means([ta, tb])
+        t = torch.linspace(0.0, 1.0, steps, device=self.device)
+        tokens = self._decode(slerp(means[0], means[1], t), temperature, seed)
+        va, vb = self._velocity(a), self._velocity(b)
+        return [
+            self.tokens_notes(row, round(va + (vb - va) * k / (steps - 1)))
+            for k, row in enumerate(tokens)
+        ]
+
+    def attribute(
+        self,
+        notes: Sequence[Note],
+        name: str,
+        amount: float = 1.0,
+        seed: int | None = None,
+        temperature: float | None = None,
+    ) -> list[Note]:
+        """``notes`` moved ``amount`` times along an attribute vector (density, register,
+        syncopation): +1 is the step from a typical bottom-quarter melody to a top-quarter
+        one, -1 the way back. Greedy unless a temperature is given."""
+        if name not in self.attributes:
+            known = ", ".join(self.attribute_names)
+            if not self.attributes:
+                raise ValueError(f"this checkpoint has no attribute vectors (known: {known})")
+            raise ValueError(f"unknown attribute {name!r}; known: {known}")
+        if not (isinstance(amount, (int, float)) and math.isfinite(amount)):
+            raise ValueError(f"amount must be a finite number, got {amount}")
+        if abs(amount) > MAX_AMOUNT:
+            raise ValueError(f"amount must be -{MAX_AMOUNT:g}..{MAX_AMOUNT:g}, got {amount:g}")
+        temperature = check_temperature(temperature)
+        mean = self._means([self.melody_tokens(notes)])[0]
+        z = mean + float(amount) * self.attributes[name]
+        tokens = self._decode(z[None], temperature, seed)
+        return self.tokens_notes(tokens[0], self._velocity(notes))
+
+
+__all__ = ["VaeEngine", "MIN_POINTS", "MAX_POINTS", "MAX_SAMPLES", "slerp"]
