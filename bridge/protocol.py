@@ -25,7 +25,7 @@ PROTOCOL_VERSION = 1
 NO_ID = -1
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 
-Kind = Literal["int", "float", "str", "notes", "strings"]
+Kind = Literal["int", "float", "str", "notes", "strings", "floats"]
 
 
 def package_version() -> str:
@@ -82,7 +82,7 @@ class Key:
         return self.high is None or value <= self.high
 
     def placeholder(self) -> str:
-        if self.kind in ("notes", "strings"):
+        if self.kind in ("notes", "strings", "floats"):
             return f"{self.metavar or self.name}..."
         return self.metavar or self.name[0].upper()
 
@@ -249,6 +249,8 @@ def _convert(key: Key, values: list[Any]) -> Any:
         if bad is not None:
             raise ValueError(f"{key.name} must be names (strings), got {describe(bad)}")
         return list(values)
+    if key.kind == "floats":
+        return [float(to_number(key.name, v, integer=False)) for v in values]
     (value,) = values
     if key.kind == "str":
         if not isinstance(value, str):
@@ -324,7 +326,7 @@ def parse_request(spec: Address, args: Sequence[Any]) -> Request:
         if key.name in values:
             raise RequestError(rid, f"key {key.name!r} is given twice")
         j = i + 1
-        if key.kind in ("notes", "strings"):
+        if key.kind in ("notes", "strings", "floats"):
             while j < len(args) and not (isinstance(args[j], str) and args[j] in names):
                 j += 1
         elif j < len(args) and not (isinstance(args[j], str) and args[j] in names):
@@ -424,6 +426,93 @@ def rnn_continue(engine: Any, req: Request) -> list[Reply]:
     return [Reply([req.id], notes)]
 
 
+# --- the VAE interpolator: melodies are two bars (8 beats); longer input is cut, shorter is
+# padded with rests, overlapping notes are reduced to one voice (the highest of notes
+# starting together wins; a note still sounding when the next starts is cut there).
+
+VAE_POINTS = Key(
+    "steps",
+    "int",
+    "the number of melodies from a to b, both endpoints included",
+    default=5,
+    low=2,
+    high=64,
+    metavar="N",
+)
+VAE_COUNT = Key("n", "int", "how many melodies", default=1, low=1, high=64)
+VAE_GREEDY_TEMPERATURE = Key(
+    "temperature",
+    "float",
+    "sampling temperature; without it, the likeliest melody (greedy)",
+    default=None,
+    low=0,
+    low_open=True,
+    default_doc="greedy",
+)
+VAE_A = Key("a", "notes", "the first melody (2 bars)", required=True, metavar="notes")
+VAE_B = Key("b", "notes", "the last melody (2 bars)", required=True, metavar="notes")
+VAE_MELODY = Key("notes", "notes", "the melody (2 bars)", required=True, metavar="notes")
+VAE_Z = Key("z", "floats", "the latent code, as many numbers as `/bridge/vae/encode` gives",
+            required=True, metavar="floats")  # fmt: skip
+VAE_ATTRIBUTE = Key("name", "str", "density, register or syncopation", required=True,
+                    metavar="<name>")  # fmt: skip
+VAE_AMOUNT = Key(
+    "amount",
+    "float",
+    "how far to move: +1 is the step from a typical bottom-quarter melody to a top-quarter "
+    "one, -1 the way back",
+    default=1.0,
+    low=-8,
+    high=8,
+)
+
+
+def vae_interpolate(engine: Any, req: Request) -> list[Reply]:
+    """Morph melody `a` into melody `b`: their latent codes are joined by spherical
+    interpolation and each point is decoded. One reply per point, endpoints included, in
+    order: `<index> <count> <notes...>` (index 0..count-1; notes start at 0..8 beats).
+    Velocity moves from a's mean velocity to b's."""
+    morph = engine.interpolate(
+        req["a"], req["b"], steps=req["steps"], temperature=req["temperature"], seed=req["seed"]
+    )
+    return [Reply([req.id, i, len(morph)], notes) for i, notes in enumerate(morph)]
+
+
+def vae_sample(engine: Any, req: Request) -> list[Reply]:
+    """New two-bar melodies from random latent codes. One reply per melody:
+    `<index> <count> <notes...>` (notes start at 0..8 beats)."""
+    melodies = engine.sample(req["n"], temperature=req["temperature"], seed=req["seed"])
+    return [Reply([req.id, i, len(melodies)], notes) for i, notes in enumerate(melodies)]
+
+
+def vae_encode(engine: Any, req: Request) -> list[Reply]:
+    """The latent code of a two-bar melody: `<floats...>` (send them to
+    `/bridge/vae/decode`, change them, morph between them)."""
+    return [Reply([req.id, *engine.encode(req["notes"])])]
+
+
+def vae_decode(engine: Any, req: Request) -> list[Reply]:
+    """The two-bar melody of a latent code `z` (from `/bridge/vae/encode`, or your own
+    numbers). Reply: `<notes...>`, starting at 0..8 beats, velocity 100."""
+    z = req["z"]
+    notes = engine.decode(z, temperature=req["temperature"], seed=req["seed"])
+    return [Reply([req.id], notes)]
+
+
+def vae_attribute(engine: Any, req: Request) -> list[Reply]:
+    """Steer a two-bar melody: move its latent code `amount` times along an attribute
+    vector and decode. `density` (number of notes), `register` (mean pitch), `syncopation`
+    (share of notes off the 8th-note grid). Reply: `<notes...>`."""
+    notes = engine.attribute(
+        req["notes"],
+        req["name"],
+        amount=req["amount"],
+        seed=req["seed"],
+        temperature=req["temperature"],
+    )
+    return [Reply([req.id], notes)]
+
+
 CORE_ADDRESSES: tuple[Address, ...] = (
     Address(
         "/bridge/ping",
@@ -466,6 +555,41 @@ ENGINE_ADDRESSES: tuple[Address, ...] = (
         engine="rnn",
         run=rnn_continue,
     ),
+    Address(
+        "/bridge/vae/interpolate",
+        keys=(VAE_POINTS, TEMPERATURE, SEED, VAE_A, VAE_B),
+        reply_args="<index> <count> <notes...>",
+        engine="vae",
+        run=vae_interpolate,
+    ),
+    Address(
+        "/bridge/vae/sample",
+        keys=(VAE_COUNT, TEMPERATURE, SEED),
+        reply_args="<index> <count> <notes...>",
+        engine="vae",
+        run=vae_sample,
+    ),
+    Address(
+        "/bridge/vae/encode",
+        keys=(VAE_MELODY,),
+        reply_args="<floats...>",
+        engine="vae",
+        run=vae_encode,
+    ),
+    Address(
+        "/bridge/vae/decode",
+        keys=(VAE_GREEDY_TEMPERATURE, SEED, VAE_Z),
+        reply_args="<notes...>",
+        engine="vae",
+        run=vae_decode,
+    ),
+    Address(
+        "/bridge/vae/attribute",
+        keys=(VAE_ATTRIBUTE, VAE_AMOUNT, VAE_GREEDY_TEMPERATURE, SEED, VAE_MELODY),
+        reply_args="<notes...>",
+        engine="vae",
+        run=vae_attribute,
+    ),
 )
 
 ADDRESSES: dict[str, Address] = {a.path: a for a in CORE_ADDRESSES + ENGINE_ADDRESSES}
@@ -497,6 +621,7 @@ def _key_row(k: Key) -> str:
         "str": "name",
         "notes": "notes (pitch start duration velocity)...",
         "strings": "names...",
+        "floats": "numbers...",
     }[k.kind]
     rng = k.range_text()
     value = f"{kind} {rng}".strip()
