@@ -69,6 +69,27 @@ def batches(
     return out
 
 
+def stream_batches(
+    tunes: list[np.ndarray], batch_size: int, seq_len: int, rng: np.random.Generator
+) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """Tunes in random order joined into one stream ([BOS] tune [BOS] tune ...), cut into
+    windows of seq_len: every batch has the same shape.
+
+    A fixed shape matters on the CPU: oneDNN builds its LSTM kernels per input shape, and
+    batches of varying width made training three times slower. A window may begin inside a
+    tune; BOS inside a window teaches the model that a new tune starts there.
+    """
+    order = rng.permutation(len(tunes))
+    stream = np.concatenate([np.concatenate([[BOS], tunes[i].astype(np.int64)]) for i in order])
+    stream = stream[int(rng.integers(seq_len)) :]  # a new cut every epoch
+    n_windows = (len(stream) - 1) // seq_len
+    n_batches = n_windows // batch_size
+    used = n_batches * batch_size * seq_len
+    x = torch.from_numpy(stream[:used].reshape(n_batches, batch_size, seq_len))
+    y = torch.from_numpy(stream[1 : used + 1].reshape(n_batches, batch_size, seq_len))
+    return list(zip(x, y, strict=True))
+
+
 @torch.no_grad()
 def evaluate_nll(engine: RnnEngine, tunes: list[np.ndarray], seq_len: int = 1024) -> float:
     """Mean NLL per token (nats) over whole tunes."""
@@ -113,7 +134,11 @@ def train_rnn(
     model = engine.model
     opt = torch.optim.AdamW(model.parameters(), lr=options.lr, weight_decay=options.weight_decay)
     loss_fn = nn.CrossEntropyLoss(ignore_index=IGNORE)
-    steps_per_epoch = math.ceil(len(make_chunks(train, options.seq_len)) / options.batch_size)
+    steps_per_epoch = max(
+        1,
+        (sum(len(t) + 1 for t in train) - options.seq_len)
+        // (options.seq_len * options.batch_size),
+    )
     total_steps = max(1, steps_per_epoch * options.epochs)
     sched = torch.optim.lr_scheduler.OneCycleLR(
         opt, max_lr=options.lr, total_steps=total_steps, pct_start=0.05
@@ -129,7 +154,7 @@ def train_rnn(
     for epoch in range(options.epochs):
         model.train()
         aug = [random_transpose(t, rng, options.transpose) for t in train]
-        epoch_batches = batches(make_chunks(aug, options.seq_len), options.batch_size, rng)
+        epoch_batches = stream_batches(aug, options.batch_size, options.seq_len, rng)
         bar = tqdm(epoch_batches, desc=f"epoch {epoch + 1}/{options.epochs}", disable=not progress)
         running, stopped = 0.0, False
         for i, (x, y) in enumerate(bar):
