@@ -1,0 +1,343 @@
+"""Play notes at their times: one thread, a time-sorted queue, a record of sounding notes.
+
+In the manner of magenta's ``MidiPlayer``: the thread waits on a ``Condition`` with a timeout
+until the next event is due (never a busy loop), fires every due event, and waits again.
+``play`` wakes it when an earlier event arrives. Every note that started is in the sounding
+record until its note-off went out, so ``cancel`` (a stream stopped or replaced, an engine
+error) and ``close`` (shutdown) end every sounding note at once: no note is ever left stuck.
+
+Events go to sinks (``NoteSink``): MIDI note-on/off on the note's channel, and the OSC
+``/bridge/note`` event to the note's client. Sinks are called only on the scheduler thread or,
+for ``cancel``/``close``, with the scheduler's lock held, so they never run concurrently.
+No inference happens here: callers hand over finished notes.
+
+At one instant note-offs go before note-ons, so a note re-struck where the previous one ends
+is heard as two notes.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+import os
+import threading
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from bridge.clock import Clock, MonotonicClock
+
+log = logging.getLogger(__name__)
+
+# Event kinds, in the order they fire at one instant.
+_OFF, _CALL, _ANNOUNCE, _ON = 0, 1, 2, 3
+
+
+@dataclass(eq=False)
+class PlayedNote:
+    """A note handed to the scheduler.
+
+    ``channel`` is the MIDI channel 1..16. ``on_step``/``off_step`` are the 16th-note steps of
+    a stream (used by ``retime`` after a tempo change); ``lead`` > 0 asks the OSC sink to send
+    a timetagged bundle that many seconds early. ``target`` and ``stream`` are for the OSC
+    sink: where ``/bridge/note`` goes and the stream number it carries.
+    """
+
+    owner: Hashable
+    pitch: int
+    velocity: int
+    on_time: float
+    off_time: float
+    channel: int = 1
+    duration_beats: float = 0.0
+    on_step: int | None = None
+    off_step: int | None = None
+    stream: int = 0
+    target: Any = None
+    lead: float = 0.0
+    state: str = field(default="pending", init=False)  # pending | sounding | done
+    version: int = field(default=0, init=False)
+
+    @property
+    def duration_ms(self) -> float:
+        return 1000.0 * (self.off_time - self.on_time)
+
+
+class NoteSink(Protocol):
+    """Where notes go. Methods are quick (a socket send, a port write) and never raise."""
+
+    def note_on(self, note: PlayedNote, now: float) -> None: ...
+
+    def note_off(self, note: PlayedNote, now: float) -> None: ...
+
+    def announce(self, note: PlayedNote, now: float) -> None:
+        """Called ``note.lead`` seconds before the note-on (only when ``lead`` > 0)."""
+        ...
+
+    def close(self) -> None:
+        """After the last note-off: release what the sink holds (MIDI: panic)."""
+        ...
+
+
+@dataclass(eq=False)
+class _Call:
+    owner: Hashable
+    fn: Callable[[], None]
+    step: int | None = None
+    version: int = 0
+
+
+def set_realtime(priority: int = 10) -> bool:
+    """Ask for SCHED_FIFO for the calling thread; False (and nothing changed) if not allowed.
+
+    The scheduler thread sleeps almost all the time, so a real-time priority costs nothing
+    and keeps a busy machine (a training run, the inference worker) from delaying wake-ups.
+    """
+    setter = getattr(os, "sched_setscheduler", None)
+    if setter is None:
+        return False
+    try:
+        setter(0, os.SCHED_FIFO, os.sched_param(priority))  # 0: the calling thread on Linux
+    except (OSError, AttributeError):
+        return False
+    return True
+
+
+class Scheduler:
+    """A thread that plays ``PlayedNote``s to sinks at their times.
+
+    ``start()``/``close()``, or use it as a context manager. ``trace``, when a list, gets
+    ``(kind, intended, actual)`` for every note-on/off fired (benchmarks; costs a tuple).
+    """
+
+    def __init__(
+        self,
+        sinks: Iterable[NoteSink] = (),
+        clock: Clock | None = None,
+        *,
+        realtime: bool = True,
+        name: str = "bridge-scheduler",
+    ) -> None:
+        self.sinks: list[NoteSink] = list(sinks)
+        self.clock: Clock = clock or MonotonicClock()
+        self.realtime = realtime
+        self.name = name
+        self.trace: list[tuple[str, float, float]] | None = None
+        self._cond = threading.Condition()
+        self._heap: list[tuple[float, int, int, int, Any, int]] = []
+        self._seq = itertools.count()
+        self._sounding: dict[Hashable, set[PlayedNote]] = {}
+        self._pending: dict[Hashable, set[PlayedNote | _Call]] = {}
+        self._thread: threading.Thread | None = None
+        self._running = False
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    def start(self) -> Scheduler:
+        if self._thread is not None:
+            raise RuntimeError("the scheduler is already started")
+        self._running = True
+        self._thread = threading.Thread(target=self._loop, name=self.name, daemon=True)
+        self._thread.start()
+        return self
+
+    def close(self, timeout: float = 2.0) -> None:
+        """End every sounding note, drop everything pending, stop the thread, close sinks."""
+        with self._cond:
+            self._running = False
+            for owner in list(self._sounding) + list(self._pending):
+                self._cancel_locked(owner)
+            self._cond.notify_all()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+        self._thread = None
+        with self._cond:
+            for sink in self.sinks:
+                try:
+                    sink.close()
+                except Exception as exc:  # one broken sink must not keep notes in another
+                    log.error("closing %s failed: %r", type(sink).__name__, exc)
+
+    def __enter__(self) -> Scheduler:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def lock(self) -> threading.Condition:
+        """The scheduler's lock: hold it to read the clock and cancel with no event firing
+        in between."""
+        return self._cond
+
+    # -- scheduling -----------------------------------------------------------------------
+
+    def play(self, note: PlayedNote) -> None:
+        """Queue ``note``: its note-on at ``on_time``, its note-off at ``off_time``."""
+        if note.off_time < note.on_time:
+            raise ValueError("a note cannot end before it starts")
+        with self._cond:
+            if not self._running:
+                return
+            note.state = "pending"
+            self._pending.setdefault(note.owner, set()).add(note)
+            self._push_note(note)
+
+    def call_at(
+        self, t: float, owner: Hashable, fn: Callable[[], None], step: int | None = None
+    ) -> None:
+        """Run ``fn()`` on the scheduler thread at ``t``, without the scheduler's lock (quick
+        things only: a message, a notify). ``cancel(owner)`` drops it; ``retime`` moves it
+        if it has a ``step``."""
+        with self._cond:
+            if not self._running:
+                return
+            call = _Call(owner, fn, step)
+            self._pending.setdefault(owner, set()).add(call)
+            self._push(t, _CALL, call, 0)
+
+    def retime(self, owner: Hashable, time_of: Callable[[int], float]) -> None:
+        """Move ``owner``'s queued notes to ``time_of(step)`` (after a tempo change).
+
+        Pending notes move both ends; sounding notes move their note-off. Notes without steps
+        keep their times.
+        """
+        with self._cond:
+            pending = list(self._pending.get(owner, ()))
+            notes = [n for n in pending if isinstance(n, PlayedNote)]
+            notes += list(self._sounding.get(owner, ()))
+            for call in pending:
+                if isinstance(call, _Call) and call.step is not None:
+                    call.version += 1
+                    self._push(time_of(call.step), _CALL, call, call.version)
+            for n in notes:
+                if n.on_step is None or n.off_step is None:
+                    continue
+                if n.state == "pending":
+                    n.on_time = time_of(n.on_step)
+                n.off_time = max(n.on_time, time_of(n.off_step))
+                n.version += 1
+                self._push_note(n)
+            self._cond.notify_all()
+
+    def cancel(self, owner: Hashable) -> int:
+        """Drop ``owner``'s queued notes and calls and end its sounding notes now.
+
+        Returns how many sounding notes were ended. A note already announced in an OSC
+        bundle (``lead``) cannot be called back; its MIDI note-on is not sent.
+        """
+        with self._cond:
+            return self._cancel_locked(owner)
+
+    def cancel_all(self) -> int:
+        with self._cond:
+            owners = list(self._sounding) + list(self._pending)
+            return sum(self._cancel_locked(o) for o in owners)
+
+    def sounding(self, owner: Hashable | None = None) -> list[PlayedNote]:
+        """The notes sounding now (of ``owner``, or of everyone)."""
+        with self._cond:
+            if owner is not None:
+                return list(self._sounding.get(owner, ()))
+            return [n for notes in self._sounding.values() for n in notes]
+
+    def pending(self, owner: Hashable) -> int:
+        with self._cond:
+            return len(self._pending.get(owner, ()))
+
+    # -- internals (lock held) ------------------------------------------------------------
+
+    def _push(self, t: float, kind: int, item: Any, version: int) -> None:
+        heapq.heappush(self._heap, (t, kind, next(self._seq), kind, item, version))
+        if self._heap[0][4] is item:  # the new event is the next one: wake the thread
+            self._cond.notify_all()
+
+    def _push_note(self, note: PlayedNote) -> None:
+        v = note.version
+        if note.state == "pending":
+            if note.lead > 0:
+                self._push(note.on_time - note.lead, _ANNOUNCE, note, v)
+            self._push(note.on_time, _ON, note, v)
+        self._push(note.off_time, _OFF, note, v)
+
+    def _cancel_locked(self, owner: Hashable) -> int:
+        for item in self._pending.pop(owner, ()):
+            item.version += 1  # its queued events are now stale
+            if isinstance(item, PlayedNote):
+                item.state = "done"
+        ended = self._sounding.pop(owner, set())
+        now = self.clock.now()
+        for note in sorted(ended, key=lambda n: n.on_time):
+            note.version += 1
+            note.state = "done"
+            self._emit("note_off", note, now)
+        return len(ended)
+
+    def _emit(self, method: str, note: PlayedNote, now: float) -> None:
+        for sink in self.sinks:
+            try:
+                getattr(sink, method)(note, now)
+            except Exception as exc:  # a sink never stops the others or the thread
+                log.error("%s.%s failed: %r", type(sink).__name__, method, exc)
+
+    def _fire(self, kind: int, item: Any, intended: float) -> None:
+        now = self.clock.now()
+        if kind == _CALL:
+            self._pending.get(item.owner, set()).discard(item)
+            self._cond.release()  # fn may take other locks (a worker's): never under ours
+            try:
+                item.fn()
+            except Exception as exc:
+                log.error("scheduled call failed: %r", exc)
+            finally:
+                self._cond.acquire()
+            return
+        note: PlayedNote = item
+        if kind == _ANNOUNCE:
+            self._emit("announce", note, now)
+            return
+        if kind == _ON:
+            if note.state != "pending":
+                return
+            self._pending.get(note.owner, set()).discard(note)
+            note.state = "sounding"
+            self._sounding.setdefault(note.owner, set()).add(note)
+            self._emit("note_on", note, now)
+        else:
+            if note.state != "sounding":  # a zero-length note: drop its note-on too
+                self._pending.get(note.owner, set()).discard(note)
+                note.state = "done"
+                note.version += 1
+                return
+            note.state = "done"
+            owned = self._sounding.get(note.owner)
+            if owned is not None:
+                owned.discard(note)
+                if not owned:
+                    del self._sounding[note.owner]
+            self._emit("note_off", note, now)
+        if self.trace is not None:
+            self.trace.append(("on" if kind == _ON else "off", intended, self.clock.now()))
+
+    def _loop(self) -> None:
+        if self.realtime and set_realtime():
+            log.debug("scheduler thread runs with SCHED_FIFO")
+        with self._cond:
+            while self._running:
+                if not self._heap:
+                    self.clock.wait(self._cond, None)
+                    continue
+                t, _, _, kind, item, version = self._heap[0]
+                if version != item.version:  # cancelled or retimed: drop the stale event
+                    heapq.heappop(self._heap)
+                    continue
+                now = self.clock.now()
+                if t > now:
+                    self.clock.wait(self._cond, t - now)
+                    continue
+                heapq.heappop(self._heap)
+                self._fire(kind, item, t)
+        forget = getattr(self.clock, "forget", None)
+        if forget is not None:
+            forget()

@@ -1,0 +1,514 @@
+"""Real-time RNN streams: a worker thread samples every stream of one model, ahead of the clock.
+
+How a stream plays (the numbers are the constants below):
+
+- **Lookahead margin.** A step's notes are handed to the scheduler ``LEAD_STEPS`` (2) steps
+  before they sound, and never less than ``MIN_LEAD_S`` (0.1 s) ahead; the scheduler then
+  sends them at their time. A slow model step therefore delays nothing unless it takes longer
+  than the margin (250 ms at 120 BPM). To batch streams whose steps do not line up, the worker
+  also commits any step due within one more step (``BATCH_STEPS``).
+- **Duration rule.** ``/bridge/note`` carries the note's duration, which the model decides
+  only when it samples the next note-on or note-off. So before a note-on is committed the
+  worker samples on until the note's end is known. A note is at most ``MAX_NOTE_STEPS`` (16
+  steps, one bar) long: a note the model would hold longer is ended there, and the model is
+  fed OFF instead of the HOLD it sampled, so its context matches what was heard. With
+  ``steps N`` the last note is cut at step N.
+- **Batching.** All streams that need a token at a wake-up are stepped together: one sampling
+  call per stream (its own seeded generator and temperature) and one batched LSTM forward
+  (``engine.stepper``) for all of them. The batch is padded to ``MIN_ROWS`` rows because BLAS
+  kernels round differently for 1-3 rows than for 4 or more: padded, a stream's numbers (so
+  its notes for a seed) do not depend on which other streams happen to play beside it.
+- **set / feed.** Tempo takes effect exactly at the next step: queued notes are moved
+  (``Scheduler.retime``). Temperature and fed notes take effect from the first step that is not
+  yet promised (committed to the scheduler, or inside a committed note): the worker rewinds
+  the model to the state it had before that step (it keeps a snapshot per step) and samples
+  again. Fed notes are the performer's: they join the model's context, they are not played.
+
+Nothing here imports torch at module level; the worker uses the engine's own tensors.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from bridge.clock import Clock, MonotonicClock, TempoMap
+from bridge.scheduler import PlayedNote, Scheduler
+from engines.notes import (
+    HOLD,
+    NOTE_ON_BASE,
+    OFF,
+    STEPS_PER_BEAT,
+    Note,
+    is_note_on,
+    notes_to_tokens,
+    token_pitch,
+)
+
+log = logging.getLogger(__name__)
+
+LEAD_STEPS = 2
+MIN_LEAD_S = 0.1
+BATCH_STEPS = 1
+MAX_NOTE_STEPS = 16
+MIN_ROWS = 4
+KEEP_STEPS = 64  # sampled steps kept behind the commit point (pause/resume needs a few)
+START_DELAY_S = 0.05  # after priming, step 0 sounds this long after the lead
+
+
+@dataclass(frozen=True)
+class StreamOptions:
+    """What ``/bridge/rnn/stream/start`` asked for. ``steps`` 0 plays until stopped;
+    ``lookahead_s`` > 0 sends notes as timetagged bundles that much early."""
+
+    tempo: float = 120.0
+    temperature: float = 1.0
+    top_p: float | None = None
+    seed: int | None = None
+    channel: int = 1
+    steps: int = 0
+    lookahead_s: float = 0.0
+    velocity: int = 100
+    follow_clock: bool = False
+
+
+@dataclass
+class _Snap:
+    """The model state before sampling one step: LSTM state, logits, and the step of the
+    note-on sounding then (the model's view), if any."""
+
+    h: list[Any]
+    c: list[Any]
+    logits: Any
+    since: int | None
+
+
+@dataclass(eq=False)
+class Stream:
+    """One playing stream. Its fields belong to the worker thread, except ``stopped``."""
+
+    id: int
+    options: StreamOptions
+    client: Any
+    request_id: int
+    primer: list[int]
+    temperature: float = 1.0
+    tempo: TempoMap | None = None
+    rnn: Any = None  # engines.rnn.engine.RnnStream: sampler, h, c, logits
+    tokens: list[int] = field(default_factory=list)
+    snaps: list[_Snap] = field(default_factory=list)
+    base: int = 0  # tokens[i] is step base + i
+    commit: int = 0  # the next step to hand to the scheduler
+    last_end: int = -1  # the end step of the last committed note
+    since: int | None = None  # model view at ``gen``: the note-on sounding, if any
+    force_end: int | None = None  # a committed note ends here: a HOLD sampled here is OFF
+    paused: bool = False
+    stopped: bool = False
+    done_queued: bool = False
+    late: int = 0
+
+    @property
+    def gen(self) -> int:
+        """The next step to sample."""
+        return self.base + len(self.tokens)
+
+    @property
+    def limit(self) -> float:
+        return self.options.steps if self.options.steps > 0 else math.inf
+
+    def lead(self) -> float:
+        assert self.tempo is not None
+        return max(LEAD_STEPS * self.tempo.step_seconds, MIN_LEAD_S)
+
+    def horizon(self, now: float) -> int:
+        """The last step to commit at ``now`` (may be below ``commit``: nothing to do)."""
+        assert self.tempo is not None
+        reach = now + self.lead() + BATCH_STEPS * self.tempo.step_seconds
+        step = math.floor(self.tempo.step_at(reach) + 1e-9)
+        return int(min(step, self.limit - 1))
+
+    def needs_token(self, now: float) -> bool:
+        if self.tempo is None or self.paused or self.stopped or self.gen >= self.limit:
+            return False
+        h = self.horizon(now)
+        # Sample up to the horizon, and past it until the last note-on's end is known.
+        return self.gen <= h or (self.since is not None and self.since <= h)
+
+    def token(self, step: int) -> int:
+        return self.tokens[step - self.base]
+
+
+def feed_tokens(notes: Sequence[Note]) -> list[int]:
+    """The performer's notes as grid tokens for the model's context, ended with OFF."""
+    tokens = notes_to_tokens(notes)
+    if tokens and tokens[-1] != OFF:  # the last note runs to the grid's end: end it
+        tokens.append(OFF)
+    return tokens
+
+
+class StreamWorker:
+    """Samples every stream of one RNN engine in batched steps and commits their notes.
+
+    Request handlers call ``start``/``set_tempo``/``set_temperature``/``feed``/``stop`` from
+    any thread; they are cheap (a command is queued); the model runs only on this worker's
+    thread. ``on_done(stream)`` is called (scheduler thread) when a ``steps N`` stream ends;
+    ``on_error(stream, message)`` when the engine fails (the stream is stopped first).
+    """
+
+    def __init__(
+        self,
+        engine: Any,
+        scheduler: Scheduler,
+        clock: Clock | None = None,
+        *,
+        on_done: Callable[[Stream], None] | None = None,
+        on_error: Callable[[Stream, str], None] | None = None,
+        name: str = "bridge-streams",
+    ) -> None:
+        self.engine = engine
+        self.scheduler = scheduler
+        self.clock: Clock = clock or scheduler.clock or MonotonicClock()
+        self.on_done = on_done
+        self.on_error = on_error
+        self.name = name
+        self.step_times_ms: list[tuple[int, float]] | None = None  # (batch, ms) if a list
+        self._cond = threading.Condition()
+        self._streams: dict[int, Stream] = {}
+        self._inbox: list[Callable[[], None]] = []
+        self._thread: threading.Thread | None = None
+        self._running = False
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    def start(self) -> StreamWorker:
+        if self._thread is not None:
+            raise RuntimeError("the stream worker is already started")
+        self._running = True
+        self._thread = threading.Thread(target=self._loop, name=self.name, daemon=True)
+        self._thread.start()
+        return self
+
+    def close(self, timeout: float = 2.0) -> None:
+        """Stop every stream (their sounding notes end) and the thread."""
+        with self._cond:
+            self._running = False
+            streams = list(self._streams.values())
+            for s in streams:
+                s.stopped = True
+            self._streams.clear()
+            self._cond.notify_all()
+        for s in streams:
+            self.scheduler.cancel(s.id)
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+        self._thread = None
+
+    # -- requests (any thread) ------------------------------------------------------------
+
+    def ids(self) -> list[int]:
+        with self._cond:
+            return sorted(self._streams)
+
+    def get(self, sid: int) -> Stream | None:
+        with self._cond:
+            return self._streams.get(sid)
+
+    def start_stream(
+        self,
+        sid: int,
+        options: StreamOptions,
+        primer: list[int],
+        client: Any = None,
+        request_id: int = -1,
+        paused: bool = False,
+    ) -> Stream:
+        """Add a stream; the worker primes the model with ``primer`` tokens and it plays
+        from a moment later (or, ``paused``, once ``resume`` is called)."""
+        s = Stream(sid, options, client, request_id, primer, temperature=options.temperature)
+        s.paused = paused
+        with self._cond:
+            if not self._running:
+                raise RuntimeError("the stream worker is not running")
+            self._streams[sid] = s
+        self._queue(lambda: self._prime(s))
+        return s
+
+    def stop(self, sid: int) -> bool:
+        """Stop a stream: its sounding notes end at once and nothing more is committed."""
+        with self._cond:
+            s = self._streams.pop(sid, None)
+            if s is None:
+                return False
+            s.stopped = True  # the worker commits only under this lock, after checking it
+        self.scheduler.cancel(sid)
+        return True
+
+    def set_temperature(self, sid: int, temperature: float) -> None:
+        self._queue_for(sid, lambda s: self._set_temperature(s, temperature))
+
+    def set_tempo(self, sid: int, bpm: float) -> None:
+        self._queue_for(sid, lambda s: self._set_tempo(s, bpm))
+
+    def feed(self, sid: int, notes: Sequence[Note]) -> None:
+        tokens = feed_tokens(notes)
+        self._queue_for(sid, lambda s: self._feed(s, tokens))
+
+    def pause(self, sid: int) -> None:
+        """Silence a stream and hold its place (MIDI clock Stop)."""
+        self._queue_for(sid, self._pause)
+
+    def resume(self, sid: int, at: float, bpm: float | None = None) -> None:
+        """Go on from where the stream paused, its next step sounding at clock time ``at``."""
+        self._queue_for(sid, lambda s: self._resume(s, at, bpm))
+
+    def _queue(self, command: Callable[[], None]) -> None:
+        with self._cond:
+            self._inbox.append(command)
+            self._cond.notify_all()
+
+    def _queue_for(self, sid: int, command: Callable[[Stream], None]) -> None:
+        with self._cond:
+            s = self._streams.get(sid)
+            if s is None:
+                raise KeyError(sid)
+            self._inbox.append(lambda: None if s.stopped else command(s))
+            self._cond.notify_all()
+
+    # -- commands (worker thread) ---------------------------------------------------------
+
+    def _prime(self, s: Stream) -> None:
+        if s.stopped:
+            return
+        rnn = self.engine.stream(s.options.seed)
+        rnn.feed(s.primer)
+        s.rnn = rnn
+        now = self.clock.now()
+        s.tempo = TempoMap(s.options.tempo, now)
+        # Step 0 sounds one lead after now: its notes are sampled in this same wake-up.
+        s.tempo.restart(now + START_DELAY_S + s.lead(), 0)
+
+    def _pause(self, s: Stream) -> None:
+        if s.paused or s.tempo is None:
+            s.paused = True
+            return
+        with self.scheduler.lock:
+            m = s.tempo.next_step_after(self.clock.now())
+            self.scheduler.cancel(s.id)
+        s.paused = True
+        s.commit = max(min(s.commit, m), s.base)
+        s.last_end = min(s.last_end, s.commit)
+        s.done_queued = False
+
+    def _resume(self, s: Stream, at: float, bpm: float | None) -> None:
+        if s.tempo is not None:
+            s.tempo.restart(at, s.commit, bpm)
+            s.paused = False
+
+    def _set_tempo(self, s: Stream, bpm: float) -> None:
+        if s.tempo is None:
+            s.options = _replace(s.options, tempo=bpm)
+            return
+        with self.scheduler.lock:
+            n = s.tempo.next_step_after(self.clock.now())
+            s.tempo.set_tempo(bpm, n)
+            self.scheduler.retime(s.id, s.tempo.time_of)
+
+    def _rewind(self, s: Stream) -> None:
+        """Forget sampled steps that nothing promised yet; the model state goes back."""
+        r = max(s.commit, s.last_end)
+        if r < s.gen:
+            snap = s.snaps[r - s.base]
+            s.rnn.h, s.rnn.c, s.rnn.logits, s.since = snap.h, snap.c, snap.logits, snap.since
+            del s.tokens[r - s.base :]
+            del s.snaps[r - s.base :]
+        s.force_end = r if (s.since is not None and s.last_end == r) else None
+
+    def _set_temperature(self, s: Stream, temperature: float) -> None:
+        s.temperature = temperature
+        if s.rnn is not None:
+            self._rewind(s)
+
+    def _feed(self, s: Stream, tokens: list[int]) -> None:
+        if s.rnn is None:
+            s.primer = s.primer + tokens
+            return
+        self._rewind(s)
+        if s.since is not None:
+            tokens = [OFF, *tokens]  # our note ends where the performer's part begins
+        s.rnn.feed(tokens)
+        s.since = None
+        s.force_end = None
+
+    # -- the worker loop ------------------------------------------------------------------
+
+    def _loop(self) -> None:
+        try:
+            while True:
+                with self._cond:
+                    if not self._running:
+                        return
+                    commands, self._inbox = self._inbox, []
+                for command in commands:
+                    try:
+                        command()
+                    except Exception as exc:
+                        log.exception("stream command failed")
+                        self._fail_all(f"stream command failed: {exc}")
+                now = self.clock.now()
+                streams = [s for s in self._snapshot() if s.tempo is not None and not s.paused]
+                try:
+                    self._generate(streams, now)
+                except Exception as exc:  # the engine failed: stop those streams, go on
+                    log.exception("stream step failed")
+                    self._fail(streams, f"the model failed while streaming: {exc}")
+                    continue
+                with self._cond:
+                    wake = math.inf
+                    for s in streams:
+                        if not s.stopped:
+                            self._commit(s, now)
+                            if s.commit < s.limit and not s.paused:
+                                assert s.tempo is not None
+                                wake = min(wake, s.tempo.time_of(s.commit) - s.lead())
+                    if self._inbox or not self._running:
+                        continue
+                    if wake == math.inf:
+                        self.clock.wait(self._cond, None)
+                    else:
+                        # at least 1 ms: even a bug that left work due cannot spin
+                        self.clock.wait(self._cond, max(wake - self.clock.now(), 0.001))
+        finally:
+            forget = getattr(self.clock, "forget", None)
+            if forget is not None:
+                forget()
+
+    def _snapshot(self) -> list[Stream]:
+        with self._cond:
+            return list(self._streams.values())
+
+    def _generate(self, streams: list[Stream], now: float) -> None:
+        """Sample until every stream can commit up to its horizon; one forward per round."""
+        import torch
+
+        while True:
+            rows = [s for s in streams if s.needs_token(now)]
+            if not rows:
+                return
+            tokens = [self._sample(s) for s in rows]
+            began = self.clock.now()
+            n = len(rows)
+            pad = max(0, MIN_ROWS - n)
+            idx = list(range(n)) + [0] * pad
+            layers = len(rows[0].rnn.h)
+            h = [torch.cat([rows[i].rnn.h[layer] for i in idx]) for layer in range(layers)]
+            c = [torch.cat([rows[i].rnn.c[layer] for i in idx]) for layer in range(layers)]
+            x = torch.tensor([tokens[i] for i in idx], device=self.engine.device)
+            logits, h, c = self.engine.stepper(x, h, c)
+            for i, s in enumerate(rows):
+                s.rnn.logits = logits[i : i + 1]
+                s.rnn.h = [t[i : i + 1] for t in h]
+                s.rnn.c = [t[i : i + 1] for t in c]
+            if self.step_times_ms is not None:
+                self.step_times_ms.append((n, 1000 * (self.clock.now() - began)))
+
+    def _sample(self, s: Stream) -> int:
+        """Sample step ``s.gen``, keep the snapshot, apply the note-length rules."""
+        j = s.gen
+        s.snaps.append(_Snap(s.rnn.h, s.rnn.c, s.rnn.logits, s.since))
+        tok = int(s.rnn.sampler(s.rnn.logits, s.temperature, s.options.top_p)[0])
+        if tok >= NOTE_ON_BASE + 128:  # BOS is never a step (it should not be sampled)
+            tok = HOLD
+        if tok == HOLD and s.since is not None:
+            if j - s.since >= MAX_NOTE_STEPS or j == s.force_end:
+                tok = OFF
+        if tok != HOLD:
+            s.since = j if is_note_on(tok) else None
+            s.force_end = None
+        s.tokens.append(tok)
+        return tok
+
+    def _note_end(self, s: Stream, k: int) -> int | None:
+        """The step where the note starting at ``k`` ends, if sampled far enough."""
+        for j in range(k + 1, s.gen):
+            if s.token(j) != HOLD:
+                return j
+        if s.gen >= s.limit:
+            return int(s.limit)
+        return None
+
+    def _commit(self, s: Stream, now: float) -> None:
+        """Hand steps up to the horizon to the scheduler (worker lock held)."""
+        if s.paused or s.tempo is None:
+            return
+        h = s.horizon(now)
+        tempo = s.tempo
+        while s.commit <= h and s.commit < s.gen:
+            k = s.commit
+            tok = s.token(k)
+            if is_note_on(tok):
+                e = self._note_end(s, k)
+                if e is None:
+                    break  # cannot happen after _generate; commit it next time
+                e = int(min(e, s.limit))
+                on = tempo.time_of(k)
+                if on < now:
+                    s.late += 1
+                    log.warning(
+                        "stream %d: step %d committed %.1f ms late", s.id, k, 1000 * (now - on)
+                    )
+                self.scheduler.play(
+                    PlayedNote(
+                        owner=s.id,
+                        pitch=token_pitch(tok),
+                        velocity=s.options.velocity,
+                        on_time=on,
+                        off_time=tempo.time_of(e),
+                        channel=s.options.channel,
+                        duration_beats=(e - k) / STEPS_PER_BEAT,
+                        on_step=k,
+                        off_step=e,
+                        stream=s.id,
+                        target=s.client,
+                        lead=s.options.lookahead_s,
+                    )
+                )
+                s.last_end = e
+            s.commit += 1
+        if s.commit >= s.limit and not s.done_queued:
+            s.done_queued = True
+            end = int(s.limit)
+            self.scheduler.call_at(tempo.time_of(end), s.id, lambda: self._finish(s), step=end)
+        # Forget what no rewind or resume can need.
+        drop = s.commit - KEEP_STEPS - s.base
+        if drop > 0:
+            del s.tokens[:drop]
+            del s.snaps[:drop]
+            s.base += drop
+
+    def _finish(self, s: Stream) -> None:
+        """A ``steps N`` stream reached its end (scheduler thread, its lock released)."""
+        with self._cond:
+            if self._streams.get(s.id) is not s:
+                return
+            del self._streams[s.id]
+            s.stopped = True
+        if self.on_done is not None:
+            self.on_done(s)
+
+    def _fail(self, streams: list[Stream], message: str) -> None:
+        for s in streams:
+            if self.stop(s.id) and self.on_error is not None:
+                self.on_error(s, message)
+
+    def _fail_all(self, message: str) -> None:
+        self._fail(self._snapshot(), message)
+
+
+def _replace(options: StreamOptions, **changes: Any) -> StreamOptions:
+    import dataclasses
+
+    return dataclasses.replace(options, **changes)
