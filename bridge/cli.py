@@ -14,7 +14,8 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -143,14 +144,33 @@ def serve(
     from bridge.daemon import Daemon
     from bridge.protocol import address_table_markdown
 
-    logging.basicConfig(
-        level=log_level.upper(),
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
     engines = load_engines(checkpoints, device)
     daemon = Daemon(engines, host, port, reply_port=reply_port)
     click.echo(address_table_markdown())
+    with log_to_stderr(log_level):
+        run_until_signal(daemon, host, port)
+    click.echo("bridge stopped", err=True)
+    request_fast_exit(ctx)
+
+
+@contextmanager
+def log_to_stderr(level: str) -> Iterator[None]:
+    """Send the library's log lines to stderr while serving (undone after, for tests)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    old_level = root.level
+    root.addHandler(handler)
+    root.setLevel(level.upper())
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(old_level)
+
+
+def run_until_signal(daemon: Any, host: str, port: int) -> None:
+    """Start the daemon, print the listening line, and serve until SIGINT or SIGTERM."""
     try:
         daemon.start()
     except OSError as exc:
@@ -172,8 +192,6 @@ def serve(
         daemon.stop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    click.echo("bridge stopped", err=True)
-    request_fast_exit(ctx)
 
 
 # --- send --------------------------------------------------------------------------------

@@ -193,9 +193,17 @@ class Daemon:
         if server is not None:
             server.send_all(messages, self.reply_target(sender))
 
-    def send_error(self, sender: Addr, request_id: int, address: str, message: str) -> None:
+    def send_error(
+        self,
+        sender: Addr,
+        request_id: int,
+        address: str,
+        message: str,
+        level: int = logging.WARNING,
+    ) -> None:
         """Answer /bridge/error and log one line."""
-        log.warning(
+        log.log(
+            level,
             "rejected %s (id %d) from %s:%d: %s",
             address,
             request_id,
@@ -205,8 +213,9 @@ class Daemon:
         )
         try:
             self.send(sender, ERROR_ADDRESS, protocol.error_args(request_id, address, message))
-        except DatagramTooLarge:  # a huge message text; say so briefly instead
-            self.send(sender, ERROR_ADDRESS, protocol.error_args(request_id, address, "error"))
+        except DatagramTooLarge:  # a giant address echoed back: cut it to fit
+            args = protocol.error_args(request_id, address[:256] + "...", message[:1024])
+            self.send(sender, ERROR_ADDRESS, args)
 
     # -- the receive thread ---------------------------------------------------------------
 
@@ -237,6 +246,8 @@ class Daemon:
             return
         try:
             handler(request, sender)
+        except ValueError as exc:  # a semantic check, in a performer's words
+            self.send_error(sender, request.id, path, str(exc))
         except Exception as exc:  # a handler never raises into the receive thread
             self._internal_error(sender, request, exc)
 
@@ -304,10 +315,8 @@ class Daemon:
         )
 
     def _internal_error(self, sender: Addr, request: Request, exc: Exception) -> None:
-        log.error("%s (id %d) failed: %r", request.address, request.id, exc)
-        self.send_error(
-            sender, request.id, request.address, f"internal error: {type(exc).__name__}: {exc}"
-        )
+        message = f"internal error: {type(exc).__name__}: {exc}"
+        self.send_error(sender, request.id, request.address, message, logging.ERROR)
 
     # -- the daemon's own addresses -------------------------------------------------------
 
