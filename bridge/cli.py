@@ -314,3 +314,118 @@ def generate_rnn(
     placed = [Note(n.pitch, n.start + offset, n.duration, n.velocity) for n in new]
     write_midi([*notes, *placed], output)
     click.echo(f"wrote {len(notes)} primer notes and {len(placed)} new notes to {output}")
+
+
+CHECKPOINT_OPTION = click.option(
+    "--checkpoint",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Checkpoint folder (default: the shipped one).",
+)
+
+
+def load_vae(checkpoint: Path | None, device: str) -> Any:
+    """The VAE engine from a checkpoint folder or the shipped one (ValueError otherwise)."""
+    from engines import load_engine
+
+    engine = load_engine("vae" if checkpoint is None else str(checkpoint.resolve()), device)
+    if engine.name != "vae":
+        raise ValueError(f"{checkpoint} is a checkpoint of the {engine.name} engine, not vae")
+    return engine
+
+
+def write_melodies(melodies: list[list[Any]], output: Path) -> int:
+    """Two-bar melodies into one MIDI file, melody k at beat 8k; returns the note count."""
+    from engines.notes import Note, write_midi
+
+    placed = [
+        Note(n.pitch, n.start + 8.0 * k, n.duration, n.velocity)
+        for k, melody in enumerate(melodies)
+        for n in melody
+    ]
+    write_midi(placed, output)
+    return len(placed)
+
+
+@generate.group("vae")
+def generate_vae() -> None:
+    """Two-bar melodies from the VAE: morph one into another, or sample new ones."""
+
+
+@generate_vae.command("interpolate")
+@click.option(
+    "--a",
+    "a_file",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="MIDI file of the first melody (its first 2 bars).",
+)
+@click.option(
+    "--b",
+    "b_file",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="MIDI file of the last melody (its first 2 bars).",
+)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--steps",
+    default=5,
+    show_default=True,
+    type=click.IntRange(2, 64),
+    help="Melodies from a to b, both included.",
+)
+@click.option("--temperature", default=1.0, show_default=True, help="0 for the likeliest.")
+@click.option("--seed", type=int, default=None, help="Same seed, same result.")
+@CHECKPOINT_OPTION
+@click.option("--device", type=DEVICES, default="auto", show_default=True)
+def generate_vae_interpolate(
+    a_file: Path,
+    b_file: Path,
+    output: Path,
+    steps: int,
+    temperature: float,
+    seed: int | None,
+    checkpoint: Path | None,
+    device: str,
+) -> None:
+    """Morph melody A into melody B; write the whole morph, one melody per 2 bars."""
+    from engines.notes import read_midi
+
+    melodies = []
+    for path in (a_file, b_file):
+        try:
+            melodies.append(read_midi(path))
+        except (OSError, ValueError, EOFError, KeyError) as exc:
+            raise click.ClickException(f"cannot read MIDI file {path}: {exc}") from exc
+    try:
+        engine = load_vae(checkpoint, device)
+        morph = engine.interpolate(*melodies, steps=steps, temperature=temperature, seed=seed)
+    except (ValueError, OSError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    count = write_melodies(morph, output)
+    click.echo(f"wrote {steps} melodies ({count} notes, {2 * steps} bars) to {output}")
+
+
+@generate_vae.command("sample")
+@click.option("-n", default=1, show_default=True, type=click.IntRange(1, 64), help="Melodies.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--temperature", default=1.0, show_default=True, help="0 for the likeliest.")
+@click.option("--seed", type=int, default=None, help="Same seed, same result.")
+@CHECKPOINT_OPTION
+@click.option("--device", type=DEVICES, default="auto", show_default=True)
+def generate_vae_sample(
+    n: int,
+    output: Path,
+    temperature: float,
+    seed: int | None,
+    checkpoint: Path | None,
+    device: str,
+) -> None:
+    """Sample new two-bar melodies; write them one after another."""
+    try:
+        melodies = load_vae(checkpoint, device).sample(n, temperature=temperature, seed=seed)
+    except (ValueError, OSError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    count = write_melodies(melodies, output)
+    click.echo(f"wrote {n} melodies ({count} notes, {2 * n} bars) to {output}")
