@@ -126,21 +126,25 @@ class FakeClock:
     """A clock for tests: time moves only when the test calls ``advance``.
 
     Threads that ``wait`` with a timeout are woken when the fake time reaches their deadline.
-    ``advance`` returns only once every thread that waits on this clock is waiting again (or
-    has ended), so after ``advance(dt)`` everything due by then has happened.
+    ``advance`` and ``settle`` return only once every thread that waits on this clock has
+    looked at its work again and is waiting for something in the future (or has ended), so
+    after ``advance(dt)`` everything due by then has happened.
     """
 
     def __init__(self, start: float = 1000.0, unix_offset: float = 1.7e9) -> None:
         self._now = float(start)
         self._unix_offset = unix_offset
         self._state = threading.Condition()
-        # thread -> (condition it waits on, deadline or None); a thread absent but in
-        # ``_known`` is busy (running between waits).
-        self._waiting: dict[threading.Thread, tuple[threading.Condition, float | None]] = {}
+        self._serial = 0
+        # thread -> (condition it waits on, deadline or None, registration serial); a thread
+        # in ``_known`` but not here is busy between waits.
+        self._waiting: dict[threading.Thread, tuple[threading.Condition, float | None, int]] = {}
         self._known: set[threading.Thread] = set()
+        self._seen: dict[threading.Thread, float] = {}  # the time each thread last read
 
     def now(self) -> float:
         with self._state:
+            self._seen[threading.current_thread()] = self._now
             return self._now
 
     def to_unix(self, t: float) -> float:
@@ -149,15 +153,17 @@ class FakeClock:
     def wait(self, cond: threading.Condition, timeout: float | None) -> None:
         me = threading.current_thread()
         with self._state:
-            deadline = None if timeout is None else self._now + max(0.0, timeout)
+            # The timeout counts from the time the caller read, as with a real clock.
+            base = self._seen.get(me, self._now)
+            deadline = None if timeout is None else base + max(0.0, timeout)
             if deadline is not None and deadline <= self._now:
                 return
+            self._serial += 1
             self._known.add(me)
-            self._waiting[me] = (cond, deadline)
+            self._waiting[me] = (cond, deadline, self._serial)
             self._state.notify_all()
         try:
-            # Untimed on purpose: ``advance`` or the code's own notify wakes us.
-            cond.wait()
+            cond.wait()  # untimed on purpose: ``settle`` or the code's own notify wakes us
         finally:
             with self._state:
                 self._waiting.pop(me, None)
@@ -168,36 +174,41 @@ class FakeClock:
             self._known.discard(threading.current_thread())
             self._state.notify_all()
 
-    def _settled(self) -> bool:
+    def _settled(self, kick: int) -> bool:
         for thread in list(self._known):
             if not thread.is_alive():
                 self._known.discard(thread)
                 continue
             entry = self._waiting.get(thread)
-            if entry is None:
+            if entry is None or entry[2] <= kick:
                 return False
-            deadline = entry[1]
-            if deadline is not None and deadline <= self._now:
+            if entry[1] is not None and entry[1] <= self._now:
                 return False
         return True
 
+    def _notify(self, conds: set[threading.Condition]) -> None:
+        self._state.release()
+        try:
+            for c in conds:
+                with c:
+                    c.notify_all()
+        finally:
+            self._state.acquire()
+
     def settle(self, timeout: float = 5.0) -> None:
-        """Wait (real time) until every known thread waits for something in the future."""
+        """Wake every waiting thread once and wait (real time) until each is waiting again
+        for something in the future. Threads tolerate the extra wake-up, as they must."""
         end = time.monotonic() + timeout
         with self._state:
-            while not self._settled():
-                due = [c for c, d in self._waiting.values() if d is not None and d <= self._now]
+            kick = self._serial
+            self._notify({entry[0] for entry in self._waiting.values()})
+            while not self._settled(kick):
                 left = end - time.monotonic()
                 if left <= 0:
                     raise TimeoutError("threads on the fake clock did not settle")
-                if due:
-                    self._state.release()
-                    try:
-                        for c in due:
-                            with c:
-                                c.notify_all()
-                    finally:
-                        self._state.acquire()
+                stale = {c for c, _, serial in self._waiting.values() if serial <= kick}
+                if stale:  # woken before they waited: wake them again
+                    self._notify(stale)
                 self._state.wait(min(left, 0.05))
 
     def advance(self, seconds: float) -> None:
@@ -211,8 +222,15 @@ class FakeClock:
             self._now = max(self._now, t)
         self.settle()
 
-    def run(self, seconds: float, step: float = 0.001) -> None:
-        """Advance ``seconds`` in increments of ``step`` (events fire at their own times)."""
+    def run(self, seconds: float) -> None:
+        """Advance ``seconds``, stopping at every deadline on the way, so each thread wakes
+        exactly at the time it asked for."""
+        self.settle()  # deadlines are known only once every thread is waiting again
         end = self.now() + seconds
-        while self.now() < end - 1e-12:
-            self.advance(min(step, end - self.now()))
+        while True:
+            with self._state:
+                due = [d for _, d, _ in self._waiting.values() if d is not None and d > self._now]
+                now = self._now
+            if now >= end:
+                return
+            self.advance_to(min([end, *due]))
