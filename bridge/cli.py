@@ -104,6 +104,59 @@ def load_engines(checkpoints: dict[str, Path | None], device: str) -> dict[str, 
     return engines
 
 
+def live_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The MIDI and call-and-response options of ``bridge serve``."""
+    options = [
+        click.option(
+            "--midi-out",
+            metavar="NAME",
+            default=None,
+            help="Play streams on this MIDI output port (whole name or a part; see `bridge "
+            "ports`). On Windows create one with loopMIDI and name it here.",
+        ),
+        click.option(
+            "--virtual-midi",
+            is_flag=True,
+            help="Create virtual MIDI ports '<midi-name>:out' (and ':in' unless --midi-in) "
+            "that a DAW or synth can connect to (Linux ALSA/JACK and macOS; not Windows).",
+        ),
+        click.option(
+            "--midi-in",
+            metavar="NAME",
+            default=None,
+            help="Listen on this MIDI input: call and response (the bridge answers each "
+            "phrase you play), and MIDI clock with --midi-clock.",
+        ),
+        click.option(
+            "--midi-api",
+            type=click.Choice(["alsa", "jack", "coremidi", "windows"]),
+            default=None,
+            help="MIDI system (default: ALSA if it has a sequencer, else JACK, on Linux).",
+        ),
+        click.option(
+            "--midi-clock",
+            is_flag=True,
+            help="Follow the MIDI clock on the input: streams started without a tempo take "
+            "its tempo, wait for Start and pause on Stop. The bridge never sends clock.",
+        ),
+        click.option("--midi-name", default="bridge", show_default=True,
+                     help="MIDI client name (virtual ports are named after it)."),
+        click.option("--phrase-silence", type=click.FloatRange(min=0), default=1.0,
+                     show_default=True, help="Seconds of silence that end a phrase (0: off)."),
+        click.option("--phrase-bars", type=click.IntRange(min=0), default=0, show_default=True,
+                     help="A phrase also ends this many bars after its first note (0: off)."),
+        click.option("--response-bars", type=click.IntRange(0, 8), default=0,
+                     show_default=True, help="Bars to answer with (0: as long as the call)."),
+        click.option("--response-temperature", type=click.FloatRange(min=0, min_open=True),
+                     default=1.0, show_default=True),
+        click.option("--response-channel", type=click.IntRange(1, 16), default=1,
+                     show_default=True, help="MIDI channel of the answers."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 @main.command()
 @click.option(
     "--host",
@@ -129,6 +182,7 @@ def load_engines(checkpoints: dict[str, Path | None], device: str) -> dict[str, 
     "registered its own with /bridge/register). Default: the port the request came from.",
 )
 @engine_options
+@live_options
 @click.option("--log-level", type=LOG_LEVELS, default="info", show_default=True)
 @click.pass_context
 def serve(
@@ -138,19 +192,81 @@ def serve(
     device: str,
     reply_port: int | None,
     log_level: str,
+    midi_out: str | None,
+    virtual_midi: bool,
+    midi_in: str | None,
+    midi_api: str | None,
+    midi_clock: bool,
+    midi_name: str,
+    phrase_silence: float,
+    phrase_bars: int,
+    response_bars: int,
+    response_temperature: float,
+    response_channel: int,
     **checkpoints: Path | None,
 ) -> None:
     """Load the engines and answer OSC requests until Ctrl-C or SIGTERM."""
+    from bridge.callresponse import CallResponseOptions
     from bridge.daemon import Daemon
+    from bridge.live import Live, LiveOptions
+    from bridge.midi import MidiError
     from bridge.protocol import address_table_markdown
 
+    if midi_out and virtual_midi:
+        raise click.UsageError("--midi-out and --virtual-midi exclude each other")
+    if midi_clock and not (midi_in or virtual_midi):
+        raise click.UsageError(
+            "--midi-clock follows a MIDI input: give --midi-in or --virtual-midi"
+        )
+    try:
+        cr = CallResponseOptions(
+            silence=phrase_silence,
+            bars=phrase_bars,
+            response_bars=response_bars,
+            temperature=response_temperature,
+            channel=response_channel,
+        )
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
     engines = load_engines(checkpoints, device)
     daemon = Daemon(engines, host, port, reply_port=reply_port)
-    click.echo(address_table_markdown())
+    options = LiveOptions(midi_out, virtual_midi, midi_in, midi_api, midi_clock, midi_name, cr)
     with log_to_stderr(log_level):
-        run_until_signal(daemon, host, port)
+        live = Live(daemon, options)
+        try:
+            live.start()
+        except MidiError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(address_table_markdown(daemon.addresses))
+        try:
+            run_until_signal(daemon, host, port)
+        finally:
+            live.close()  # every note that went out gets its note-off; MIDI panic
     click.echo("bridge stopped", err=True)
     request_fast_exit(ctx)
+
+
+@main.command()
+@click.option(
+    "--midi-api",
+    type=click.Choice(["alsa", "jack", "coremidi", "windows"]),
+    default=None,
+    help="MIDI system (default: ALSA if it has a sequencer, else JACK, on Linux).",
+)
+def ports(midi_api: str | None) -> None:
+    """List the MIDI input and output ports (names for --midi-in and --midi-out)."""
+    from bridge.midi import MidiError, api_name, choose_api, list_ports
+
+    try:
+        api = choose_api(midi_api)
+        found = list_ports(api)
+    except MidiError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"MIDI system: {api_name(api)}")
+    for kind in ("inputs", "outputs"):
+        click.echo(f"{kind}:")
+        for name in found[kind] or ["(none)"]:
+            click.echo(f"  {name}")
 
 
 @contextmanager

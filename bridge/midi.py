@@ -99,7 +99,8 @@ def _open(kind: str, api: int, client_name: str) -> Any:
     try:
         return cls(api, name=client_name)
     except Exception as exc:  # rtmidi raises SystemError/RtMidiError without a server
-        hint = " (is a JACK server running?)" if api == rtmidi.API_UNIX_JACK else ""
+        jack = api == rtmidi.API_UNIX_JACK and "JACK" not in str(exc)
+        hint = " (is a JACK server running?)" if jack else ""
         raise MidiError(f"cannot open {api_name(api)} MIDI {kind}: {exc}{hint}") from exc
 
 
