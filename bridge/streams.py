@@ -85,6 +85,7 @@ class _Snap:
     c: list[Any]
     logits: Any
     since: int | None
+    position: int  # the RNN stream's input count (its place in the bar follows from it)
 
 
 @dataclass(eq=False)
@@ -323,6 +324,7 @@ class StreamWorker:
         if r < s.gen:
             snap = s.snaps[r - s.base]
             s.rnn.h, s.rnn.c, s.rnn.logits, s.since = snap.h, snap.c, snap.logits, snap.since
+            s.rnn.position = snap.position
             del s.tokens[r - s.base :]
             del s.snaps[r - s.base :]
         s.force_end = r if (s.since is not None and s.last_end == r) else None
@@ -407,8 +409,10 @@ class StreamWorker:
             h = [torch.cat([rows[i].rnn.h[layer] for i in idx]) for layer in range(layers)]
             c = [torch.cat([rows[i].rnn.c[layer] for i in idx]) for layer in range(layers)]
             x = torch.tensor([tokens[i] for i in idx], device=self.engine.device)
-            logits, h, c = self.engine.stepper(x, h, c)
+            p = torch.tensor([rows[i].rnn.position for i in idx], device=self.engine.device)
+            logits, h, c = self.engine.stepper(x, p, h, c)
             for i, s in enumerate(rows):
+                s.rnn.position += 1
                 s.rnn.logits = logits[i : i + 1]
                 s.rnn.h = [t[i : i + 1] for t in h]
                 s.rnn.c = [t[i : i + 1] for t in c]
@@ -418,7 +422,7 @@ class StreamWorker:
     def _sample(self, s: Stream) -> int:
         """Sample step ``s.gen``, keep the snapshot, apply the note-length rules."""
         j = s.gen
-        s.snaps.append(_Snap(s.rnn.h, s.rnn.c, s.rnn.logits, s.since))
+        s.snaps.append(_Snap(s.rnn.h, s.rnn.c, s.rnn.logits, s.since, s.rnn.position))
         tok = int(s.rnn.sampler(s.rnn.logits, s.temperature, s.options.top_p)[0])
         if tok >= NOTE_ON_BASE + 128:  # BOS is never a step (it should not be sampled)
             tok = HOLD

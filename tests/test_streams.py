@@ -130,6 +130,7 @@ class HoldingEngine:
             self.sampler = Sampler(seed)
             self.h = [torch.zeros(1, 2)]
             self.c = [torch.zeros(1, 2)]
+            self.position = 0
             self.logits = engine.logits(torch.tensor([OFF]))
 
         def feed(self, tokens: list[int]) -> None:
@@ -142,7 +143,7 @@ class HoldingEngine:
             out[i, NOTE_ON_BASE + 60 if t == OFF else HOLD] = 50.0
         return out
 
-    def stepper(self, x: torch.Tensor, h: list, c: list) -> tuple:
+    def stepper(self, x: torch.Tensor, p: torch.Tensor, h: list, c: list) -> tuple:
         self.calls += 1
         if self.fail_after is not None and self.calls > self.fail_after:
             raise RuntimeError("boom")

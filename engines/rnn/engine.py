@@ -80,8 +80,9 @@ class Sampler:
 class FastStepper:
     """Single-step LSTM inference for a batch of streams, without nn.LSTM's per-call cost.
 
-    The first layer's input projection is folded into a table (vocab x 4H), so a step is a
-    lookup plus one matmul per layer; the remaining layers use ``torch.lstm_cell``.
+    The first layer's input projection is folded into tables (vocab x 4H for the token,
+    bar_steps x 4H for the position in the bar), so a step is two lookups plus one matmul per
+    layer; the remaining layers use ``torch.lstm_cell``.
     """
 
     def __init__(self, model: RnnModel) -> None:
@@ -97,16 +98,26 @@ class FastStepper:
         ]
         with torch.no_grad():
             self.table0 = model.embed.weight @ w[0][0].T + w[0][2] + w[0][3]  # [V, 4H]
+            self.bar_steps = model.config.bar_steps or 1
+            self.pos0 = model.position.weight @ w[0][0].T  # [bar_steps, 4H]
+            if not model.config.bar_steps:
+                self.pos0 = torch.zeros_like(self.pos0)
         self.w = w
         self.head_w = model.head.weight.detach()
         self.head_b = model.head.bias.detach()
 
     @torch.no_grad()
     def __call__(
-        self, tokens: torch.Tensor, h: list[torch.Tensor], c: list[torch.Tensor]
+        self,
+        tokens: torch.Tensor,
+        positions: torch.Tensor,
+        h: list[torch.Tensor],
+        c: list[torch.Tensor],
     ) -> tuple[torch.Tensor, list[torch.Tensor], list[torch.Tensor]]:
-        """tokens [B]; h, c lists of [B, H] per layer -> logits [B, V] and the new h, c."""
-        gates = torch.addmm(self.table0[tokens], h[0], self.w[0][1].T)
+        """tokens, positions [B] (input index since BOS); h, c lists of [B, H] per layer
+        -> logits [B, V] and the new h, c."""
+        x0 = self.table0[tokens] + self.pos0[positions % self.bar_steps]
+        gates = torch.addmm(x0, h[0], self.w[0][1].T)
         i, f, g, o = gates.chunk(4, 1)
         c0 = torch.sigmoid(f) * c[0] + torch.sigmoid(i) * torch.tanh(g)
         h0 = torch.sigmoid(o) * torch.tanh(c0)
@@ -129,6 +140,7 @@ class RnnStream:
         self.h: list[torch.Tensor] = []
         self.c: list[torch.Tensor] = []
         self.logits: torch.Tensor | None = None
+        self.position = 0  # inputs fed since BOS (BOS included)
         self.reset()
 
     def reset(self) -> None:
@@ -138,6 +150,7 @@ class RnnStream:
         self.h = [zeros] * cfg.layers
         self.c = [zeros] * cfg.layers
         self.logits = None
+        self.position = 0
         self.feed([BOS])
 
     @torch.no_grad()
@@ -146,13 +159,16 @@ class RnnStream:
         if not len(tokens):
             return
         dev = self.engine.device
+        start, self.position = self.position, self.position + len(tokens)
         if len(tokens) == 1:
             t = torch.tensor([int(tokens[0])], device=dev)
-            self.logits, self.h, self.c = self.engine.stepper(t, self.h, self.c)
+            p = torch.tensor([start], device=dev)
+            self.logits, self.h, self.c = self.engine.stepper(t, p, self.h, self.c)
             return
         x = torch.tensor([list(map(int, tokens))], device=dev)
+        p = torch.arange(start, self.position, device=dev)[None]
         state = (torch.stack(self.h), torch.stack(self.c))
-        logits, (h, c) = self.engine.model(x, state)
+        logits, (h, c) = self.engine.model(x, p, state)
         self.logits = logits[:, -1]
         self.h, self.c = list(h.unbind(0)), list(c.unbind(0))
 
@@ -228,7 +244,8 @@ class RnnEngine:
     def token_nll(self, tokens: Sequence[int] | np.ndarray) -> np.ndarray:
         """Negative log-likelihood (nats) of each token given BOS and the tokens before it."""
         seq = torch.tensor([[BOS, *[int(t) for t in tokens]]], device=self.device)
-        logits, _ = self.model(seq[:, :-1])
+        positions = torch.arange(seq.shape[1] - 1, device=self.device)[None]
+        logits, _ = self.model(seq[:, :-1], positions)
         logp = torch.log_softmax(logits.float(), -1)
         return -logp[0].gather(-1, seq[0, 1:, None])[:, 0].cpu().numpy()
 

@@ -20,7 +20,11 @@ class RnnConfig:
     embed: int = 128
     hidden: int = 512
     layers: int = 2
-    dropout: float = 0.2
+    dropout: float = 0.1
+    # Each input also carries its position in the bar (input index mod bar_steps, so the
+    # position of the step being predicted): a melody's rhythm hangs on the beat, and an
+    # LSTM left to count 16ths by itself learns that slowly. 0 turns it off.
+    bar_steps: int = 16
 
 
 class RnnModel(nn.Module):
@@ -30,6 +34,7 @@ class RnnModel(nn.Module):
         super().__init__()
         self.config = config
         self.embed = nn.Embedding(config.vocab, config.embed)
+        self.position = nn.Embedding(max(1, config.bar_steps), config.embed)
         self.lstm = nn.LSTM(
             config.embed,
             config.hidden,
@@ -39,20 +44,16 @@ class RnnModel(nn.Module):
         )
         self.head = nn.Linear(config.hidden, config.vocab)
 
+    def inputs(self, tokens: torch.Tensor, positions: torch.Tensor) -> torch.Tensor:
+        """tokens, positions [B, T] (positions = input index since BOS) -> [B, T, embed]."""
+        x = self.embed(tokens)
+        if self.config.bar_steps:
+            x = x + self.position(positions % self.config.bar_steps)
+        return x
+
     def forward(
-        self, tokens: torch.Tensor, state: State | None = None
+        self, tokens: torch.Tensor, positions: torch.Tensor, state: State | None = None
     ) -> tuple[torch.Tensor, State]:
-        """tokens [B, T] -> logits [B, T, vocab] and the final state."""
-        out, state = self.lstm(self.embed(tokens), state)
+        """tokens, positions [B, T] -> logits [B, T, vocab] and the final state."""
+        out, state = self.lstm(self.inputs(tokens, positions), state)
         return self.head(out), state
-
-    @torch.no_grad()
-    def step(self, tokens: torch.Tensor, state: State | None) -> tuple[torch.Tensor, State]:
-        """One step for a batch of streams: tokens [B] -> logits [B, vocab], new state.
-
-        oneDNN makes a one-step LSTM call about ten times slower on the CPU than the
-        native kernel, so it is switched off for this call only.
-        """
-        with torch.backends.mkldnn.flags(enabled=False):
-            out, state = self.lstm(self.embed(tokens)[:, None, :], state)
-        return self.head(out[:, 0]), state

@@ -24,10 +24,10 @@ IGNORE = -100
 
 @dataclass(frozen=True)
 class TrainOptions:
-    epochs: int = 5
-    batch_size: int = 64
+    epochs: int = 3
+    batch_size: int = 32
     seq_len: int = 256
-    lr: float = 2e-3
+    lr: float = 3e-3
     weight_decay: float = 0.0
     clip: float = 1.0
     transpose: int = 6  # random transposition, +-semitones, per tune per epoch
@@ -36,42 +36,44 @@ class TrainOptions:
     threads: int | None = None
 
 
-def make_chunks(tunes: list[np.ndarray], seq_len: int) -> list[np.ndarray]:
-    """[BOS] + tune, cut into pieces of at most seq_len + 1 tokens overlapping by one."""
+Batch = tuple[torch.Tensor, torch.Tensor, torch.Tensor]  # inputs, positions, targets [B, T]
+
+
+def make_chunks(tunes: list[np.ndarray], seq_len: int) -> list[tuple[np.ndarray, int]]:
+    """[BOS] + tune, cut into pieces of at most seq_len + 1 tokens overlapping by one, each
+    with the index of its first token since BOS."""
     chunks = []
     for t in tunes:
         seq = np.concatenate([[BOS], t.astype(np.int64)])
         for s in range(0, max(1, len(seq) - 1), seq_len):
             piece = seq[s : s + seq_len + 1]
             if len(piece) >= 2:
-                chunks.append(piece)
+                chunks.append((piece, s))
     return chunks
 
 
-def batches(
-    chunks: list[np.ndarray], batch_size: int, rng: np.random.Generator | None
-) -> list[tuple[torch.Tensor, torch.Tensor]]:
-    """Chunks -> (inputs, targets) batches, similar lengths together to waste little padding."""
-    order = np.argsort([len(c) for c in chunks], kind="stable")
-    groups = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
-    if rng is not None:
-        rng.shuffle(groups)
+def batches(chunks: list[tuple[np.ndarray, int]], batch_size: int) -> list[Batch]:
+    """Chunks -> batches, similar lengths together to waste little padding."""
+    order = np.argsort([len(c) for c, _ in chunks], kind="stable")
     out = []
-    for g in groups:
-        width = max(len(chunks[i]) for i in g) - 1
-        x = np.full((len(g), width), BOS, dtype=np.int64)
-        y = np.full((len(g), width), IGNORE, dtype=np.int64)
-        for row, i in enumerate(g):
-            c = chunks[i]
+    for first in range(0, len(order), batch_size):
+        group = order[first : first + batch_size]
+        width = max(len(chunks[i][0]) for i in group) - 1
+        x = np.full((len(group), width), BOS, dtype=np.int64)
+        p = np.zeros((len(group), width), dtype=np.int64)
+        y = np.full((len(group), width), IGNORE, dtype=np.int64)
+        for row, i in enumerate(group):
+            c, start = chunks[i]
             x[row, : len(c) - 1] = c[:-1]
+            p[row, : len(c) - 1] = np.arange(start, start + len(c) - 1)
             y[row, : len(c) - 1] = c[1:]
-        out.append((torch.from_numpy(x), torch.from_numpy(y)))
+        out.append((torch.from_numpy(x), torch.from_numpy(p), torch.from_numpy(y)))
     return out
 
 
 def stream_batches(
     tunes: list[np.ndarray], batch_size: int, seq_len: int, rng: np.random.Generator
-) -> list[tuple[torch.Tensor, torch.Tensor]]:
+) -> list[Batch]:
     """Tunes in random order joined into one stream ([BOS] tune [BOS] tune ...), cut into
     windows of seq_len: every batch has the same shape.
 
@@ -81,13 +83,16 @@ def stream_batches(
     """
     order = rng.permutation(len(tunes))
     stream = np.concatenate([np.concatenate([[BOS], tunes[i].astype(np.int64)]) for i in order])
-    stream = stream[int(rng.integers(seq_len)) :]  # a new cut every epoch
-    n_windows = (len(stream) - 1) // seq_len
-    n_batches = n_windows // batch_size
+    pos = np.concatenate([np.arange(len(tunes[i]) + 1) for i in order])
+    cut = int(rng.integers(seq_len))  # a new cut every epoch
+    stream, pos = stream[cut:], pos[cut:]
+    n_batches = (len(stream) - 1) // seq_len // batch_size
     used = n_batches * batch_size * seq_len
-    x = torch.from_numpy(stream[:used].reshape(n_batches, batch_size, seq_len))
-    y = torch.from_numpy(stream[1 : used + 1].reshape(n_batches, batch_size, seq_len))
-    return list(zip(x, y, strict=True))
+    shape = (n_batches, batch_size, seq_len)
+    x = torch.from_numpy(stream[:used].reshape(shape))
+    p = torch.from_numpy(pos[:used].reshape(shape))
+    y = torch.from_numpy(stream[1 : used + 1].reshape(shape))
+    return list(zip(x, p, y, strict=True))
 
 
 @torch.no_grad()
@@ -96,9 +101,9 @@ def evaluate_nll(engine: RnnEngine, tunes: list[np.ndarray], seq_len: int = 1024
     model = engine.model.eval()
     loss_fn = nn.CrossEntropyLoss(ignore_index=IGNORE, reduction="sum")
     total, count = 0.0, 0
-    for x, y in batches(make_chunks(tunes, seq_len), 32, None):
-        x, y = x.to(engine.device), y.to(engine.device)
-        logits, _ = model(x)
+    for x, p, y in batches(make_chunks(tunes, seq_len), 32):
+        x, p, y = x.to(engine.device), p.to(engine.device), y.to(engine.device)
+        logits, _ = model(x, p)
         total += float(loss_fn(logits.reshape(-1, logits.shape[-1]), y.reshape(-1)))
         count += int((y != IGNORE).sum())
     return total / max(1, count)
@@ -157,9 +162,9 @@ def train_rnn(
         epoch_batches = stream_batches(aug, options.batch_size, options.seq_len, rng)
         bar = tqdm(epoch_batches, desc=f"epoch {epoch + 1}/{options.epochs}", disable=not progress)
         running, stopped = 0.0, False
-        for i, (x, y) in enumerate(bar):
-            x, y = x.to(engine.device), y.to(engine.device)
-            logits, _ = model(x)
+        for i, (x, p, y) in enumerate(bar):
+            x, p, y = x.to(engine.device), p.to(engine.device), y.to(engine.device)
+            logits, _ = model(x, p)
             loss = loss_fn(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
             opt.zero_grad(set_to_none=True)
             loss.backward()
