@@ -6,8 +6,11 @@ No torch at module level: ``bench_rnn_step`` imports it when called.
 from __future__ import annotations
 
 import math
+import os
+import subprocess
+import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 
@@ -68,4 +71,138 @@ def bench_rnn_step(engine: Any, n: int = 2000, warmup: int = 200, seed: int = 0)
     }
 
 
-__all__ = ["bench_rnn_step", "summarize", "percentile"]
+Request = tuple[str, list[Any]]  # address, arguments after the id
+
+
+def loopback_latency(
+    engines: Mapping[str, Any],
+    request: Callable[[int], Request],
+    replies: int = 1,
+    n: int = 500,
+    warmup: int = 20,
+    timeout: float = 10.0,
+) -> dict[str, float | int]:
+    """Latency (ms) of a request over loopback UDP through a real Daemon, from sending it to
+    receiving its last reply (``replies`` messages carry its id).
+
+    The Daemon serves ``engines`` on 127.0.0.1 (a free port) with one torch thread, as
+    ``bridge serve`` does; one client sends ``request(i)`` (address and the arguments after
+    the id) one at a time. The caller's torch thread count is restored afterwards.
+    """
+    import torch
+
+    from bridge.daemon import Daemon
+    from bridge.osc import OscClient
+
+    if n < 1 or warmup < 0:
+        raise ValueError(f"need n >= 1 and warmup >= 0, got n={n}, warmup={warmup}")
+    threads = torch.get_num_threads()
+    samples: list[float] = []
+    try:
+        with Daemon(engines, port=0) as daemon, OscClient(*daemon.address) as client:
+            for i in range(warmup + n):
+                address, args = request(i)
+                t0 = time.perf_counter_ns()
+                client.send(address, i, *args)
+                got = 0
+                while got < replies:
+                    msg = client.receive(timeout)
+                    if msg is None:
+                        raise RuntimeError(f"{address} {i}: {got} of {replies} replies")
+                    if msg.address == "/bridge/error":
+                        raise RuntimeError(f"{address} {i} failed: {msg.args}")
+                    got += msg.args[:1] == [i]
+                if i >= warmup:
+                    samples.append((time.perf_counter_ns() - t0) / 1e6)
+    finally:
+        torch.set_num_threads(threads)
+    return summarize(samples)
+
+
+# An 8-note primer (flat pitch start duration velocity): two bars of a folk-like line.
+PRIMER_8 = [
+    v
+    for p, start, dur in [
+        (67, 0, 1),
+        (71, 1, 0.5),
+        (74, 1.5, 0.5),
+        (72, 2, 1),
+        (71, 3, 1),
+        (69, 4, 1.5),
+        (67, 5.5, 0.5),
+        (66, 6, 2),
+    ]  # fmt: skip
+    for v in (p, start, dur, 96)
+]
+
+
+def bench_rnn_continue(
+    engine: Any, n: int = 500, warmup: int = 20, steps: int = 32
+) -> dict[str, Any]:
+    """``/bridge/rnn/continue`` with an 8-note primer and ``steps`` steps, request to reply."""
+
+    def request(i: int) -> Request:
+        return "/bridge/rnn/continue", ["steps", steps, "seed", i, "notes", *PRIMER_8]
+
+    return {**loopback_latency({"rnn": engine}, request, 1, n, warmup), "steps": steps}
+
+
+def bench_serve_startup(runs: int = 3, timeout: float = 60.0) -> dict[str, Any]:
+    """Seconds from starting ``bridge serve --port 0`` (shipped engines) to its first pong.
+
+    A client pings the printed port every 20 ms from the moment the port is known; the
+    clock starts before the process is spawned, so interpreter start and engine loading
+    count.
+    """
+    from bridge.osc import OscClient
+
+    seconds = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bridge", "serve", "--port", "0", "--device", "cpu"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        try:
+            port = _wait_for_port(proc, t0 + timeout)
+            with OscClient("127.0.0.1", port) as client:
+                while time.perf_counter() < t0 + timeout:
+                    client.send("/bridge/ping", 1)
+                    msg = client.receive(0.02)
+                    if msg is not None and msg.address == "/bridge/pong":
+                        seconds.append(time.perf_counter() - t0)
+                        break
+                else:
+                    raise RuntimeError(f"no pong within {timeout} s")
+        finally:
+            proc.terminate()
+            proc.wait(10)
+    return {
+        "median_s": percentile(sorted(seconds), 50),
+        "max_s": max(seconds),
+        "n": len(seconds),
+    }
+
+
+def _wait_for_port(proc: subprocess.Popen, deadline: float) -> int:
+    """The port from serve's ``bridge listening on HOST:PORT`` line."""
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if line.startswith("bridge listening on "):
+            return int(line.rsplit(":", 1)[1])
+        if time.perf_counter() > deadline:
+            break
+    raise RuntimeError(f"bridge serve printed no listening line (exit code {proc.poll()})")
+
+
+__all__ = [
+    "bench_rnn_continue",
+    "bench_rnn_step",
+    "bench_serve_startup",
+    "loopback_latency",
+    "percentile",
+    "summarize",
+]
