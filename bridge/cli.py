@@ -7,6 +7,7 @@ models, so ``bridge send`` starts fast.
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import json
 import logging
@@ -22,6 +23,8 @@ from typing import Any
 import click
 
 from engines import available_engines
+from engines.vae.config import TrainOptions as VaeTrainOptions
+from engines.vae.config import VaeConfig
 
 DEVICES = click.Choice(["auto", "cpu", "cuda"])
 LOG_LEVELS = click.Choice(["debug", "info", "warning", "error"])
@@ -545,3 +548,144 @@ def generate_vae_sample(
         raise click.ClickException(str(exc)) from exc
     count = write_melodies(melodies, output)
     click.echo(f"wrote {n} melodies ({count} notes, {2 * n} bars) to {output}")
+
+
+# --- train / eval ------------------------------------------------------------------------
+
+
+VAE_CONFIG = VaeConfig()
+VAE_OPTIONS = VaeTrainOptions()
+
+
+@main.group()
+def train() -> None:
+    """Train an engine on a corpus; the best checkpoint (on the valid split) is kept."""
+
+
+@main.group("eval")
+def eval_() -> None:
+    """Measure an engine on the corpus's held-out test split, with PASS/FAIL per bar."""
+
+
+CORPUS_OPTION = click.option(
+    "--corpus",
+    default="folk",
+    show_default=True,
+    help="folk, bach, or a folder of MIDI files.",
+)
+LIMIT_FILES_OPTION = click.option(
+    "--limit-files",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Parse only the first files of each collection (quick runs).",
+)
+
+
+@train.command("vae")
+@CORPUS_OPTION
+@LIMIT_FILES_OPTION
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Checkpoint folder (default: the shipped one, engines/checkpoints/vae).",
+)
+@click.option("--epochs", type=click.IntRange(min=1), default=VAE_OPTIONS.epochs, show_default=True)
+@click.option("--max-minutes", type=float, default=None, help="Stop after this long.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=VAE_OPTIONS.batch_size,
+              show_default=True)  # fmt: skip
+@click.option("--lr", type=float, default=VAE_OPTIONS.lr, show_default=True)
+@click.option("--beta", type=float, default=VAE_OPTIONS.beta, show_default=True, help="KL weight.")
+@click.option("--free-bits", type=float, default=VAE_OPTIONS.free_bits, show_default=True,
+              help="Nats of KL per example that cost nothing.")  # fmt: skip
+@click.option("--latent", type=click.IntRange(min=1), default=VAE_CONFIG.latent, show_default=True)
+@click.option("--enc-hidden", type=click.IntRange(min=1), default=VAE_CONFIG.enc_hidden,
+              show_default=True)  # fmt: skip
+@click.option("--dec-hidden", type=click.IntRange(min=1), default=VAE_CONFIG.dec_hidden,
+              show_default=True)  # fmt: skip
+@click.option("--dec-layers", type=click.IntRange(min=1), default=VAE_CONFIG.dec_layers,
+              show_default=True)  # fmt: skip
+@click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--seed", type=int, default=VAE_OPTIONS.seed, show_default=True)
+@click.option("--device", type=DEVICES, default="auto", show_default=True)
+def train_vae_command(
+    corpus: str,
+    limit_files: int | None,
+    out: Path | None,
+    epochs: int,
+    max_minutes: float | None,
+    batch_size: int,
+    lr: float,
+    beta: float,
+    free_bits: float,
+    latent: int,
+    enc_hidden: int,
+    dec_hidden: int,
+    dec_layers: int,
+    threads: int,
+    seed: int,
+    device: str,
+) -> None:
+    """Train the VAE on two-bar slices of a corpus, then store its attribute vectors."""
+    from engines import default_checkpoint
+    from engines.corpus import load_corpus
+    from engines.vae.train import train_vae
+
+    config = dataclasses.replace(
+        VAE_CONFIG, latent=latent, enc_hidden=enc_hidden, dec_hidden=dec_hidden,
+        dec_layers=dec_layers,
+    )  # fmt: skip
+    options = dataclasses.replace(
+        VAE_OPTIONS,
+        epochs=epochs,
+        batch_size=batch_size,
+        lr=lr,
+        beta=beta,
+        free_bits=free_bits,
+        seed=seed,
+        max_minutes=max_minutes,
+        threads=threads,
+    )
+    out = out or default_checkpoint("vae")
+    try:
+        record = train_vae(load_corpus(corpus, limit_files=limit_files), out, config, options,
+                           device)  # fmt: skip
+    except (ValueError, OSError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    best = record["best"]
+    click.echo(
+        f"saved {out}: best at step {best['step']} (epoch {best['epoch']}), valid "
+        f"reconstruction {best['valid_recon_acc']:.3f}, KL {best['valid_kl']:.1f} nats; "
+        f"{record['total_minutes']} minutes"
+    )
+
+
+@eval_.command("vae")
+@CORPUS_OPTION
+@LIMIT_FILES_OPTION
+@CHECKPOINT_OPTION
+@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Also write the full report as JSON here.")  # fmt: skip
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--device", type=DEVICES, default="auto", show_default=True)
+def eval_vae_command(
+    corpus: str,
+    limit_files: int | None,
+    checkpoint: Path | None,
+    json_out: Path | None,
+    seed: int,
+    device: str,
+) -> None:
+    """Reconstruction, interpolation smoothness, attribute vectors, samples and KL."""
+    from engines.corpus import load_corpus
+    from engines.vae.evaluate import evaluate, format_report
+
+    try:
+        engine = load_vae(checkpoint, device)
+        report = evaluate(engine, load_corpus(corpus, limit_files=limit_files), seed=seed)
+    except (ValueError, OSError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(format_report(report))
+    if json_out is not None:
+        json_out.write_text(json.dumps(report, indent=2) + "\n")

@@ -8,29 +8,13 @@ layer) and is concatenated to every input; the input at step t is the token of s
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 from torch import nn
 
-from engines.notes import BOS, VOCAB_SIZE
+from engines.notes import BOS
+from engines.vae.config import VaeConfig
 
 OUT_VOCAB = BOS  # the decoder predicts HOLD, OFF and the 128 note-ons, never BOS
-
-
-@dataclass(frozen=True)
-class VaeConfig:
-    """Hyperparameters; a checkpoint carries them so loading rebuilds the same network."""
-
-    vocab: int = VOCAB_SIZE
-    steps: int = 32  # two bars of 16th notes
-    embed: int = 64
-    enc_hidden: int = 256
-    enc_layers: int = 1
-    latent: int = 256
-    dec_hidden: int = 512
-    dec_layers: int = 2
-    dropout: float = 0.0
 
 
 class VaeModel(nn.Module):

@@ -13,7 +13,7 @@ import logging
 import math
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +22,7 @@ import torch.nn.functional as F
 
 from engines.checkpoint import load_weights
 from engines.corpus import Corpus
+from engines.vae.config import TrainOptions
 from engines.vae.data import ATTRIBUTES, quartile_indices, transpose_slices, two_bar_slices
 from engines.vae.engine import VaeEngine
 from engines.vae.model import VaeConfig, VaeModel, kl_per_example
@@ -29,24 +30,14 @@ from engines.vae.model import VaeConfig, VaeModel, kl_per_example
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class TrainOptions:
-    epochs: int = 20
-    batch_size: int = 128
-    lr: float = 1e-3
-    lr_decay: float = 0.9999  # per optimiser step
-    min_lr: float = 1e-5
-    clip: float = 1.0
-    beta: float = 0.2  # weight of the KL term once annealed
-    free_bits: float = 48.0  # nats of KL per example that cost nothing
-    anneal_steps: int = 2000
-    transpose: int = 6  # random transposition, +-semitones, per slice per epoch
-    eval_every: int = 500  # optimiser steps between valid evaluations (and at epoch ends)
-    valid_limit: int = 2000  # valid slices used for checkpoint selection
-    attribute_limit: int = 20000  # train slices used for the attribute vectors
-    seed: int = 0
-    max_minutes: float | None = None  # stop early (keeping the best checkpoint) after this
-    threads: int | None = None
+def learning_rate(options: TrainOptions, step: int, progress: float) -> float:
+    """Linear warm-up, then a cosine from ``lr`` down to ``min_lr`` as ``progress`` (the
+    share of the run done, by steps or by the time budget, whichever is further) goes
+    0 -> 1."""
+    if step < options.warmup_steps:
+        return options.lr * (step + 1) / options.warmup_steps
+    p = min(1.0, max(0.0, progress))
+    return options.min_lr + (options.lr - options.min_lr) * 0.5 * (1 + math.cos(math.pi * p))
 
 
 def vae_loss(
@@ -178,6 +169,7 @@ def train_vae(
             engine.save(out, extra={"training": record})
         model.train()
 
+    total_steps = max(1, options.epochs * (len(train) // options.batch_size))
     for epoch in range(options.epochs):
         model.train()
         data = transpose_slices(train, rng, options.transpose)
@@ -190,7 +182,10 @@ def train_vae(
             idx = order[b * options.batch_size : (b + 1) * options.batch_size]
             x = torch.from_numpy(data[idx]).to(engine.device)
             beta = options.beta * min(1.0, step / max(1, options.anneal_steps))
-            lr = max(options.min_lr, options.lr * options.lr_decay**step)
+            done = step / total_steps
+            if options.max_minutes:
+                done = max(done, (time.monotonic() - start) / 60 / options.max_minutes)
+            lr = learning_rate(options, step, done)
             for group in opt.param_groups:
                 group["lr"] = lr
             loss, parts = vae_loss(model, x, beta, options.free_bits)
@@ -202,6 +197,7 @@ def train_vae(
             for k, v in parts.items():
                 running[k] = 0.98 * running[k] + 0.02 * v if k in running else v
             bar.set_postfix(
+                lr=f"{lr:.1e}",
                 nll=f"{running['recon_nll']:.2f}",
                 kl=f"{running['kl']:.1f}",
                 acc=f"{running['teacher_forced_acc']:.3f}",
