@@ -1,0 +1,385 @@
+"""The Max for Live MIDI devices: Continue, Interpolate, Bars (clip in, clip out) and Stream.
+
+Each embeds the bridge client as [p bridge] (no abstraction to find on disk) and reads and
+writes clips through [js bridge_clip.js] (ableton/), which must sit next to the device.
+"""
+
+from __future__ import annotations
+
+from max_client import (
+    CHORD_PRESETS,
+    DAEMON_PORT,
+    LIVE_DIR,
+    NOTE_LISTS,
+    SMALL,
+    bridge_client,
+    reply_notes,
+)
+from patcher import Patcher
+
+DEVICE_H = 169.0  # the height of Live's device view
+
+
+def device(title: str, width: float) -> tuple[Patcher, dict, dict, dict]:
+    """A MIDI-effect device: embedded client, clip script, daemon status and a message line.
+
+    Returns (patcher, client, clip script, message-line input).
+    """
+    p = Patcher(
+        (60.0, 80.0, 1200.0, 760.0), presentation=True, devicewidth=width, folders=[LIVE_DIR]
+    )
+    p.comment(
+        title, 20, 10, 200, 20, present=(4.0, 2.0, width - 8, 18.0), fontsize=12.0, fontface=1
+    )
+    client = p.subpatcher("bridge", bridge_client(embedded=True).layout(), 20, 600)
+    clip = p.js("bridge_clip.js", 400, 600)
+    here = p.obj("live.thisdevice", 600, 20)
+    init = p.msg("init", 600, 60)
+    p.connect(here, 0, init, 0)
+    p.connect(init, 0, clip, 0)
+
+    show_status = p.obj("prepend set", 20, 660)
+    p.connect(client, 3, show_status, 0)
+    status = p.comment(
+        "waiting for the daemon...", 20, 700, 300, 18, present=(4.0, 20.0, width - 8, 18.0), **SMALL
+    )
+    p.connect(show_status, 0, status, 0)
+    show_msg = p.obj("prepend set", 400, 660)
+    p.connect(client, 2, show_msg, 0)
+    p.connect(clip, 1, show_msg, 0)
+    line = p.comment("", 400, 700, 300, 30, present=(4.0, DEVICE_H - 34, width - 8, 30.0), **SMALL)
+    p.connect(show_msg, 0, line, 0)
+
+    port = p.live_param(
+        "live.numbox",
+        760,
+        20,
+        44,
+        15,
+        (width - 52, 2.0, 48.0, 15.0),
+        longname="Daemon Port",
+        shortname="Port",
+        kind="int",
+        lo=1024,
+        hi=65535,
+        initial=DAEMON_PORT,
+    )
+    p.comment("port", 800, 20, present=(width - 84, 2.0, 30.0, 16.0), near=port, **SMALL)
+    to_port = p.obj("prepend daemonport", 760, 60)
+    p.connect(port, 0, to_port, 0)
+    p.connect(to_port, 0, client, 0)
+    return p, client, clip, here
+
+
+def trigger(p: Patcher, label: str, x: float, y: float, stage: tuple[float, float, float, float]):
+    """A live.text push button (bang on click)."""
+    return p.live_param(
+        "live.text",
+        x,
+        y,
+        80,
+        20,
+        stage,
+        longname=label,
+        shortname=label,
+        kind="enum",
+        enum=["off", "on"],
+        mode=0,
+        text=label,
+        texton=label,
+        parameter_invisible=1,
+    )
+
+
+def dial(p: Patcher, name: str, x: float, y: float, stage: tuple[float, float], **kw):
+    sx, sy = stage
+    return p.live_param(
+        "live.dial", x, y, 44, 48, (sx, sy, 44.0, 48.0), longname=name, shortname=name[:8], **kw
+    )
+
+
+def continue_device() -> Patcher:
+    """Continue the selected clip: its notes go to the RNN, the answer lands in a new clip."""
+    p, client, clip, here = device("bridge Continue", 260.0)
+    temp = dial(p, "Temperature", 20, 60, (4.0, 42.0), lo=0.05, hi=2.0, initial=1.0)
+    steps = p.live_param(
+        "live.numbox",
+        80,
+        60,
+        44,
+        15,
+        (54.0, 58.0, 44.0, 15.0),
+        longname="Steps",
+        shortname="Steps",
+        kind="int",
+        lo=1,
+        hi=512,
+        initial=32,
+    )
+    p.comment("16ths", 130, 60, present=(100.0, 58.0, 40.0, 16.0), near=steps, **SMALL)
+    params = p.obj("pak 1. 32", 20, 140)
+    p.connect(temp, 0, params, 0)
+    p.connect(steps, 0, params, 1)
+    p.connect(here, 0, params, 0)
+    keep = p.obj("zl reg", 20, 180)
+    p.connect(params, 0, keep, 1)
+
+    go = trigger(p, "Continue", 200, 60, (150.0, 52.0, 100.0, 24.0))
+    read = p.msg("read primer", 200, 100)
+    p.connect(go, 0, read, 0)
+    p.connect(read, 0, clip, 0)
+    primer = p.obj("route primer", 400, 400)
+    p.connect(clip, 0, primer, 0)
+    order = p.obj("t b l", 400, 440)
+    p.connect(primer, 0, order, 0)
+    with_key = p.obj("prepend notes", 480, 480)
+    request = p.obj(f"zl join {NOTE_LISTS}", 200, 520)
+    p.connect(order, 1, with_key, 0)
+    p.connect(with_key, 0, request, 1)
+    p.connect(order, 0, keep, 0)
+    head = p.msg("/bridge/rnn/continue temperature $1 steps $2", 20, 480)
+    p.connect(keep, 0, head, 0)
+    p.connect(head, 0, request, 0)
+    p.connect(request, 0, client, 0)
+    p.comment(
+        "select a clip, press Continue: the answer goes to the next empty slot",
+        4,
+        300,
+        present=(4.0, 98.0, 252.0, 30.0),
+        near=read,
+        **SMALL,
+    )
+
+    notes = reply_notes(p, client, "/bridge/reply/rnn/continue", 700, 600)
+    write = p.obj("prepend write continuation", 700, 680)
+    p.connect(notes, 1, write, 0)
+    p.connect(write, 0, clip, 0)
+    return p
+
+
+def interpolate_device() -> Patcher:
+    """Take clip A and clip B, write each interpolation point to its own new clip."""
+    p, client, clip, here = device("bridge Interpolate", 300.0)
+    get_a = trigger(p, "Get A", 20, 60, (4.0, 44.0, 60.0, 20.0))
+    get_b = trigger(p, "Get B", 120, 60, (4.0, 70.0, 60.0, 20.0))
+    read_a = p.msg("read a", 20, 100)
+    read_b = p.msg("read b", 120, 100)
+    p.connect(get_a, 0, read_a, 0)
+    p.connect(get_b, 0, read_b, 0)
+    p.connect(read_a, 0, clip, 0)
+    p.connect(read_b, 0, clip, 0)
+    ab = p.obj("route a b", 400, 400)
+    p.connect(clip, 0, ab, 0)
+    keep_a = p.obj(f"zl reg {NOTE_LISTS}", 20, 240)
+    keep_b = p.obj(f"zl reg {NOTE_LISTS}", 240, 240)
+    p.connect(ab, 0, keep_a, 1)
+    p.connect(ab, 1, keep_b, 1)
+
+    steps = p.live_param(
+        "live.numbox",
+        240,
+        60,
+        44,
+        15,
+        (124.0, 46.0, 40.0, 15.0),
+        longname="Points",
+        shortname="Points",
+        kind="int",
+        lo=2,
+        hi=16,
+        initial=5,
+    )
+    p.comment("points", 290, 60, present=(166.0, 45.0, 50.0, 16.0), near=steps, **SMALL)
+    temp = dial(p, "Temperature", 340, 60, (216.0, 40.0), lo=0.05, hi=2.0, initial=1.0)
+    params = p.obj("pak 5 1.", 240, 140)
+    p.connect(steps, 0, params, 0)
+    p.connect(temp, 0, params, 1)
+    p.connect(here, 0, params, 0)
+    keep = p.obj("zl reg", 240, 180)
+    p.connect(params, 0, keep, 1)
+
+    go = trigger(p, "Interpolate", 460, 60, (124.0, 70.0, 90.0, 20.0))
+    ask = p.obj("t b b b zlclear", 460, 100)
+    p.connect(go, 0, ask, 0)
+    key_b = p.obj("prepend b", 240, 280)
+    key_a = p.obj("prepend a", 20, 280)
+    both = p.obj(f"zl join {NOTE_LISTS}", 20, 320)
+    request = p.obj(f"zl join {NOTE_LISTS}", 240, 400)
+    p.connect(ask, 3, request, 0)
+    p.connect(ask, 2, keep_b, 0)
+    p.connect(keep_b, 0, key_b, 0)
+    p.connect(key_b, 0, both, 1)
+    p.connect(ask, 1, keep_a, 0)
+    p.connect(keep_a, 0, key_a, 0)
+    p.connect(key_a, 0, both, 0)
+    p.connect(both, 0, request, 1)
+    p.connect(ask, 0, keep, 0)
+    head = p.msg("/bridge/vae/interpolate steps $1 temperature $2", 240, 360)
+    p.connect(keep, 0, head, 0)
+    p.connect(head, 0, request, 0)
+    p.connect(request, 0, client, 0)
+    p.comment(
+        "select clip A, Get A; clip B, Get B; Interpolate: one new clip per point",
+        4,
+        300,
+        present=(4.0, 98.0, 292.0, 30.0),
+        near=ask,
+        **SMALL,
+    )
+
+    points = reply_notes(p, client, "/bridge/reply/vae/interpolate", 700, 600)
+    write = p.obj("prepend writepoint", 700, 680)
+    p.connect(points, 1, write, 0)
+    p.connect(write, 0, clip, 0)
+    return p
+
+
+def bars_device() -> Patcher:
+    """Type a chord list; the GAN's bars land in a new clip (one 4-beat bar per chord)."""
+    p, client, clip, here = device("bridge Bars", 300.0)
+    typed = p.ui(
+        "textedit",
+        20,
+        60,
+        200,
+        22,
+        present=(4.0, 42.0, 200.0, 22.0),
+        keymode=1,
+        lines=1,
+        text=CHORD_PRESETS[0],
+        fontsize=11.0,
+    )
+    words = p.obj("route text", 20, 100)
+    p.connect(typed, 0, words, 0)
+    chords = p.obj("zl reg", 20, 220)
+    p.connect(words, 0, chords, 1)
+    first = p.msg(CHORD_PRESETS[0], 240, 100)
+    p.connect(here, 0, first, 0)
+    p.connect(first, 0, chords, 1)
+    show = p.obj("prepend set", 240, 180)
+    p.connect(show, 0, typed, 0)
+    for i, preset in enumerate(CHORD_PRESETS[:3]):
+        m = p.msg(
+            preset,
+            440,
+            60 + 30 * i,
+            90,
+            presentation=1,
+            presentation_rect=[4.0 + 98.0 * i, 70.0, 94.0, 20.0],
+            fontsize=10.0,
+        )
+        p.connect(m, 0, chords, 1)
+        p.connect(m, 0, show, 0)
+    go = trigger(p, "Make bars", 620, 60, (210.0, 42.0, 86.0, 22.0))
+    p.connect(go, 0, chords, 0)
+    head = p.obj("prepend /bridge/gan/bars chords", 20, 260)
+    p.connect(chords, 0, head, 0)
+    p.connect(head, 0, client, 0)
+    p.comment(
+        "chords per bar (type + Return, or pick one); the bars go to a new clip",
+        4,
+        320,
+        present=(4.0, 98.0, 292.0, 30.0),
+        near=head,
+        **SMALL,
+    )
+
+    bars = reply_notes(p, client, "/bridge/reply/gan/bars", 700, 600)
+    write = p.obj("prepend write bars", 700, 680)
+    p.connect(bars, 1, write, 0)
+    p.connect(write, 0, clip, 0)
+    return p
+
+
+def stream_device() -> Patcher:
+    """Play a live RNN continuation into this track, at Live's tempo."""
+    p, client, clip, here = device("bridge Stream", 240.0)
+    run = p.live_param(
+        "live.text",
+        20,
+        60,
+        80,
+        24,
+        (4.0, 48.0, 70.0, 24.0),
+        longname="Play",
+        shortname="Play",
+        kind="enum",
+        enum=["off", "on"],
+        mode=1,
+        text="Play",
+        texton="Playing",
+    )
+    temp = dial(p, "Temperature", 140, 60, (86.0, 40.0), lo=0.05, hi=2.0, initial=1.0)
+
+    # Live's tempo, observed; temperature from the dial
+    path = p.msg("path live_set", 600, 100)
+    p.connect(here, 0, path, 0)
+    song = p.obj("live.path", 600, 140)
+    p.connect(path, 0, song, 0)
+    tempo = p.obj("live.observer tempo", 600, 180)
+    p.connect(song, 0, tempo, 1)
+    params = p.obj("pak 120. 1.", 140, 220)
+    p.connect(tempo, 0, params, 0)
+    p.connect(temp, 0, params, 1)
+    keep = p.obj("zl reg", 140, 260)
+    p.connect(params, 0, keep, 1)
+    live = p.obj("gate", 300, 260)
+    p.connect(params, 0, live, 1)
+    with_stream = p.obj("zl join", 300, 300)
+    p.connect(live, 0, with_stream, 0)
+    set_msg = p.msg("/bridge/rnn/stream/set stream $3 tempo $1 temperature $2", 300, 340)
+    p.connect(with_stream, 0, set_msg, 0)
+    p.connect(set_msg, 0, client, 0)
+
+    onoff = p.obj("sel 1 0", 20, 140)
+    p.connect(run, 0, onoff, 0)
+    p.connect(onoff, 0, keep, 0)
+    start = p.msg("/bridge/rnn/stream/start tempo $1 temperature $2", 20, 300)
+    p.connect(keep, 0, start, 0)
+    p.connect(start, 0, client, 0)
+    stopping = p.obj("t b b 0", 100, 180)
+    p.connect(onoff, 1, stopping, 0)
+    p.connect(stopping, 2, live, 0)
+    stream = p.obj("i -1", 100, 380)
+    p.connect(stopping, 1, stream, 0)
+    stop_msg = p.msg("/bridge/rnn/stream/stop stream $1", 100, 420)
+    p.connect(stream, 0, stop_msg, 0)
+    p.connect(stop_msg, 0, client, 0)
+    started = p.obj("route /bridge/reply/rnn/stream/start", 700, 440)
+    p.connect(client, 0, started, 0)
+    sid = p.obj("zl mth 1", 700, 480)
+    p.connect(started, 0, sid, 0)
+    got = p.obj("t 1 i i", 700, 520)
+    p.connect(sid, 0, got, 0)
+    p.connect(got, 2, with_stream, 1)
+    p.connect(got, 1, stream, 1)
+    p.connect(got, 0, live, 0)
+
+    # the stream's notes, and the track's own MIDI, out to the instrument
+    fields = p.obj("unpack 0 0 0. 0.", 20, 720)
+    p.connect(client, 1, fields, 0)
+    note = p.obj("makenote 100 500", 20, 760)
+    p.connect(fields, 3, note, 2)
+    p.connect(fields, 1, note, 1)
+    p.connect(fields, 0, note, 0)
+    pair = p.obj("pack 0 0", 20, 800)
+    p.connect(note, 1, pair, 1)
+    p.connect(note, 0, pair, 0)
+    fmt = p.obj("midiformat", 20, 840)
+    p.connect(pair, 0, fmt, 0)
+    out = p.obj("midiout", 20, 880)
+    p.connect(fmt, 0, out, 0)
+    thru = p.obj("midiin", 200, 840)
+    p.connect(thru, 0, out, 0)
+    flush = p.msg("stop", 200, 760)
+    p.connect(stopping, 0, flush, 0)
+    p.connect(flush, 0, note, 0)
+    p.comment(
+        "plays into this track at Live's tempo; incoming MIDI passes through",
+        4,
+        340,
+        present=(4.0, 98.0, 232.0, 30.0),
+        near=out,
+        **SMALL,
+    )
+    return p
