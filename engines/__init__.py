@@ -14,6 +14,7 @@ from typing import Any
 ENGINES: dict[str, str] = {
     "rnn": "engines.rnn.engine:RnnEngine",
     "vae": "engines.vae.engine:VaeEngine",
+    "gan": "engines.gan.engine:GanEngine",
 }
 
 CHECKPOINTS = Path(__file__).parent / "checkpoints"

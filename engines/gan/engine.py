@@ -1,0 +1,216 @@
+"""The GAN bar generator's musical verbs: a melody over a chord progression, bar by bar."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from engines.checkpoint import load_weights, read_config, resolve_device, save_checkpoint
+from engines.gan.chords import Triad, parse_chords
+from engines.gan.data import REST, bar_grid
+from engines.gan.model import STEPS, BarGan, GanConfig
+from engines.notes import STEPS_PER_BEAT, Note
+
+ENGINE = "gan"
+MAX_CHORDS = 256
+BAR_BEATS = 4.0
+MAX_PREV_NOTES = 64
+
+
+def check_prev(prev: Sequence[Note]) -> None:
+    """Raise ValueError, in a performer's words, unless ``prev`` is one bar of valid notes."""
+    if len(prev) > MAX_PREV_NOTES:
+        raise ValueError(f"prev has {len(prev)} notes; one bar holds at most {MAX_PREV_NOTES}")
+    for n in prev:
+        if not 0 <= n.pitch <= 127:
+            raise ValueError(f"pitch must be 0..127, got {n.pitch}")
+        if not (math.isfinite(n.start) and 0 <= n.start < BAR_BEATS):
+            raise ValueError(
+                f"prev must be one bar: note starts must be in 0..4 beats, got {n.start:g}"
+            )
+        if not (math.isfinite(n.duration) and n.duration > 0):
+            raise ValueError(f"note duration must be > 0 beats, got {n.duration}")
+        if not 1 <= n.velocity <= 127:
+            raise ValueError(f"velocity must be 1..127, got {n.velocity}")
+
+
+def check_temperature(temperature: float) -> None:
+    if not (isinstance(temperature, (int, float)) and math.isfinite(temperature)):
+        raise ValueError(f"temperature must be a finite number > 0, got {temperature}")
+    if temperature <= 0:
+        raise ValueError(f"temperature must be > 0, got {temperature:g}")
+
+
+def _generator(seed: int | None) -> torch.Generator:
+    g = torch.Generator()
+    if seed is None:
+        g.seed()
+    else:
+        g.manual_seed(int(seed) & 0xFFFF_FFFF_FFFF)
+    return g
+
+
+class GanEngine:
+    """A conditional GAN that writes one bar of melody per chord, each following the last.
+
+    Noise is drawn on the CPU from the seed, so a seed gives the same bars on any device;
+    ``temperature`` scales the noise (below 1 keeps closer to the generator's typical bar).
+    """
+
+    name = ENGINE
+
+    def __init__(self, model: BarGan, device: torch.device, info: dict | None = None) -> None:
+        self.model = model.to(device).eval()
+        self.config: GanConfig = model.config
+        self.device = device
+        self.info = info or {}
+
+    @classmethod
+    def from_config(cls, config: GanConfig, device: str = "cpu", seed: int = 0) -> GanEngine:
+        """A freshly initialised (untrained) engine, for training and tests."""
+        torch.manual_seed(seed)
+        return cls(BarGan(config), resolve_device(device))
+
+    @classmethod
+    def load(cls, path: str | Path, device: str = "auto") -> GanEngine:
+        config, extra = read_config(path, ENGINE, GanConfig)
+        dev = resolve_device(device)
+        model = BarGan(config)
+        load_weights(path, model, dev)
+        return cls(model, dev, extra)
+
+    def save(self, path: str | Path, extra: dict | None = None) -> Path:
+        return save_checkpoint(path, ENGINE, self.config, self.model, extra or self.info)
+
+    # --- notes <-> the bar matrix ---------------------------------------------------------
+
+    def to_rows(self, pitch: np.ndarray) -> np.ndarray:
+        """MIDI pitches (REST = -1) -> row indices; pitches outside the model's range are
+        moved by octaves into it."""
+        cfg = self.config
+        p = pitch.astype(np.int64)
+        folded = p.copy()
+        folded = np.where(folded < cfg.low, folded + 12 * ((cfg.low - folded + 11) // 12), folded)
+        folded = np.where(folded > cfg.high, folded - 12 * ((folded - cfg.high + 11) // 12), folded)
+        return np.where(p == REST, cfg.rest, folded - cfg.low)
+
+    def prev_grid(self, prev: Sequence[Note] | None) -> tuple[np.ndarray, np.ndarray]:
+        """The bar before as rows [16] and onsets [16] (all rest without one)."""
+        if not prev:
+            return np.full(STEPS, self.config.rest), np.zeros(STEPS, dtype=bool)
+        check_prev(prev)
+        pitch, onset = bar_grid([(n.start, n.end, n.pitch) for n in prev])
+        return self.to_rows(pitch), onset
+
+    def grid_to_notes(
+        self, rows: np.ndarray, onset: np.ndarray, offset_beats: float, velocity: int
+    ) -> list[Note]:
+        """One bar's rows [16] and onset bits [16] -> notes (the decoding rule of model.py)."""
+        cfg = self.config
+        out: list[Note] = []
+        start: int | None = None
+        for t in range(STEPS + 1):
+            row = int(rows[t]) if t < STEPS else cfg.rest
+            new = t == STEPS or t == 0 or row != int(rows[t - 1]) or bool(onset[t])
+            if not new:
+                continue
+            if start is not None:
+                out.append(
+                    Note(
+                        cfg.low + int(rows[start]),
+                        offset_beats + start / STEPS_PER_BEAT,
+                        (t - start) / STEPS_PER_BEAT,
+                        velocity,
+                    )
+                )
+                start = None
+            if row != cfg.rest:
+                start = t
+        return out
+
+    # --- generation -----------------------------------------------------------------------
+
+    @torch.no_grad()
+    def generate(
+        self,
+        chords: np.ndarray,
+        prev_rows: np.ndarray,
+        prev_onset: np.ndarray,
+        z: torch.Tensor,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """A batch of progressions, each bar conditioned on the one before.
+
+        chords [B, n, 2] triad indices per half bar; prev_rows, prev_onset [B, 16];
+        z [B, n, z_dim] -> rows [B, n, 16] and onset bits [B, n, 16].
+        """
+        gen = self.model.generator
+        dev = self.device
+        c = torch.as_tensor(np.asarray(chords), dtype=torch.long, device=dev)
+        rows = torch.as_tensor(np.asarray(prev_rows), dtype=torch.long, device=dev)
+        onset = torch.as_tensor(np.asarray(prev_onset), dtype=torch.bool, device=dev)
+        z = z.to(dev)
+        out_rows, out_onset = [], []
+        for k in range(c.shape[1]):
+            pitch_logits, onset_logits = gen(z[:, k], c[:, k], rows, onset)
+            rows = pitch_logits.argmax(-1)
+            onset = onset_logits > 0
+            out_rows.append(rows)
+            out_onset.append(onset)
+        return (
+            torch.stack(out_rows, 1).cpu().numpy(),
+            torch.stack(out_onset, 1).cpu().numpy(),
+        )
+
+    def noise(self, n: int, seed: int | None, temperature: float = 1.0) -> torch.Tensor:
+        """[n, z_dim] noise from the seed (on the CPU, so seeds agree across devices).
+
+        Drawn one bar at a time: torch draws a large tensor in a different order, and the
+        first bars of a longer progression must not depend on its length.
+        """
+        g = _generator(seed)
+        rows = [torch.randn(self.config.z_dim, generator=g) for _ in range(n)]
+        return torch.stack(rows) * temperature
+
+    def bars(
+        self,
+        chords: Sequence[str | Triad],
+        prev: Sequence[Note] | None = None,
+        seed: int | None = None,
+        temperature: float = 1.0,
+    ) -> list[Note]:
+        """One 4-beat bar per chord, bar k starting at beat 4k, each following the one
+        before; ``prev`` is the bar before the first (notes starting at 0..4 beats).
+
+        Chord names are read by :func:`engines.gan.chords.parse_chord`. Velocity is the
+        mean of ``prev``'s (100 without it).
+        """
+        if not 1 <= len(chords) <= MAX_CHORDS:
+            raise ValueError(f"give 1..{MAX_CHORDS} chords, one per bar; got {len(chords)}")
+        check_temperature(temperature)
+        triads = parse_chords(chords)
+        prev_rows, prev_onset = self.prev_grid(prev)
+        index = np.array([[t.index, t.index] for t in triads])[None]  # [1, n, 2]
+        z = self.noise(len(triads), seed, temperature)[None]
+        rows, onset = self.generate(index, prev_rows[None], prev_onset[None], z)
+        velocity = round(sum(n.velocity for n in prev) / len(prev)) if prev else 100
+        notes: list[Note] = []
+        for k in range(len(triads)):
+            notes += self.grid_to_notes(rows[0, k], onset[0, k], BAR_BEATS * k, velocity)
+        return notes
+
+    def bar(
+        self,
+        chord: str | Triad,
+        prev: Sequence[Note] | None = None,
+        seed: int | None = None,
+        temperature: float = 1.0,
+    ) -> list[Note]:
+        """One 4-beat bar over ``chord`` following ``prev`` (the same as ``bars([chord])``)."""
+        return self.bars([chord], prev, seed, temperature)
+
+
+__all__ = ["GanEngine", "MAX_CHORDS", "check_prev"]

@@ -1,0 +1,320 @@
+"""How good are the generated bars? MuseGAN's metrics, adapted to one melody over chords.
+
+Real progressions are taken from the corpus (runs of up to 8 consecutive bars with a chord
+in every half bar, with the real bar before each run as ``prev``). The generator writes a
+bar for every real one, over the same chords, each bar following its own previous bar
+(exactly what ``GanEngine.bars`` does), and both sets are measured side by side:
+
+- empty-bar rate (bars without a note start);
+- pitch classes used per bar;
+- chord-tone ratio: the share of note starts on a tone of their half bar's triad; the
+  same generator given random chords must score clearly lower, or it ignores the chords;
+- distinct bars among the generated ones (mode collapse shows as repeats);
+- continuity: the interval from the last note of one bar to the first of the next.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from engines.gan.chords import Triad
+from engines.gan.data import REST, BarCorpus, BarExamples, transpose_examples
+from engines.gan.engine import GanEngine
+from engines.gan.model import STEPS, GanConfig
+
+# pass bars (the issue's, and ours where it gives none)
+CHORD_TONE_TOLERANCE = 0.1  # |generated - real|
+CHORD_TONE_MARGIN = 0.1  # generated - random chords, at least
+MIN_DISTINCT = 0.5
+EMPTY_TOLERANCE = 0.05
+PITCH_CLASS_TOLERANCE = 0.75
+CONTINUITY_TOLERANCE = 1.0  # semitones, mean |interval|
+INTERVAL_BINS = (0, 1, 2, 3, 4, 5, 7, 12)  # |interval| histogram edges: 0, 1, 2, 3-4, ...
+
+
+@dataclass
+class Bars:
+    """A set of bars in windows: rows and note starts [W, n, 16], chords [W, n, 2], and the
+    bar before each window (rows, starts [W, 16]); ``valid`` [W, n] masks padding."""
+
+    pitch: np.ndarray  # MIDI pitch per step, REST = -1
+    starts: np.ndarray
+    chords: np.ndarray
+    prev_pitch: np.ndarray
+    prev_starts: np.ndarray
+    valid: np.ndarray
+
+
+def note_starts(pitch: np.ndarray, onset: np.ndarray) -> np.ndarray:
+    """[..., 16] pitch and onset bits -> bool [..., 16]: a note starts here (model.py rule)."""
+    change = np.ones_like(onset, dtype=bool)
+    change[..., 1:] = pitch[..., 1:] != pitch[..., :-1]
+    return (onset | change) & (pitch != REST)
+
+
+def windows(
+    corpus: BarCorpus, split: str, n_bars: int, length: int, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Runs of up to ``length`` consecutive chord-labelled bars of ``split`` -> bar indices
+    [W, length] (-1 pads) and a shift per window; reused in other keys until n_bars."""
+    ok = (corpus.chord >= 0).all(axis=1) & corpus.split_mask(split)
+    piece = corpus.piece_of_bar()
+    runs: list[list[int]] = []
+    run: list[int] = []
+    for i in range(corpus.n_bars):
+        joined = run and corpus.follows[i] and piece[i] == piece[run[-1]] and i == run[-1] + 1
+        if ok[i] and (joined or not run):
+            run.append(i)
+        else:
+            if run:
+                runs.append(run)
+            run = [i] if ok[i] else []
+        if len(run) == length:
+            runs.append(run)
+            run = []
+    if run:
+        runs.append(run)
+    runs = [r for r in runs if len(r) >= 2] or runs
+    if not runs:
+        raise ValueError(f"no bars with chords in the {split} split")
+    rng = np.random.default_rng(seed)
+    chosen: list[list[int]] = []
+    shifts: list[int] = []
+    total, rnd = 0, 0
+    while total < n_bars:
+        order = rng.permutation(len(runs))
+        for j in order:
+            r = runs[j][: n_bars - total]
+            chosen.append(r)
+            shifts.append(0 if rnd == 0 else int(rng.integers(-6, 6)))
+            total += len(r)
+            if total >= n_bars:
+                break
+        rnd += 1
+    idx = np.full((len(chosen), length), -1, dtype=np.int64)
+    for w, r in enumerate(chosen):
+        idx[w, : len(r)] = r
+    return idx, np.array(shifts)
+
+
+def real_bars(corpus: BarCorpus, idx: np.ndarray, shifts: np.ndarray, config: GanConfig) -> Bars:
+    """The real bars of the windows, transposed by their shift into the model's range."""
+    valid = idx >= 0
+    flat = np.where(valid, idx, 0).reshape(-1)
+    first = idx[:, 0]
+    has_prev = corpus.follows[first] & (first > 0)
+    prev_i = np.where(has_prev, first - 1, 0)
+    w, n = idx.shape
+    rep = np.repeat(np.arange(w), n)
+    ex = BarExamples(
+        pitch=corpus.pitch[flat],
+        onset=corpus.onset[flat],
+        chord=corpus.chord[flat],
+        prev_pitch=np.where(has_prev[:, None], corpus.pitch[prev_i], REST)[rep],
+        prev_onset=np.where(has_prev[:, None], corpus.onset[prev_i], False)[rep],
+        bar_index=flat,
+    )
+    ex, _ = transpose_examples(ex, np.repeat(shifts, n), config.low, config.high)
+    # a note still out of range after the octave search is kept: metrics do not need rows
+    pitch = ex.pitch.reshape(w, n, STEPS)
+    onset = ex.onset.reshape(w, n, STEPS)
+    prev_pitch = ex.prev_pitch.reshape(w, n, STEPS)[:, 0]
+    prev_onset = ex.prev_onset.reshape(w, n, STEPS)[:, 0]
+    return Bars(
+        pitch=np.where(valid[..., None], pitch, REST),
+        starts=note_starts(pitch, onset) & valid[..., None],
+        chords=ex.chord.reshape(w, n, 2).astype(np.int64),
+        prev_pitch=prev_pitch,
+        prev_starts=note_starts(prev_pitch, prev_onset),
+        valid=valid,
+    )
+
+
+def generated_bars(
+    engine: GanEngine, real: Bars, chords: np.ndarray, seed: int, temperature: float = 1.0
+) -> Bars:
+    """The generator's bars over ``chords`` [W, n, 2], starting from the real bars before."""
+    cfg = engine.config
+    w, n = chords.shape[:2]
+    z = engine.noise(w * n, seed, temperature).view(w, n, -1)
+    prev_rows = engine.to_rows(real.prev_pitch)
+    prev_onset = real.prev_starts
+    rows, onset = engine.generate(np.where(chords >= 0, chords, 0), prev_rows, prev_onset, z)
+    pitch = np.where(rows == cfg.rest, REST, rows + cfg.low)
+    pitch = np.where(real.valid[..., None], pitch, REST)
+    return Bars(
+        pitch=pitch,
+        starts=note_starts(pitch, onset) & real.valid[..., None],
+        chords=chords,
+        prev_pitch=real.prev_pitch,
+        prev_starts=real.prev_starts,
+        valid=real.valid,
+    )
+
+
+def _chord_tone_ratio(bars: Bars) -> float:
+    pitch, starts = bars.pitch, bars.starts
+    half = np.arange(STEPS) // (STEPS // 2)  # [16]
+    chord = bars.chords[:, :, half]  # [W, n, 16]
+    root = chord % 12
+    third = (root + 4 - chord // 12) % 12
+    fifth = (root + 7) % 12
+    pc = pitch % 12
+    tone = (pc == root) | (pc == third) | (pc == fifth)
+    total = starts.sum()
+    return float((tone & starts).sum() / total) if total else 0.0
+
+
+def _intervals(bars: Bars) -> np.ndarray:
+    """Semitones from the last note of each bar to the first of the next, where both exist
+    (the bar before the window counts as the first bar's previous)."""
+    steps = np.arange(STEPS)
+    both = np.concatenate([bars.prev_starts[:, None], bars.starts], axis=1)
+    pitch = np.concatenate([bars.prev_pitch[:, None], bars.pitch], axis=1)
+    valid = np.concatenate([np.ones_like(bars.valid[:, :1]), bars.valid], axis=1)
+    has = both.any(-1) & valid
+    first_step = np.where(both, steps, STEPS).min(-1)
+    last_step = np.where(both, steps, -1).max(-1)
+    first = np.take_along_axis(pitch, np.clip(first_step, 0, STEPS - 1)[..., None], -1)[..., 0]
+    last = np.take_along_axis(pitch, np.clip(last_step, 0, STEPS - 1)[..., None], -1)[..., 0]
+    ok = has[:, :-1] & has[:, 1:]
+    return (first[:, 1:] - last[:, :-1])[ok].astype(np.int64)
+
+
+def _histogram(intervals: np.ndarray) -> list[float]:
+    edges = [*INTERVAL_BINS, 10_000]
+    counts = np.histogram(np.abs(intervals), bins=edges)[0]
+    return [round(float(c) / max(1, len(intervals)), 3) for c in counts]
+
+
+def measure(bars: Bars) -> dict:
+    """The metrics of one set of bars (only valid bars count)."""
+    v = bars.valid
+    starts = bars.starts[v]
+    pitch = bars.pitch[v]
+    n = int(v.sum())
+    pcs = [len(set((pitch[i][starts[i]] % 12).tolist())) for i in range(n)]
+    keys = {pitch[i].tobytes() + starts[i].tobytes() for i in range(n)}
+    iv = _intervals(bars)
+    return {
+        "bars": n,
+        "empty_rate": round(float((~starts.any(-1)).mean()), 4),
+        "pitch_classes": round(float(np.mean(pcs)), 3),
+        "notes_per_bar": round(float(starts.sum(-1).mean()), 3),
+        "chord_tone_ratio": round(_chord_tone_ratio(bars), 4),
+        "distinct": round(len(keys) / max(1, n), 4),
+        "interval_mean_abs": round(float(np.abs(iv).mean()) if len(iv) else 0.0, 3),
+        "interval_hist": _histogram(iv),
+    }
+
+
+def evaluate(
+    engine: GanEngine,
+    corpus: BarCorpus,
+    n_bars: int = 1000,
+    split: str = "train",
+    seed: int = 0,
+    window: int = 8,
+    temperature: float = 1.0,
+) -> dict:
+    """Generated vs real bars on ``n_bars`` bars of ``split``; returns metrics and verdicts."""
+    idx, shifts = windows(corpus, split, n_bars, window, seed)
+    real = real_bars(corpus, idx, shifts, engine.config)
+    gen = generated_bars(engine, real, real.chords, seed, temperature)
+    rng = np.random.default_rng(seed + 1)
+    random_chords = rng.integers(0, 24, size=real.chords.shape)
+    rand = generated_bars(engine, real, random_chords, seed, temperature)
+    one = real.chords[:, :, :1].repeat(2, axis=2)  # one chord per bar, as the engine takes
+    single = generated_bars(engine, real, one, seed, temperature)
+    r, g, x, s = measure(real), measure(gen), measure(rand), measure(single)
+    # diversity from noise alone: one condition (C major, no bar before), 100 seeds
+    n_seed = 100
+    c = np.full((n_seed, 1, 2), Triad(0, False).index)
+    rows, onset = engine.generate(
+        c,
+        np.full((n_seed, STEPS), engine.config.rest),
+        np.zeros((n_seed, STEPS), dtype=bool),
+        engine.noise(n_seed, seed, temperature)[:, None],
+    )
+    same_condition = len({rows[i].tobytes() + onset[i].tobytes() for i in range(n_seed)})
+    checks = {
+        "empty-bar rate": abs(g["empty_rate"] - r["empty_rate"]) <= EMPTY_TOLERANCE,
+        "pitch classes per bar": abs(g["pitch_classes"] - r["pitch_classes"])
+        <= PITCH_CLASS_TOLERANCE,
+        "chord-tone ratio vs real": abs(g["chord_tone_ratio"] - r["chord_tone_ratio"])
+        <= CHORD_TONE_TOLERANCE,
+        "chord-tone ratio vs random chords": g["chord_tone_ratio"] - x["chord_tone_ratio"]
+        >= CHORD_TONE_MARGIN,
+        "distinct bars": g["distinct"] >= MIN_DISTINCT,
+        "continuity": abs(g["interval_mean_abs"] - r["interval_mean_abs"]) <= CONTINUITY_TOLERANCE,
+    }
+    return {
+        "split": split,
+        "bars": r["bars"],
+        "real": r,
+        "generated": g,
+        "random_chords": x,
+        "one_chord_per_bar": s,
+        "distinct_from_noise_alone": round(same_condition / n_seed, 3),
+        "checks": checks,
+        "passed": all(checks.values()),
+    }
+
+
+def score(result: dict) -> float:
+    """One number for picking checkpoints during training (lower is better)."""
+    r, g, x = result["real"], result["generated"], result["random_chords"]
+    return (
+        abs(g["chord_tone_ratio"] - r["chord_tone_ratio"])
+        + max(0.0, CHORD_TONE_MARGIN - (g["chord_tone_ratio"] - x["chord_tone_ratio"]))
+        + abs(g["interval_mean_abs"] - r["interval_mean_abs"]) / 12
+        + abs(g["pitch_classes"] - r["pitch_classes"]) / 4
+        + abs(g["empty_rate"] - r["empty_rate"])
+        + max(0.0, MIN_DISTINCT - g["distinct"])
+    )
+
+
+def format_report(result: dict) -> str:
+    """A side-by-side table of real and generated bars with PASS/FAIL per check."""
+    r, g, x, s = (
+        result["real"],
+        result["generated"],
+        result["random_chords"],
+        result["one_chord_per_bar"],
+    )
+    rows = [
+        ("bars", "bars", "{:d}"),
+        ("empty-bar rate", "empty_rate", "{:.3f}"),
+        ("pitch classes per bar", "pitch_classes", "{:.2f}"),
+        ("note starts per bar", "notes_per_bar", "{:.2f}"),
+        ("chord-tone ratio", "chord_tone_ratio", "{:.3f}"),
+        ("distinct bars", "distinct", "{:.3f}"),
+        ("|interval| across bar line", "interval_mean_abs", "{:.2f}"),
+    ]
+    head = f"{'metric':<28}{'real':>10}{'generated':>11}{'random ch.':>11}{'1 ch./bar':>11}"
+    lines = [f"GAN bars vs real bars ({result['split']} split)", head, "-" * len(head)]
+    for label, key, fmt in rows:
+        cells = "".join(
+            f"{fmt.format(d[key]):>{w}}" for d, w in ((r, 10), (g, 11), (x, 11), (s, 11))
+        )
+        lines.append(f"{label:<28}{cells}")
+    edges = [*INTERVAL_BINS]
+    names = [
+        f"{a}" if b - a == 1 else f"{a}-{b - 1}" for a, b in zip(edges[:-1], edges[1:], strict=True)
+    ]
+    names.append(f"{edges[-1]}+")
+    lines.append("")
+    lines.append("|interval| histogram  " + " ".join(f"{n:>6}" for n in names))
+    lines.append("  real               " + " ".join(f"{v:>6.3f}" for v in r["interval_hist"]))
+    lines.append("  generated          " + " ".join(f"{v:>6.3f}" for v in g["interval_hist"]))
+    lines.append("")
+    lines.append(
+        f"distinct bars from noise alone (C, no bar before, 100 seeds): "
+        f"{result['distinct_from_noise_alone']:.2f}"
+    )
+    lines.append("")
+    for name, ok in result["checks"].items():
+        lines.append(f"{'PASS' if ok else 'FAIL'}  {name}")
+    return "\n".join(lines)

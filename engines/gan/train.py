@@ -1,0 +1,211 @@
+"""Training the bar GAN: non-saturating loss with the stabilisers documented in model.py.
+
+Each step:
+
+- discriminator: real bars (target 0.9, one-sided label smoothing: only the real side is
+  smoothed, so the discriminator is never rewarded for calling fakes a little real),
+  generated bars (target 0), and real bars under the wrong chords (target 0, the
+  "matching-aware" discriminator of GAN-CLS, Reed et al. 2016): without them the
+  discriminator can judge a bar's realness while ignoring its chords;
+- generator: the non-saturating loss plus feature matching, the squared distance between
+  the discriminator's mean features on real and generated bars of the batch (MidiNet; it
+  gives the generator a target that moves slowly, which counters mode collapse).
+
+Examples are transposed into all 12 keys (a random key per example per step, the melody,
+the previous bar and the chords together). Every ``eval_every`` steps the generator is
+measured on the valid split (engines.gan.evaluate) and the best checkpoint is kept.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from engines.gan.data import REST, BarCorpus, BarExamples, transpose_examples
+from engines.gan.engine import GanEngine
+from engines.gan.evaluate import evaluate, score
+from engines.gan.model import GanConfig, bar_image, soft_bar_image
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TrainOptions:
+    steps: int = 20_000
+    batch_size: int = 64
+    lr_g: float = 2e-4
+    lr_d: float = 2e-4
+    beta1: float = 0.5
+    real_label: float = 0.9  # one-sided label smoothing
+    feature_matching: float = 1.0  # weight of the feature-matching term for the generator
+    wrong_chord: float = 0.5  # weight of real-bars-under-wrong-chords for the discriminator
+    seed: int = 0
+    eval_every: int = 1000
+    eval_bars: int = 400
+    max_minutes: float | None = None  # stop early (keeping the best checkpoint) after this
+    threads: int | None = None
+
+
+def batch_tensors(
+    ex: BarExamples, config: GanConfig, device: torch.device
+) -> dict[str, torch.Tensor]:
+    """Examples (already in range) -> long row indices, onset bits and chords on device."""
+
+    def rows(p: np.ndarray) -> torch.Tensor:
+        r = np.where(p == REST, config.rest, p.astype(np.int64) - config.low)
+        return torch.as_tensor(r, dtype=torch.long, device=device)
+
+    return {
+        "rows": rows(ex.pitch),
+        "onset": torch.as_tensor(ex.onset, dtype=torch.bool, device=device),
+        "prev_rows": rows(ex.prev_pitch),
+        "prev_onset": torch.as_tensor(ex.prev_onset, dtype=torch.bool, device=device),
+        "chords": torch.as_tensor(ex.chord.astype(np.int64), device=device),
+    }
+
+
+def sample_batch(
+    ex: BarExamples, config: GanConfig, batch_size: int, rng: np.random.Generator
+) -> BarExamples:
+    """A random batch, each example in a random key (all 12), kept inside the pitch range."""
+    idx = rng.integers(0, len(ex), size=batch_size * 2)
+    shifted, ok = transpose_examples(
+        ex.take(idx), rng.integers(-6, 6, size=len(idx)), config.low, config.high
+    )
+    keep = np.flatnonzero(ok)[:batch_size]
+    return shifted.take(keep)
+
+
+def train_gan(
+    corpus: BarCorpus,
+    out: str | Path,
+    config: GanConfig | None = None,
+    options: TrainOptions | None = None,
+    device: str = "auto",
+    progress: bool = True,
+    on_eval: Callable[[dict], None] | None = None,
+) -> dict:
+    """Train on the corpus's train split; keep the best checkpoint (by the valid-split
+    evaluation score) in ``out``. Returns the training record (also in config.json)."""
+    from tqdm import tqdm
+
+    config = config or GanConfig()
+    options = options or TrainOptions()
+    if options.threads:
+        torch.set_num_threads(options.threads)
+    torch.manual_seed(options.seed)
+    rng = np.random.default_rng(options.seed)
+    train = corpus.examples("train")
+    if len(train) == 0:
+        raise ValueError("no training bars with chords in the train split")
+    eval_split = "valid" if len(corpus.examples("valid")) else "train"
+    engine = GanEngine.from_config(config, device, seed=options.seed)
+    gen, disc = engine.model.generator, engine.model.discriminator
+    dev = engine.device
+    opt_g = torch.optim.Adam(gen.parameters(), lr=options.lr_g, betas=(options.beta1, 0.999))
+    opt_d = torch.optim.Adam(disc.parameters(), lr=options.lr_d, betas=(options.beta1, 0.999))
+    bce = F.binary_cross_entropy_with_logits
+    record: dict = {
+        "train_examples": len(train),
+        "pieces": len(corpus),
+        "options": asdict(options),
+        "evals": [],
+    }
+    best = float("inf")
+    start = time.monotonic()
+    bar = tqdm(range(options.steps), desc="training gan", disable=not progress)
+    run_d = run_g = 0.0
+    step = 0
+    for step in bar:
+        engine.model.train()
+        b = batch_tensors(sample_batch(train, config, options.batch_size, rng), config, dev)
+        n = len(b["rows"])
+        real = bar_image(b["rows"], b["onset"], config)
+        prev = bar_image(b["prev_rows"], b["prev_onset"], config)
+        z = torch.randn(n, config.z_dim, device=dev)
+
+        # discriminator
+        with torch.no_grad():
+            pl, ol = gen(z, b["chords"], b["prev_rows"], b["prev_onset"])
+            fake = soft_bar_image(*gen.hard(pl, ol), config)
+        wrong = (b["chords"] + torch.randint(1, 24, b["chords"].shape, device=dev)) % 24
+        d_real, _ = disc(real, prev, b["chords"])
+        d_fake, _ = disc(fake, prev, b["chords"])
+        loss_d = bce(d_real, torch.full_like(d_real, options.real_label)) + bce(
+            d_fake, torch.zeros_like(d_fake)
+        )
+        if options.wrong_chord:
+            d_wrong, _ = disc(real, prev, wrong)
+            loss_d = loss_d + options.wrong_chord * bce(d_wrong, torch.zeros_like(d_wrong))
+        opt_d.zero_grad(set_to_none=True)
+        loss_d.backward()
+        opt_d.step()
+
+        # generator
+        pl, ol = gen(z, b["chords"], b["prev_rows"], b["prev_onset"])
+        fake = soft_bar_image(*gen.hard(pl, ol), config)
+        d_fake, f_fake = disc(fake, prev, b["chords"])
+        with torch.no_grad():
+            _, f_real = disc(real, prev, b["chords"])
+        loss_g = bce(d_fake, torch.ones_like(d_fake))
+        if options.feature_matching:
+            fm = (f_real.mean(0) - f_fake.mean(0)).pow(2).mean()
+            loss_g = loss_g + options.feature_matching * fm
+        opt_g.zero_grad(set_to_none=True)
+        loss_g.backward()
+        opt_g.step()
+
+        run_d = 0.98 * run_d + 0.02 * loss_d.item() if step else loss_d.item()
+        run_g = 0.98 * run_g + 0.02 * loss_g.item() if step else loss_g.item()
+        bar.set_postfix(d=f"{run_d:.3f}", g=f"{run_g:.3f}")
+        minutes = (time.monotonic() - start) / 60
+        stop = options.max_minutes is not None and minutes > options.max_minutes
+        last = stop or step + 1 == options.steps
+        if (step + 1) % options.eval_every == 0 or last:
+            engine.model.eval()
+            result = evaluate(
+                engine, corpus, n_bars=options.eval_bars, split=eval_split, seed=options.seed
+            )
+            entry = {
+                "step": step + 1,
+                "minutes": round(minutes, 2),
+                "loss_d": round(run_d, 4),
+                "loss_g": round(run_g, 4),
+                "score": round(score(result), 4),
+                "chord_tone_ratio": result["generated"]["chord_tone_ratio"],
+                "chord_tone_ratio_real": result["real"]["chord_tone_ratio"],
+                "chord_tone_ratio_random": result["random_chords"]["chord_tone_ratio"],
+                "distinct": result["generated"]["distinct"],
+                "interval_mean_abs": result["generated"]["interval_mean_abs"],
+                "interval_mean_abs_real": result["real"]["interval_mean_abs"],
+                "pitch_classes": result["generated"]["pitch_classes"],
+                "empty_rate": result["generated"]["empty_rate"],
+            }
+            record["evals"].append(entry)
+            log.info("eval: %s", entry)
+            if on_eval:
+                on_eval(entry)
+            if entry["score"] < best:
+                best = entry["score"]
+                record["best_step"] = step + 1
+                record["best_score"] = entry["score"]
+                record["train_minutes"] = round(minutes, 2)
+                engine.save(out, extra={"training": record})
+        if stop:
+            break
+    record["steps_run"] = step + 1
+    record["total_minutes"] = round((time.monotonic() - start) / 60, 2)
+    config_path = Path(out) / "config.json"
+    if config_path.exists():  # keep the full record beside the best weights
+        meta = json.loads(config_path.read_text())
+        meta["extra"]["training"] = record
+        config_path.write_text(json.dumps(meta, indent=2) + "\n")
+    return record

@@ -1,0 +1,245 @@
+"""The GAN bar generator at tiny size: chord names, data, engine verbs, checkpoints,
+evaluation and a few training steps."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from engines.gan.chords import Triad, parse_chord, parse_chords
+from engines.gan.data import (
+    REST,
+    BarCorpus,
+    bar_grid,
+    chord_of_weights,
+    load_bars,
+    transpose_examples,
+)
+from engines.gan.engine import MAX_CHORDS, GanEngine
+from engines.gan.model import GanConfig
+from engines.notes import Note
+
+TINY = GanConfig(z_dim=8, g_channels=16, cond_channels=8, d_channels=8)
+
+# name -> (root pitch class, minor)
+CHORDS = {
+    "C": (0, False),
+    "Cm": (0, True),
+    "C#": (1, False),
+    "Db": (1, False),
+    "F#m": (6, True),
+    "Bb": (10, False),
+    "Bbm": (10, True),
+    "Ebm7": (3, True),
+    "G7": (7, False),
+    "Am7": (9, True),
+    "Cmaj7": (0, False),
+    "CM7": (0, False),
+    "CΔ7": (0, False),
+    "Dm7b5": (2, True),
+    "Bdim": (11, True),
+    "Bø7": (11, True),
+    "Caug": (0, False),
+    "C+": (0, False),
+    "Csus4": (0, False),
+    "G7sus4": (7, False),
+    "E5": (4, False),
+    "C6": (0, False),
+    "Am6": (9, True),
+    "D9": (2, False),
+    "F13": (5, False),
+    "Cadd9": (0, False),
+    "G7b9": (7, False),
+    "E7#9": (4, False),
+    "Cmin7": (0, True),
+    "C-7": (0, True),
+    "CmMaj7": (0, True),
+    "C/E": (0, False),
+    "Am/G": (9, True),
+    "F#m7/C#": (6, True),
+    "Cb": (11, False),
+    "E#": (5, False),
+}
+
+
+@pytest.mark.parametrize(("name", "triad"), CHORDS.items(), ids=list(CHORDS))
+def test_chord_names_read_as_triads(name: str, triad: tuple[int, bool]) -> None:
+    assert parse_chord(name) == Triad(*triad)
+
+
+@pytest.mark.parametrize("bad", ["H", "cm", "Cx", "N.C.", "", "C#b", "Cmm7", "C/", "4", "Xm"])
+def test_unknown_chord_names_raise_naming_them(bad: str) -> None:
+    with pytest.raises(ValueError, match="unknown chord"):
+        parse_chord(bad)
+    with pytest.raises(ValueError, match=f"chord 2 of 3: unknown chord {bad!r}"):
+        parse_chords(["C", bad, "G"])
+
+
+def test_triad_tones_and_names() -> None:
+    assert Triad(0, False).pitch_classes == (0, 4, 7)
+    assert Triad(9, True).pitch_classes == (9, 0, 4)
+    assert [Triad.from_index(i).name for i in (0, 13, 22)] == ["C", "C#m", "Bbm"]
+    assert Triad(11, True).transpose(2) == Triad(1, True)
+
+
+# --- data ------------------------------------------------------------------------------------
+
+
+def test_bar_grid_holds_notes_and_marks_onsets() -> None:
+    pitch, onset = bar_grid([(0, 1, 60), (1, 1.5, 60), (2, 4.5, 64), (2, 3, 55)])
+    assert pitch.tolist() == [60] * 6 + [REST] * 2 + [64] * 8
+    assert np.flatnonzero(onset).tolist() == [0, 4, 8]
+
+
+def test_chord_of_weights_needs_a_clear_triad() -> None:
+    w = np.zeros(12)
+    w[[0, 4, 7]] = 1.0
+    assert chord_of_weights(w) == Triad(0, False).index
+    w[[2, 5, 11]] = 1.0  # C major and G7 tones equally: no clear triad
+    assert chord_of_weights(w) == -1
+    assert chord_of_weights(np.zeros(12)) == -1
+
+
+def toy_corpus() -> BarCorpus:
+    rng = np.random.default_rng(0)
+    pieces = []
+    for p in range(12):
+        n = 6
+        pitch = rng.integers(60, 80, size=(n, 16)).astype(np.int16)
+        onset = rng.random((n, 16)) < 0.4
+        onset[:, 0] = True
+        chord = rng.integers(0, 24, size=(n, 2)).astype(np.int16)
+        chord[0, 1] = -1  # one bar without a clear chord
+        follows = np.array([False] + [True] * (n - 1))
+        pieces.append(
+            (f"toy/{p}", {"pitch": pitch, "onset": onset, "chord": chord, "follows": follows})
+        )
+    return BarCorpus.from_pieces(pieces)
+
+
+def test_examples_pair_each_bar_with_the_bar_before(tmp_path: Path) -> None:
+    corpus = toy_corpus()
+    ex = corpus.examples()
+    assert len(ex) == 12 * 5  # the first bar of each piece has no chord in its second half
+    i = ex.bar_index[0]
+    assert (ex.prev_pitch[0] == corpus.pitch[i - 1]).all()
+    corpus.save(tmp_path / "bars.npz")
+    again = BarCorpus.load(tmp_path / "bars.npz")
+    assert again.names == corpus.names and (again.pitch == corpus.pitch).all()
+
+
+def test_transposition_moves_melody_prev_and_chords_together() -> None:
+    ex = toy_corpus().examples()
+    shifted, ok = transpose_examples(ex, np.full(len(ex), 5), 48, 84)
+    assert ok.all()
+    delta = shifted.pitch.astype(int) - ex.pitch.astype(int)
+    assert set(np.unique(delta % 12)) == {5}
+    assert ((shifted.chord % 12 - ex.chord % 12) % 12 == 5).all()
+    assert (shifted.chord // 12 == ex.chord // 12).all()
+    # a shift that leaves the range is taken an octave away (same key)
+    high, ok = transpose_examples(ex, np.full(len(ex), 11), 48, 84)
+    assert ok.all() and high.pitch.max() <= 84
+
+
+def test_load_bars_parses_chorales_caches_and_skips_a_corrupt_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import engines.gan.data as data
+
+    monkeypatch.setenv("BRIDGE_CACHE", str(tmp_path))
+    bad = tmp_path / "broken.mxl"
+    bad.write_bytes(b"not a score")
+    real = list(data._bach_jobs(2))
+    monkeypatch.setattr(data, "_bach_jobs", lambda limit: [("bach/broken.mxl", str(bad)), *real])
+    with caplog.at_level(logging.WARNING, logger="engines.gan.data"):
+        corpus = load_bars(("bach",), limit_files=2, progress=False, workers=1)
+    assert "bach/broken.mxl" in caplog.text
+    assert corpus.n_bars > 5 and (corpus.chord >= 0).any()
+    assert list(tmp_path.glob("gan-bars-*.npz"))
+    assert load_bars(("bach",), limit_files=2, progress=False).n_bars == corpus.n_bars
+
+
+# --- engine ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def engine() -> GanEngine:
+    return GanEngine.from_config(TINY, device="cpu", seed=0)
+
+
+PREV = [Note(60, 0, 1, 80), Note(64, 1, 1, 90), Note(67, 2, 2, 100)]
+
+
+def test_bars_one_bar_per_chord_reproducible(engine: GanEngine) -> None:
+    notes = engine.bars(["C", "Am", "F", "G7"], prev=PREV, seed=3)
+    assert notes == engine.bars(["C", "Am", "F", "G7"], prev=PREV, seed=3)
+    assert notes, "a random generator wrote four empty bars"
+    for n in notes:
+        bar = int(n.start // 4)
+        assert 0 <= bar < 4 and n.end <= 4 * (bar + 1) + 1e-9
+        assert TINY.low <= n.pitch <= TINY.high and n.velocity == 90
+    starts = [n.start for n in notes]
+    assert starts == sorted(starts) and len(set(starts)) == len(starts)  # monophonic
+    assert engine.bar("C", prev=PREV, seed=3) == [n for n in notes if n.start < 4]
+
+
+def test_bars_rejects_bad_requests_in_words(engine: GanEngine) -> None:
+    with pytest.raises(ValueError, match="1..256 chords"):
+        engine.bars([])
+    with pytest.raises(ValueError, match="got 257"):
+        engine.bars(["C"] * (MAX_CHORDS + 1))
+    with pytest.raises(ValueError, match="unknown chord 'Hm'"):
+        engine.bars(["C", "Hm"])
+    with pytest.raises(ValueError, match="prev must be one bar"):
+        engine.bars(["C"], prev=[Note(60, 4.5, 1)])
+    with pytest.raises(ValueError, match="temperature"):
+        engine.bars(["C"], temperature=0)
+
+
+def test_prev_out_of_range_is_folded_by_octaves(engine: GanEngine) -> None:
+    rows, onset = engine.prev_grid([Note(24, 0, 2), Note(108, 2, 2)])
+    assert {int(r) + TINY.low for r in rows} == {48, 84}
+    assert onset.tolist().count(True) == 2
+
+
+def test_grid_decoding_holds_and_restrikes(engine: GanEngine) -> None:
+    rest = TINY.rest
+    rows = np.array([12] * 4 + [12] * 4 + [rest] * 4 + [16] * 4)
+    onset = np.zeros(16, dtype=bool)
+    onset[4] = True  # the same pitch struck again
+    notes = engine.grid_to_notes(rows, onset, offset_beats=8.0, velocity=70)
+    assert notes == [Note(60, 8.0, 1.0, 70), Note(60, 9.0, 1.0, 70), Note(64, 11.0, 1.0, 70)]
+
+
+def test_checkpoint_round_trip(engine: GanEngine, tmp_path: Path) -> None:
+    import engines
+
+    engine.save(tmp_path / "gan")
+    loaded = engines.load_engine(tmp_path / "gan", "cpu")
+    assert isinstance(loaded, GanEngine) and loaded.config == TINY
+    assert loaded.bars(["Dm7", "G7", "C"], seed=11) == engine.bars(["Dm7", "G7", "C"], seed=11)
+
+
+# --- evaluation and training -----------------------------------------------------------------
+
+
+def test_evaluate_reports_every_check(engine: GanEngine) -> None:
+    from engines.gan.evaluate import evaluate, format_report
+
+    result = evaluate(engine, toy_corpus(), n_bars=60, split="train", seed=0)
+    assert result["generated"]["bars"] == result["real"]["bars"] == 60
+    assert set(result["checks"]) >= {"distinct bars", "continuity", "chord-tone ratio vs real"}
+    report = format_report(result)
+    assert report.count("PASS") + report.count("FAIL") == len(result["checks"])
+
+
+def test_train_a_few_steps_saves_a_loadable_checkpoint(tmp_path: Path) -> None:
+    from engines.gan.train import TrainOptions, train_gan
+
+    options = TrainOptions(steps=6, batch_size=8, eval_every=3, eval_bars=20, threads=1)
+    record = train_gan(toy_corpus(), tmp_path / "g", TINY, options, device="cpu", progress=False)
+    assert len(record["evals"]) == 2 and record["steps_run"] == 6
+    assert GanEngine.load(tmp_path / "g", device="cpu").bars(["C", "G"], seed=1) is not None
