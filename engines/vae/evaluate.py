@@ -22,7 +22,7 @@ import torch
 from engines.corpus import Corpus
 from engines.notes import STEPS_PER_BAR, notes_to_tokens, tokens_to_notes
 from engines.vae.data import ATTRIBUTES, density, two_bar_slices
-from engines.vae.engine import VaeEngine
+from engines.vae.engine import VaeEngine, slerp
 from engines.vae.model import kl_per_example
 
 BARS = {
@@ -76,6 +76,17 @@ def _pitch_range(tokens: np.ndarray) -> np.ndarray:
         return np.nanmax(p, -1) - np.nanmin(p, -1)
 
 
+def _heard(engine: VaeEngine, z: torch.Tensor, batch: int = 512) -> np.ndarray:
+    """Greedy decoding of codes z [N, latent], read back as the verbs return it (notes on
+    the grid): [N, steps]. Batched: the same as N calls of ``engine.decode``."""
+    steps = engine.config.steps
+    rows = []
+    for i in range(0, len(z), batch):
+        tokens = engine.decoder(z[i : i + batch].to(engine.device), steps).numpy()
+        rows += [_grid(tokens_to_notes(row.tolist()), steps) for row in tokens]
+    return np.stack(rows)
+
+
 @torch.no_grad()
 def evaluate(
     engine: VaeEngine,
@@ -126,13 +137,14 @@ def evaluate(
     # interpolation smoothness
     n = min(pairs, len(test) // 2)
     pick = rng.permutation(len(test))[: 2 * n]
+    # as engine.interpolate(a, b, points, temperature=None), batched over the pairs
+    ends = engine._means(test[pick])
+    t = torch.linspace(0.0, 1.0, points, device=engine.device)
+    z = torch.cat([slerp(ends[2 * k], ends[2 * k + 1], t) for k in range(n)])
+    grids = _heard(engine, z).reshape(n, points, steps)
     rhos = []
-    for k in range(n):
-        a = tokens_to_notes(test[pick[2 * k]].tolist())
-        b = tokens_to_notes(test[pick[2 * k + 1]].tolist())
-        morph = engine.interpolate(a, b, steps=points, temperature=None)
-        grids = np.stack([_grid(m, steps) for m in morph])
-        dist = (grids != grids[0]).sum(-1)
+    for morph in grids:
+        dist = (morph != morph[0]).sum(-1)
         rhos.append(spearman(range(points), dist))
     report["interpolation"] = {
         "pairs": n,
@@ -144,18 +156,17 @@ def evaluate(
 
     # attribute vectors
     melodies = test[rng.permutation(len(test))[:attribute_melodies]]
+    melody_means = engine._means(melodies)
     attrs: dict = {}
     for name, fn in ATTRIBUTES.items():
         if name not in engine.attributes:
             continue
         before = fn(melodies)
-        up, down, base = [], [], []
-        for row in melodies:
-            notes = tokens_to_notes(row.tolist())
-            up.append(_grid(engine.attribute(notes, name, 1.0), steps))
-            down.append(_grid(engine.attribute(notes, name, -1.0), steps))
-            base.append(_grid(engine.attribute(notes, name, 0.0), steps))
-        after_up, after_down, recon_v = fn(np.stack(up)), fn(np.stack(down)), fn(np.stack(base))
+        # as engine.attribute(melody, name, amount) for amount +1, -1 and 0, batched
+        vector = engine.attributes[name]
+        after_up = fn(_heard(engine, melody_means + vector))
+        after_down = fn(_heard(engine, melody_means - vector))
+        recon_v = fn(_heard(engine, melody_means))
         with np.errstate(invalid="ignore"):
             attrs[name] = {
                 "melodies": len(melodies),
