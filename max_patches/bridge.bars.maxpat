@@ -181,6 +181,7 @@
 						24
 					],
 					"parameter_enable": 0,
+					"varname": "chords",
 					"keymode": 1,
 					"lines": 1,
 					"text": "C Am F G",
@@ -426,6 +427,7 @@
 						24
 					],
 					"parameter_enable": 0,
+					"varname": "make-bars",
 					"presentation": 1,
 					"presentation_rect": [
 						10.0,
@@ -568,6 +570,7 @@
 					"minimum": 20.0,
 					"maximum": 300.0,
 					"format": 6,
+					"varname": "tempo",
 					"presentation": 1,
 					"presentation_rect": [
 						160.0,
@@ -871,6 +874,7 @@
 						24
 					],
 					"parameter_enable": 0,
+					"varname": "stop",
 					"presentation": 1,
 					"presentation_rect": [
 						260.0,

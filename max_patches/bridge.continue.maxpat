@@ -220,6 +220,7 @@
 						24
 					],
 					"parameter_enable": 0,
+					"varname": "load-the-demo-phrase",
 					"presentation": 1,
 					"presentation_rect": [
 						10.0,
@@ -270,6 +271,7 @@
 					"minimum": 20.0,
 					"maximum": 300.0,
 					"format": 6,
+					"varname": "tempo",
 					"presentation": 1,
 					"presentation_rect": [
 						290.0,
@@ -372,6 +374,7 @@
 						24
 					],
 					"parameter_enable": 0,
+					"varname": "record",
 					"presentation": 1,
 					"presentation_rect": [
 						10.0,
@@ -946,6 +949,7 @@
 						22
 					],
 					"parameter_enable": 0,
+					"varname": "temperature",
 					"minimum": 0.05,
 					"maximum": 4.0,
 					"format": 6,
@@ -999,6 +1003,7 @@
 					"parameter_enable": 0,
 					"minimum": 1,
 					"maximum": 1024,
+					"varname": "steps",
 					"presentation": 1,
 					"presentation_rect": [
 						150.0,
@@ -1138,6 +1143,7 @@
 						24
 					],
 					"parameter_enable": 0,
+					"varname": "continue",
 					"presentation": 1,
 					"presentation_rect": [
 						10.0,
@@ -1573,6 +1579,7 @@
 						24
 					],
 					"parameter_enable": 0,
+					"varname": "stop",
 					"presentation": 1,
 					"presentation_rect": [
 						160.0,

@@ -333,6 +333,7 @@
 					"parameter_enable": 0,
 					"minimum": 2,
 					"maximum": 64,
+					"varname": "steps",
 					"presentation": 1,
 					"presentation_rect": [
 						10.0,
@@ -417,6 +418,7 @@
 						24
 					],
 					"parameter_enable": 0,
+					"varname": "interpolate",
 					"presentation": 1,
 					"presentation_rect": [
 						120.0,
@@ -732,6 +734,7 @@
 					"parameter_enable": 0,
 					"orientation": 1,
 					"size": 5,
+					"varname": "walk",
 					"presentation": 1,
 					"presentation_rect": [
 						10.0,
@@ -782,6 +785,7 @@
 					"minimum": 20.0,
 					"maximum": 300.0,
 					"format": 6,
+					"varname": "tempo",
 					"presentation": 1,
 					"presentation_rect": [
 						320.0,
@@ -1104,6 +1108,7 @@
 						24
 					],
 					"parameter_enable": 0,
+					"varname": "stop",
 					"presentation": 1,
 					"presentation_rect": [
 						400.0,

@@ -181,6 +181,7 @@
 						32
 					],
 					"parameter_enable": 0,
+					"varname": "play",
 					"presentation": 1,
 					"presentation_rect": [
 						10.0,
@@ -228,6 +229,7 @@
 						22
 					],
 					"parameter_enable": 0,
+					"varname": "temperature",
 					"minimum": 0.05,
 					"maximum": 4.0,
 					"format": 6,
@@ -279,6 +281,7 @@
 						22
 					],
 					"parameter_enable": 0,
+					"varname": "tempo",
 					"minimum": 20.0,
 					"maximum": 300.0,
 					"format": 6,
@@ -332,6 +335,7 @@
 					"parameter_enable": 0,
 					"minimum": 1,
 					"maximum": 16,
+					"varname": "channel",
 					"presentation": 1,
 					"presentation_rect": [
 						240.0,

@@ -362,3 +362,269 @@ def test_clip_script_reads_and_writes_notes_with_their_velocity(tmp_path: Path) 
     # no empty slot left: a new scene makes one
     assert result["scenes"] == 5 and slots[4]["name"] == "morph 2/5"
     assert out[-1] == [1, ["a note list needs 4 numbers per note, got 3"]]
+
+
+# --- the patches run: a model of Max's message passing (tools/maxsim.py) ---------------------
+
+from maxsim import Msg, Sim  # noqa: E402
+
+MAX = ROOT / "max_patches"
+LIVE = ROOT / "ableton"
+
+
+def client_sim() -> tuple[Sim, int]:
+    """The client abstraction, loaded with its arguments; answers (sim, its id base)."""
+    sim = Sim.load(MAX / "bridge.maxpat", args=["57120", "7401"]).start()
+    base = sim.sent[0][1]
+    assert base % 100000 == 0 and 0 <= base < 2**31 - 100000
+    return sim, base
+
+
+def outlet_msgs(sim: Sim, index: int) -> list[str]:
+    return [repr(m) for i, m in sim.outputs if i == index]
+
+
+def test_client_registers_pings_and_stamps_ids() -> None:
+    sim, base = client_sim()
+    assert sim.ports == {"port": 57120, "listen": 7401}
+    assert sim.sent == [["/bridge/register", base, "port", 7401], ["/bridge/ping", base + 1]]
+    request = sim.box("route daemonport")
+    request.receive(0, Msg("/bridge/rnn/continue", ["temperature", 0.9, "notes", 60, 0.0, 0.5, 90]))
+    request.receive(0, Msg("/bridge/engines"))  # no keys: nothing left over from the last one
+    assert sim.sent[2:] == [
+        ["/bridge/rnn/continue", base + 2, "temperature", 0.9, "notes", 60, 0.0, 0.5, 90],
+        ["/bridge/engines", base + 3],
+    ]
+    request.receive(0, Msg("daemonport", [57130]))
+    assert sim.ports["port"] == 57130
+
+
+def test_client_keeps_long_note_lists() -> None:
+    sim, base = client_sim()
+    notes = [x for i in range(1000) for x in (60 + i % 12, i * 0.25, 0.25, 1 + i % 127)]
+    sim.box("route daemonport").receive(0, Msg("/bridge/rnn/continue", ["notes", *notes]))
+    assert sim.sent[-1] == ["/bridge/rnn/continue", base + 2, "notes", *notes]
+    sim.udp_in("/bridge/reply/rnn/continue", base + 2, *notes)
+    assert outlet_msgs(sim, 0)[-1].split()[2:] == [str(x) for x in notes]
+
+
+def test_client_keeps_its_own_replies_and_shows_status_and_errors() -> None:
+    sim, base = client_sim()
+    sim.udp_in("/bridge/reply/rnn/continue", 1234567, 60, 0.0, 1.0, 100)  # another client's
+    sim.udp_in("/bridge/reply/rnn/continue", base + 2, 62, 0.0, 0.5, 90)
+    assert outlet_msgs(sim, 0) == [f"/bridge/reply/rnn/continue {base + 2} 62 0.0 0.5 90"]
+    sim.udp_in("/bridge/pong", base + 1, 1, "0.1.0")
+    assert outlet_msgs(sim, 3) == ["daemon running: bridge 0.1.0"]
+    sim.fire()  # the 1.5 s timeout was stopped by the pong
+    assert len(outlet_msgs(sim, 3)) == 1
+    sim.udp_in("/bridge/error", base + 2, "/bridge/rnn/continue", "temperature must be > 0")
+    assert outlet_msgs(sim, 2) == ["/bridge/rnn/continue temperature must be > 0"]
+
+
+def test_client_reregisters_after_a_missed_pong() -> None:
+    sim, base = client_sim()
+    sim.udp_in("/bridge/pong", base + 1, 1, "0.1.0")
+    sim.tick()
+    assert [m[0] for m in sim.sent[2:]] == ["/bridge/ping"]  # registered: ping only
+    sim.fire()  # no pong this time
+    assert outlet_msgs(sim, 3)[-1].startswith("no answer from the bridge daemon")
+    sim.tick()
+    assert [m[0] for m in sim.sent[3:]] == ["/bridge/register", "/bridge/ping"]
+
+
+def test_client_passes_only_its_streams_notes() -> None:
+    sim, base = client_sim()
+    sim.udp_in("/bridge/note", 3, 64, 100, 0.5, 250.0)  # before any stream of ours
+    sim.udp_in("/bridge/reply/rnn/stream/start", base + 2, 3)
+    sim.udp_in("/bridge/note", 3, 64, 100, 0.5, 250.0)
+    sim.udp_in("/bridge/note", 4, 65, 100, 0.5, 250.0)  # someone else's stream
+    assert outlet_msgs(sim, 1) == ["list 64 100 0.5 250.0"]
+
+
+def named(sim: Sim, name: str):
+    """The box with this scripting name (varname)."""
+    return sim.box(lambda b: b.get("varname") == name)
+
+
+def request_sent(sim: Sim, address: str) -> list:
+    found = [m for m in sim.all_sent() if m[0] == address]
+    assert found, f"nothing sent to {address}: {sim.all_sent()}"
+    return found[-1]
+
+
+def test_continue_patch_sends_the_phrase_and_plays_the_answer() -> None:
+    sim = Sim.load(MAX / "bridge.continue.maxpat").start()
+    sim.click(named(sim, "load-the-demo-phrase"))
+    sim.click(named(sim, "continue"))
+    msg = request_sent(sim, "/bridge/rnn/continue")
+    assert msg[2:6] == ["temperature", 1.0, "steps", 32]
+    assert msg[6] == "notes" and msg[7:11] == [60, 0.0, 0.5, 100] and len(msg) == 7 + 7 * 4
+    sim.udp_in("/bridge/reply/rnn/continue", msg[1], 72, 0.0, 0.5, 100, 74, 0.5, 0.25, 80)
+    # each note waits in [pipe] for its start at 120 BPM: pitch velocity ms delay-ms
+    assert sim.box("pipe 0 0 0. 0").queue == [[72, 100, 250, 0], [74, 80, 125, 250]]
+
+
+def test_continue_patch_records_midi_in() -> None:
+    sim = Sim.load(MAX / "bridge.continue.maxpat").start()
+    record = named(sim, "record")
+    parse = sim.box("midiparse")
+    sim.click(record, 1)
+    for t, pitch, vel in [(0, 60, 100), (250, 64, 90), (500, 60, 0), (1000, 64, 0)]:
+        sim.time_ms = t
+        sim.press(parse, pitch, vel)
+    sim.click(record, 0)
+    sim.press(parse, 67, 100)  # not recording
+    assert sim.box("coll phrase").data == {0: [60, 0.0, 1.0, 100], 1: [64, 0.5, 1.5, 90]}
+
+
+def test_stream_patch_starts_steers_plays_and_stops() -> None:
+    sim = Sim.load(MAX / "bridge.stream.maxpat").start()
+    play = named(sim, "play")
+    sim.click(play, 1)
+    start = request_sent(sim, "/bridge/rnn/stream/start")
+    assert start[2:] == ["tempo", 120.0, "temperature", 1.0]
+    sim.udp_in("/bridge/reply/rnn/stream/start", start[1], 7)
+    sim.click(named(sim, "temperature"), 0.5)
+    assert request_sent(sim, "/bridge/rnn/stream/set")[2:] == [
+        "stream",
+        7,
+        "tempo",
+        120.0,
+        "temperature",
+        0.5,
+    ]
+    sim.udp_in("/bridge/note", 7, 64, 99, 0.5, 250.0)
+    assert sim.played == [64]
+    sim.click(play, 0)
+    assert request_sent(sim, "/bridge/rnn/stream/stop")[2:] == ["stream", 7]
+
+
+def test_interpolate_patch_walks_the_points() -> None:
+    sim = Sim.load(MAX / "bridge.interpolate.maxpat").start()
+    sim.click(named(sim, "interpolate"))
+    msg = request_sent(sim, "/bridge/vae/interpolate")
+    assert msg[2:4] == ["steps", 5] and msg[4] == "a" and "b" in msg
+    assert msg[5:9] == [60, 0.0, 1.0, 100] and msg[msg.index("b") + 1 : msg.index("b") + 5] == [
+        69,
+        0.0,
+        0.5,
+        90,
+    ]
+    for i in range(5):
+        sim.udp_in("/bridge/reply/vae/interpolate", msg[1], i, 5, 60 + i, 0.0, 1.0, 100)
+    assert sim.box("coll points").data == {i: [60 + i, 0.0, 1.0, 100] for i in range(5)}
+    sim.click(named(sim, "walk"), 3)
+    assert sim.box("pipe 0 0 0. 0").queue == [[63, 100, 500, 0]]
+
+
+def test_bars_patch_sends_the_chords() -> None:
+    sim = Sim.load(MAX / "bridge.bars.maxpat").start()
+    sim.click(sim.box("Dm G7 C C"))
+    sim.click(named(sim, "make-bars"))
+    msg = request_sent(sim, "/bridge/gan/bars")
+    assert msg[2:] == ["chords", "Dm", "G7", "C", "C"]
+    sim.press(named(sim, "chords"), "text", "C", "F")
+    sim.click(named(sim, "make-bars"))
+    assert request_sent(sim, "/bridge/gan/bars")[2:] == ["chords", "C", "F"]
+
+
+def js_received(sim: Sim) -> list[str]:
+    return [repr(m) for obj, _, m in sim.log if obj.cls == "js"]
+
+
+def device(name: str) -> Sim:
+    sim = Sim.load(LIVE / name).start()
+    sim.press(sim.box("live.thisdevice"))
+    return sim
+
+
+def live_text(sim: Sim, label: str):
+    return named(sim, label)
+
+
+def test_continue_device_round_trip() -> None:
+    sim = device("bridge Continue.amxd")
+    clip = sim.box("js bridge_clip.js")
+    sim.press(live_text(sim, "Continue"))
+    assert js_received(sim)[-1] == "read primer"
+    sim.press(clip, "primer", 60, 0.0, 0.5, 33, 64, 1.5, 0.25, 120)
+    msg = request_sent(sim, "/bridge/rnn/continue")
+    assert msg[2:] == [
+        "temperature",
+        1.0,
+        "steps",
+        32,
+        "notes",
+        60,
+        0.0,
+        0.5,
+        33,
+        64,
+        1.5,
+        0.25,
+        120,
+    ]
+    sim.udp_in("/bridge/reply/rnn/continue", msg[1], 72, 0.0, 1.0, 45)
+    assert js_received(sim)[-1] == "write continuation 72 0.0 1.0 45"
+
+
+def test_interpolate_device_round_trip() -> None:
+    sim = device("bridge Interpolate.amxd")
+    clip = sim.box("js bridge_clip.js")
+    sim.press(live_text(sim, "Get A"))
+    sim.press(clip, "a", 60, 0.0, 1.0, 100)
+    sim.press(live_text(sim, "Get B"))
+    sim.press(clip, "b", 72, 0.0, 2.0, 80)
+    assert js_received(sim)[-2:] == ["read a", "read b"]
+    sim.press(live_text(sim, "Interpolate"))
+    msg = request_sent(sim, "/bridge/vae/interpolate")
+    assert msg[2:] == [
+        "steps",
+        5,
+        "temperature",
+        1.0,
+        "a",
+        60,
+        0.0,
+        1.0,
+        100,
+        "b",
+        72,
+        0.0,
+        2.0,
+        80,
+    ]
+    sim.udp_in("/bridge/reply/vae/interpolate", msg[1], 1, 5, 66, 0.0, 1.5, 90)
+    assert js_received(sim)[-1] == "writepoint 1 5 66 0.0 1.5 90"
+
+
+def test_bars_device_round_trip() -> None:
+    sim = device("bridge Bars.amxd")
+    sim.press(live_text(sim, "Make bars"))
+    msg = request_sent(sim, "/bridge/gan/bars")
+    assert msg[2:] == ["chords", "C", "Am", "F", "G"]
+    sim.udp_in("/bridge/reply/gan/bars", msg[1], 60, 0.0, 4.0, 70)
+    assert js_received(sim)[-1] == "write bars 60 0.0 4.0 70"
+
+
+def test_stream_device_follows_lives_tempo() -> None:
+    sim = device("bridge Stream.amxd")
+    play = named(sim, "Play")
+    sim.press(sim.box("live.observer tempo"), 98.0)  # Live's tempo, observed
+    sim.press(play, 1)
+    start = request_sent(sim, "/bridge/rnn/stream/start")
+    assert start[2:] == ["tempo", 98.0, "temperature", 1.0]
+    sim.udp_in("/bridge/reply/rnn/stream/start", start[1], 2)
+    sim.press(sim.box("live.observer tempo"), 140.0)
+    assert request_sent(sim, "/bridge/rnn/stream/set")[2:] == [
+        "stream",
+        2,
+        "tempo",
+        140.0,
+        "temperature",
+        1.0,
+    ]
+    sim.udp_in("/bridge/note", 2, 60, 90, 0.5, 214.0)
+    assert sim.played == [60]
+    sim.press(play, 0)
+    assert request_sent(sim, "/bridge/rnn/stream/stop")[2:] == ["stream", 2]

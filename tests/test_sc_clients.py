@@ -1,8 +1,9 @@
 """SuperCollider clients: sclang runs every example in supercollider/examples, headless, against a
-real `bridge serve --port 0` (tiny random-init RNN and VAE checkpoints), and the notes each one
-prints are checked. The continue example also plays through the default synth when JACK's
-dummy driver can run scsynth here; elsewhere it runs without audio. An example whose engine
-the daemon does not serve yet (the GAN's /bridge/gan/bars) is skipped, with the daemon's answer.
+real `bridge serve --port 0` (tiny random-init RNN, VAE and, when the package has it, GAN
+checkpoints), and the notes each one prints are checked. The continue example also plays
+through the default synth when JACK's dummy driver can run scsynth here; elsewhere it runs
+without audio. An example whose engine the daemon does not serve (the GAN's /bridge/gan/bars
+before the GAN lands) is skipped, with the daemon's answer.
 
 sclang gets the Bridge class from supercollider/classes through a class-library config of its
 own (-l), so nothing is installed into the user's Extensions.
@@ -71,21 +72,31 @@ def tiny_vae_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def daemon_port(tiny_rnn_checkpoint: Path, tiny_vae_checkpoint: Path) -> Iterator[int]:
+def tiny_gan_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
+    """A tiny GAN checkpoint, or None while the GAN engine is not part of the package."""
+    import engines
+
+    if "gan" not in engines.ENGINES:
+        return None
+    from engines.gan.engine import GanEngine
+    from engines.gan.model import GanConfig
+
+    folder = tmp_path_factory.mktemp("tiny-gan")
+    config = GanConfig(z_dim=8, g_channels=16, cond_channels=8, d_channels=8)
+    GanEngine.from_config(config, device="cpu").save(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def daemon_port(
+    tiny_rnn_checkpoint: Path, tiny_vae_checkpoint: Path, tiny_gan_checkpoint: Path | None
+) -> Iterator[int]:
     """`bridge serve --port 0` (never 57120: sclang wants it); yields the port it printed."""
     exe = Path(sys.executable).with_name("bridge")  # not /sbin/bridge (iproute2)
-    cmd = [
-        str(exe),
-        "serve",
-        "--port",
-        "0",
-        "--device",
-        "cpu",
-        "--rnn",
-        str(tiny_rnn_checkpoint),
-        "--vae",
-        str(tiny_vae_checkpoint),
-    ]
+    cmd = [str(exe), "serve", "--port", "0", "--device", "cpu"]
+    cmd += ["--rnn", str(tiny_rnn_checkpoint), "--vae", str(tiny_vae_checkpoint)]
+    if tiny_gan_checkpoint is not None:
+        cmd += ["--gan", str(tiny_gan_checkpoint)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     found: list[int] = []
     seen: list[str] = []

@@ -9,6 +9,8 @@ inlets are filled before the hot (left) inlet that makes the output.
 
 from __future__ import annotations
 
+import re
+
 from maxpat import ROOT
 from patcher import Patcher
 
@@ -217,7 +219,16 @@ def tempo_control(p: Patcher, x: float, y: float, stage: tuple[float, float]) ->
     """A tempo box (BPM) and the ms-per-beat it makes ([!/ 60000.] out)."""
     sx, sy = stage
     tempo = p.ui(
-        "flonum", x, y, 50, 22, present=(sx, sy, 50.0, 22.0), minimum=20.0, maximum=300.0, format=6
+        "flonum",
+        x,
+        y,
+        50,
+        22,
+        present=(sx, sy, 50.0, 22.0),
+        minimum=20.0,
+        maximum=300.0,
+        format=6,
+        varname="tempo",
     )
     p.comment("tempo", x + 60, y, present=(sx + 52, sy, 50.0, 20.0), near=tempo)
     ms = p.obj("!/ 60000.", x, y + 40)
@@ -269,7 +280,8 @@ def note_player(p: Patcher, x: float, y: float, ms_per_beat: dict) -> tuple[dict
 def button(p: Patcher, label: str, x: float, y: float, stage: tuple[float, float]) -> dict:
     """A [button] with its label on stage."""
     sx, sy = stage
-    b = p.ui("button", x, y, 24, 24, present=(sx, sy, 24.0, 24.0))
+    name = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")  # a scripting name, for tests
+    b = p.ui("button", x, y, 24, 24, present=(sx, sy, 24.0, 24.0), varname=name)
     p.comment(label, x + 30, y + 2, present=(sx + 28, sy + 2, 120.0, 20.0), near=b)
     return b
 

@@ -46,7 +46,7 @@ def continue_patch() -> Patcher:
     p.connect(demo_btn, 0, demo, 0)
     ms = tempo_control(p, 600, 520, (290.0, 162.0))
 
-    rec = p.ui("toggle", 20, 60, 24, 24, present=(10.0, 130.0, 24.0, 24.0))
+    rec = p.ui("toggle", 20, 60, 24, 24, present=(10.0, 130.0, 24.0, 24.0), varname="record")
     p.comment(
         "record from MIDI in (play, then stop)",
         50,
@@ -136,13 +136,22 @@ def continue_patch() -> Patcher:
         50,
         22,
         present=(10.0, 162.0, 50.0, 22.0),
+        varname="temperature",
         minimum=0.05,
         maximum=4.0,
         format=6,
     )
     p.comment("temperature", 300, 100, present=(62.0, 162.0, 80.0, 20.0), near=temp)
     steps = p.ui(
-        "number", 240, 140, 50, 22, present=(150.0, 162.0, 50.0, 22.0), minimum=1, maximum=1024
+        "number",
+        240,
+        140,
+        50,
+        22,
+        present=(150.0, 162.0, 50.0, 22.0),
+        minimum=1,
+        maximum=1024,
+        varname="steps",
     )
     p.comment("steps (16ths)", 300, 140, present=(202.0, 162.0, 90.0, 20.0), near=steps)
     params = p.obj("pak 1. 32", 240, 180)
@@ -195,7 +204,7 @@ def stream_patch() -> Patcher:
     client = client_box(p, 20, 500)
     status_lines(p, client, 20, 560, 36.0, 420.0)
 
-    run = p.ui("toggle", 20, 60, 32, 32, present=(10.0, 100.0, 32.0, 32.0))
+    run = p.ui("toggle", 20, 60, 32, 32, present=(10.0, 100.0, 32.0, 32.0), varname="play")
     p.comment("play", 60, 66, present=(46.0, 106.0, 60.0, 20.0), near=run)
     temp = p.ui(
         "flonum",
@@ -204,6 +213,7 @@ def stream_patch() -> Patcher:
         50,
         22,
         present=(10.0, 142.0, 50.0, 22.0),
+        varname="temperature",
         minimum=0.05,
         maximum=4.0,
         format=6,
@@ -216,13 +226,22 @@ def stream_patch() -> Patcher:
         50,
         22,
         present=(140.0, 142.0, 50.0, 22.0),
+        varname="tempo",
         minimum=20.0,
         maximum=300.0,
         format=6,
     )
     p.comment("tempo", 280, 100, present=(192.0, 142.0, 50.0, 20.0), near=tempo)
     chan = p.ui(
-        "number", 220, 140, 50, 22, present=(240.0, 142.0, 50.0, 22.0), minimum=1, maximum=16
+        "number",
+        220,
+        140,
+        50,
+        22,
+        present=(240.0, 142.0, 50.0, 22.0),
+        minimum=1,
+        maximum=16,
+        varname="channel",
     )
     p.comment("MIDI channel", 280, 140, present=(292.0, 142.0, 90.0, 20.0), near=chan)
     load = p.obj("loadbang", 420, 20)
@@ -328,7 +347,15 @@ def interpolate_patch() -> Patcher:
     p.connect(load, 0, mel_b, 0)
 
     steps = p.ui(
-        "number", 500, 100, 50, 22, present=(10.0, 196.0, 50.0, 22.0), minimum=2, maximum=64
+        "number",
+        500,
+        100,
+        50,
+        22,
+        present=(10.0, 196.0, 50.0, 22.0),
+        minimum=2,
+        maximum=64,
+        varname="steps",
     )
     p.comment("points", 560, 100, present=(62.0, 196.0, 50.0, 20.0), near=steps)
     init = p.msg("5", 560, 60)
@@ -377,7 +404,15 @@ def interpolate_patch() -> Patcher:
     p.connect(entry, 0, points, 0)
 
     walk = p.ui(
-        "slider", 760, 600, 300, 24, present=(10.0, 246.0, 380.0, 24.0), orientation=1, size=5
+        "slider",
+        760,
+        600,
+        300,
+        24,
+        present=(10.0, 246.0, 380.0, 24.0),
+        orientation=1,
+        size=5,
+        varname="walk",
     )
     p.comment(
         "A . . . walk over the points . . . B",
@@ -415,6 +450,7 @@ def bars_patch() -> Patcher:
         260,
         24,
         present=(10.0, 116.0, 260.0, 24.0),
+        varname="chords",
         keymode=1,
         lines=1,
         text=CHORD_PRESETS[0],
