@@ -147,6 +147,23 @@ def bench_rnn_continue(
     return {**loopback_latency({"rnn": engine}, request, 1, n, warmup), "steps": steps}
 
 
+# A chord progression and the bar before it (flat pitch start duration velocity).
+PROGRESSION = ("C", "Am", "F", "G7", "Em", "Am", "Dm7", "G")
+PREV_BAR = [60, 0, 1, 100, 62, 1, 1, 100, 64, 2, 1, 100, 67, 3, 1, 100]
+
+
+def bench_gan_bars(engine: Any, n: int = 500, warmup: int = 20, bars: int = 8) -> dict[str, Any]:
+    """``/bridge/gan/bars`` with ``bars`` chords and a ``prev`` bar, request to reply."""
+    if not 1 <= bars <= 256:
+        raise ValueError(f"bars must be 1..256, got {bars}")
+    chords = [PROGRESSION[k % len(PROGRESSION)] for k in range(bars)]
+
+    def request(i: int) -> Request:
+        return "/bridge/gan/bars", ["chords", *chords, "seed", i, "prev", *PREV_BAR]
+
+    return {**loopback_latency({"gan": engine}, request, 1, n, warmup), "bars": bars}
+
+
 def bench_serve_startup(runs: int = 3, timeout: float = 60.0) -> dict[str, Any]:
     """Seconds from starting ``bridge serve --port 0`` (shipped engines) to its first pong.
 
@@ -199,6 +216,7 @@ def _wait_for_port(proc: subprocess.Popen, deadline: float) -> int:
 
 
 __all__ = [
+    "bench_gan_bars",
     "bench_rnn_continue",
     "bench_rnn_step",
     "bench_serve_startup",

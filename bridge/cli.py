@@ -689,3 +689,270 @@ def eval_vae_command(
     click.echo(format_report(report))
     if json_out is not None:
         json_out.write_text(json.dumps(report, indent=2) + "\n")
+
+
+# --- the GAN bar generator ---------------------------------------------------------------
+
+
+def load_gan(checkpoint: Path | None, device: str) -> Any:
+    """The GAN engine from a checkpoint folder or the shipped one (ValueError otherwise)."""
+    from engines import load_engine
+
+    engine = load_engine("gan" if checkpoint is None else str(checkpoint.resolve()), device)
+    if engine.name != "gan":
+        raise ValueError(f"{checkpoint} is a checkpoint of the {engine.name} engine, not gan")
+    return engine
+
+
+@generate.command("gan")
+@click.option("--chords", required=True, help='Chord names, one per bar: "C Am F G".')
+@click.option(
+    "--bars",
+    type=click.IntRange(1, 256),
+    default=None,
+    help="Bars to write; the chords repeat in order to fill them (default: one per chord).",
+)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--prev",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="MIDI file whose first bar (4 beats) is the bar before the first.",
+)
+@click.option("--with-chords", is_flag=True, help="Also write the chords, as whole-bar triads.")
+@click.option("--temperature", default=1.0, show_default=True, help="Scales the noise.")
+@click.option("--seed", type=int, default=None, help="Same seed, same result.")
+@CHECKPOINT_OPTION
+@click.option("--device", type=DEVICES, default="auto", show_default=True)
+def generate_gan(
+    chords: str,
+    bars: int | None,
+    output: Path,
+    prev: Path | None,
+    with_chords: bool,
+    temperature: float,
+    seed: int | None,
+    checkpoint: Path | None,
+    device: str,
+) -> None:
+    """A melody over a chord progression, one bar per chord, into a MIDI file."""
+    from engines.gan.chords import parse_chords
+    from engines.notes import Note, read_midi, write_midi
+
+    names = chords.replace(",", " ").split()
+    if not names:
+        raise click.ClickException('give at least one chord, e.g. --chords "C Am F G"')
+    progression = [names[k % len(names)] for k in range(bars or len(names))]
+    before: list[Note] = []
+    if prev is not None:
+        try:
+            before = [n for n in read_midi(prev) if n.start < 4.0]
+        except (OSError, ValueError, EOFError, KeyError) as exc:
+            raise click.ClickException(f"cannot read MIDI file {prev}: {exc}") from exc
+    try:
+        triads = parse_chords(progression)
+        melody = load_gan(checkpoint, device).bars(
+            triads, prev=before, seed=seed, temperature=temperature
+        )
+    except (ValueError, OSError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    backing = [
+        Note(48 + pc, 4.0 * k, 4.0, 70) for k, t in enumerate(triads) for pc in t.pitch_classes
+    ]
+    write_midi([*melody, *(backing if with_chords else [])], output)
+    click.echo(f"wrote {len(melody)} notes over {len(triads)} bars to {output}")
+
+
+@train.command("gan")
+@click.option(
+    "--sources",
+    default="bach,folk",
+    show_default=True,
+    help="Bars over chords from: bach (chorales), folk (ABC tunes with chord symbols).",
+)
+@LIMIT_FILES_OPTION
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Checkpoint folder (default: the shipped one, engines/checkpoints/gan).",
+)
+@click.option("--steps", type=click.IntRange(min=1), default=20_000, show_default=True)
+@click.option("--max-minutes", type=float, default=None, help="Stop after this long.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=64, show_default=True)
+@click.option("--lr", type=float, default=2e-4, show_default=True)
+@click.option("--eval-every", type=click.IntRange(min=1), default=1000, show_default=True)
+@click.option("--g-channels", type=click.IntRange(min=8), default=128, show_default=True)
+@click.option("--d-channels", type=click.IntRange(min=8), default=64, show_default=True)
+@click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--device", type=DEVICES, default="auto", show_default=True)
+def train_gan_command(
+    sources: str,
+    limit_files: int | None,
+    out: Path | None,
+    steps: int,
+    max_minutes: float | None,
+    batch_size: int,
+    lr: float,
+    eval_every: int,
+    g_channels: int,
+    d_channels: int,
+    threads: int,
+    seed: int,
+    device: str,
+) -> None:
+    """Train the bar GAN; the best checkpoint by the valid-split evaluation is kept."""
+    from engines import default_checkpoint
+    from engines.gan.data import load_bars
+    from engines.gan.model import GanConfig
+    from engines.gan.train import TrainOptions, train_gan
+
+    config = GanConfig(g_channels=g_channels, d_channels=d_channels)
+    options = TrainOptions(
+        steps=steps,
+        batch_size=batch_size,
+        lr_g=lr,
+        lr_d=lr,
+        eval_every=eval_every,
+        seed=seed,
+        max_minutes=max_minutes,
+        threads=threads,
+    )
+    out = out or default_checkpoint("gan")
+    try:
+        corpus = load_bars(tuple(sources.replace(",", " ").split()), limit_files=limit_files)
+        record = train_gan(corpus, out, config, options, device)
+    except (ValueError, OSError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    for e in record["evals"]:
+        click.echo(
+            f"step {e['step']}: chord tones {e['chord_tone_ratio']:.3f} (real "
+            f"{e['chord_tone_ratio_real']:.3f}, random chords {e['chord_tone_ratio_random']:.3f}"
+            f"), distinct {e['distinct']:.2f}, score {e['score']:.3f}, {e['minutes']} min"
+        )
+    click.echo(
+        f"saved {out}: best at step {record.get('best_step')}, score "
+        f"{record.get('best_score')}; {record['total_minutes']} minutes"
+    )
+
+
+@eval_.command("gan")
+@click.option("--sources", default="bach,folk", show_default=True, help="As for train gan.")
+@LIMIT_FILES_OPTION
+@CHECKPOINT_OPTION
+@click.option("--bars", "n_bars", type=click.IntRange(min=10), default=1000, show_default=True)
+@click.option(
+    "--split",
+    type=click.Choice(["train", "valid", "test"]),
+    default="train",
+    show_default=True,
+    help="Whose chords and bars to compare with.",
+)
+@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Also write the full report as JSON here.")  # fmt: skip
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--device", type=DEVICES, default="auto", show_default=True)
+def eval_gan_command(
+    sources: str,
+    limit_files: int | None,
+    checkpoint: Path | None,
+    n_bars: int,
+    split: str,
+    json_out: Path | None,
+    seed: int,
+    device: str,
+) -> None:
+    """Generated vs real bars: empty bars, pitch classes, chord tones, distinct bars,
+    continuity across the bar line, with PASS/FAIL per bar."""
+    from engines.gan.data import load_bars
+    from engines.gan.evaluate import evaluate, format_report
+
+    try:
+        engine = load_gan(checkpoint, device)
+        corpus = load_bars(tuple(sources.replace(",", " ").split()), limit_files=limit_files)
+        report = evaluate(engine, corpus, n_bars=n_bars, split=split, seed=seed)
+    except (ValueError, OSError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(format_report(report))
+    if json_out is not None:
+        json_out.write_text(json.dumps(report, indent=2) + "\n")
+
+
+# --- bench -------------------------------------------------------------------------------
+
+BENCHES = ("rnn-step", "rnn-continue", "startup", "vae-interpolate", "gan-bars")
+
+
+@main.command()
+@click.option(
+    "--only",
+    default=",".join(BENCHES),
+    show_default=True,
+    help="Comma-separated benchmarks to run.",
+)
+@click.option("-n", "count", type=click.IntRange(min=1), default=None,
+              help="Measured repetitions per benchmark (default: each one's own).")  # fmt: skip
+@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Also write the figures as JSON here.")  # fmt: skip
+@engine_options
+@click.option("--device", type=DEVICES, default="cpu", show_default=True)
+def bench(only: str, count: int | None, json_out: Path | None, device: str,
+          **checkpoints: Path | None) -> None:  # fmt: skip
+    """Latency figures (median and p99) of the shipped engines on this machine."""
+    import platform
+
+    from bridge import bench as b
+
+    chosen = [x.strip() for x in only.split(",") if x.strip()]
+    unknown = sorted(set(chosen) - set(BENCHES))
+    if unknown:
+        raise click.BadParameter(f"unknown {unknown}; choose from {', '.join(BENCHES)}")
+    engines = load_engines(checkpoints, device)
+    n = {} if count is None else {"n": count}
+    runners = {
+        "rnn-step": lambda: b.bench_rnn_step(engines["rnn"], **n),
+        "rnn-continue": lambda: b.bench_rnn_continue(engines["rnn"], **n),
+        "startup": lambda: b.bench_serve_startup(**({"runs": count} if count else {})),
+        "vae-interpolate": lambda: _bench_vae(engines["vae"], n),
+        "gan-bars": lambda: _bench_gan(engines["gan"], n),
+    }
+    results: dict[str, Any] = {
+        "machine": {
+            "cpu": platform.processor() or platform.machine(),
+            "cores": os.cpu_count(),
+            "python": platform.python_version(),
+            "device": device,
+        }
+    }
+    for name in chosen:
+        engine = name.split("-")[0]
+        if engine in ("rnn", "vae", "gan") and engine not in engines:
+            click.echo(f"{name}: skipped, no {engine} engine loaded", err=True)
+            continue
+        results[name] = figures = runners[name]()
+        if "median_ms" in figures:
+            click.echo(
+                f"{name:16s} median {figures['median_ms']:7.3f} ms   "
+                f"p99 {figures['p99_ms']:7.3f} ms   (n={figures['n']})"
+            )
+        else:
+            click.echo(
+                f"{name:16s} median {figures['median_s']:7.3f} s    "
+                f"max {figures['max_s']:7.3f} s    (n={figures['n']})"
+            )
+    if json_out is not None:
+        json_out.write_text(json.dumps(results, indent=2) + "\n")
+
+
+def _bench_vae(engine: Any, n: dict[str, int]) -> dict[str, Any]:
+    from bridge.bench_vae import bench_vae_interpolate
+
+    return bench_vae_interpolate(engine, **n)
+
+
+def _bench_gan(engine: Any, n: dict[str, int]) -> dict[str, Any]:
+    from bridge.bench_gan import bench_gan_bars
+
+    return bench_gan_bars(engine, **n)

@@ -513,6 +513,44 @@ def vae_attribute(engine: Any, req: Request) -> list[Reply]:
     return [Reply([req.id], notes)]
 
 
+# --- the GAN bar generator: one 4-beat bar of melody per chord, bar k at beat 4k, each bar
+# following the one before (`prev` is the bar before the first).
+
+GAN_CHORDS = Key(
+    "chords",
+    "strings",
+    "one chord name per bar, 1..256 of them: C, Am, F#, Bbm, G7, Cmaj7, Dm7b5 (sevenths and "
+    "extensions are read as their major or minor triad, diminished as minor)",
+    required=True,
+    metavar="<name>",
+)
+GAN_CHORD = Key("chord", "str", "the bar's chord name, as for `chords`", required=True,
+                metavar="<name>")  # fmt: skip
+GAN_PREV = Key(
+    "prev",
+    "notes",
+    "the bar before: pitch start duration velocity per note, starts in 0..4 beats",
+    default=(),
+    metavar="<notes>",
+    default_doc="none",
+)
+
+
+def gan_bars(engine: Any, req: Request) -> list[Reply]:
+    """A melody over a chord progression, one bar of 4 beats per chord: bar k starts at beat
+    4k and follows the bar before it; `prev` is the bar before the first. Reply: the notes
+    of every bar, in order. Velocity is prev's mean velocity (100 without it)."""
+    notes = engine.bars(req["chords"], prev=req["prev"], seed=req["seed"])
+    return [Reply([req.id], notes)]
+
+
+def gan_bar(engine: Any, req: Request) -> list[Reply]:
+    """One bar of 4 beats over `chord`, following `prev` (the same as `/bridge/gan/bars`
+    with one chord). Reply: its notes, starting at 0..4 beats."""
+    notes = engine.bar(req["chord"], prev=req["prev"], seed=req["seed"])
+    return [Reply([req.id], notes)]
+
+
 CORE_ADDRESSES: tuple[Address, ...] = (
     Address(
         "/bridge/ping",
@@ -589,6 +627,20 @@ ENGINE_ADDRESSES: tuple[Address, ...] = (
         reply_args="<notes...>",
         engine="vae",
         run=vae_attribute,
+    ),
+    Address(
+        "/bridge/gan/bars",
+        keys=(GAN_CHORDS, SEED, GAN_PREV),
+        reply_args="<notes...>",
+        engine="gan",
+        run=gan_bars,
+    ),
+    Address(
+        "/bridge/gan/bar",
+        keys=(GAN_CHORD, SEED, GAN_PREV),
+        reply_args="<notes...>",
+        engine="gan",
+        run=gan_bar,
     ),
 )
 
