@@ -5,7 +5,7 @@ inlets only store; [t] and [unpack] fire right to left; one outlet feeding sever
 them right to left by the position of the receiving boxes; $1... in a message box take the
 incoming atoms. Each object class the bridge patches use has a model here (the subset of its
 behaviour they rely on; zl objects also drop atoms past their zlmaxsize, 256 unless given).
-Time does not pass: [metro], [delay] and [pipe] wait for `tick`, `fire` and `pending`.
+Time does not pass: [metro] and [delay] wait for `tick` and `fire`; [pipe] keeps notes in `queue`.
 
     sim = Sim.load(path, args=["57120", "7401"])    # a patch, or an abstraction with its args
     sim.start()                                     # loadbang
