@@ -128,7 +128,9 @@ def train_vae(
         torch.set_num_threads(options.threads)
     torch.manual_seed(options.seed)
     rng = np.random.default_rng(options.seed)
-    train = two_bar_slices(corpus.tunes("train"), config.steps)
+    all_train = two_bar_slices(corpus.tunes("train"), config.steps)
+    # a tune's repeated sections give identical slices: train on each distinct slice once
+    train = np.unique(all_train, axis=0)
     valid = two_bar_slices(corpus.tunes("valid"), config.steps)
     if len(train) < options.batch_size or not len(valid):
         raise ValueError(
@@ -139,7 +141,11 @@ def train_vae(
     model = engine.model
     opt = torch.optim.Adam(model.parameters(), lr=options.lr)
     record: dict = {
-        "corpus_slices": {"train": len(train), "valid_used": len(valid)},
+        "corpus_slices": {
+            "train": len(all_train),
+            "train_distinct": len(train),
+            "valid_used": len(valid),
+        },
         "options": asdict(options),
         "evals": [],
     }
