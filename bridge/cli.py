@@ -120,8 +120,9 @@ def live_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--virtual-midi",
             is_flag=True,
-            help="Create virtual MIDI ports '<midi-name>:out' (and ':in' unless --midi-in) "
-            "that a DAW or synth can connect to (Linux ALSA/JACK and macOS; not Windows).",
+            help="Create virtual MIDI ports '<midi-name>:out' and, unless --midi-in, "
+            "'<midi-name>-in:in', that a DAW or synth can connect to (Linux ALSA/JACK and "
+            "macOS; not Windows).",
         ),
         click.option(
             "--midi-in",

@@ -157,7 +157,8 @@ class LiveOptions:
     """MIDI and call-and-response settings of ``bridge serve``.
 
     ``midi_out`` opens an existing port by name; ``virtual_midi`` creates the ports
-    ``<client_name>:out`` (and ``:in`` unless ``midi_in`` names one). ``midi_clock`` follows
+    ``<client_name>:out`` (and ``<client_name>-in:in`` unless ``midi_in`` names one: rtmidi
+    opens inputs and outputs as two clients). ``midi_clock`` follows
     the MIDI clock arriving on the input. Call and response runs when there is a MIDI input
     and an RNN engine, with ``callresponse`` settings.
     """
@@ -219,7 +220,7 @@ class Live:
                     o.midi_in,
                     virtual=o.midi_in is None,
                     api=api,
-                    client_name=o.client_name,
+                    client_name=o.client_name + "-in",
                     now=self.clock.now,
                 )
         except MidiError:

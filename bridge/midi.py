@@ -24,6 +24,7 @@ import math
 import os
 import sys
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ ALL_SOUND_OFF, ALL_NOTES_OFF = 120, 123
 CLOCK, START, CONTINUE, STOP = 0xF8, 0xFA, 0xFB, 0xFC
 PPQN = 24
 CLIENT_NAME = "bridge"
+CLOSE_GRACE_S = 0.1
 
 
 class MidiError(RuntimeError):
@@ -202,6 +204,10 @@ class MidiOutput:
         with self._lock:
             port, self._port = self._port, None
         if port is not None:
+            # Let readers take the panic before the port goes: a JACK reader that is still
+            # reading a period when its source port is removed can read garbage (seen with
+            # rtmidi's JACK input). A few periods of any usual size.
+            time.sleep(CLOSE_GRACE_S)
             port.close_port()
             port.delete()
 
@@ -223,6 +229,9 @@ class MemoryMidiOutput(MidiOutput):
 
     def close_port(self) -> None:
         pass
+
+    def close(self) -> None:
+        self.panic()
 
     def delete(self) -> None:
         pass
@@ -266,14 +275,12 @@ class MidiInput:
         *,
         virtual: bool = False,
         api: int | None = None,
-        client_name: str = CLIENT_NAME,
+        client_name: str = CLIENT_NAME + "-in",
         port_name: str = "in",
         now: Callable[[], float] | None = None,
     ) -> None:
         if (name is None) == (not virtual):
             raise ValueError("give a port name or virtual=True (not both)")
-        import time
-
         self.api = choose_api() if api is None else api
         self._now = now or time.monotonic
         self._callback = callback

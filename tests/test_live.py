@@ -1,0 +1,144 @@
+"""Streaming over real UDP: a daemon with its Live part, a tiny RNN, a python-osc client."""
+
+from __future__ import annotations
+
+import select
+import socket
+import struct
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from bridge.daemon import Daemon
+from bridge.live import Live
+from bridge.osc import OscClient, decode
+
+
+@pytest.fixture
+def bridge(tiny_rnn) -> Iterator[tuple[Daemon, Live]]:
+    daemon = Daemon({"rnn": tiny_rnn}, port=0)
+    live = Live(daemon).start()
+    daemon.start()
+    try:
+        yield daemon, live
+    finally:
+        live.close()
+        daemon.stop()
+
+
+@pytest.fixture
+def client(bridge) -> Iterator[OscClient]:
+    host, port = bridge[0].address
+    with OscClient(host, port) as c:
+        yield c
+
+
+def expect(client: OscClient, address: str, timeout: float = 5.0) -> list:
+    """The arguments of the next message to ``address`` (others are skipped)."""
+    deadline = time.monotonic() + timeout
+    while (left := deadline - time.monotonic()) > 0:
+        m = client.receive(left)
+        if m is not None and m.address == address:
+            return m.args
+    pytest.fail(f"no {address} within {timeout:g} s")
+
+
+def collect(client: OscClient, seconds: float) -> list[tuple[float, str, list]]:
+    """Every message for ``seconds``, with its arrival time."""
+    out = []
+    end = time.monotonic() + seconds
+    while (left := end - time.monotonic()) > 0:
+        m = client.receive(left)
+        if m is not None:
+            out.append((time.monotonic(), m.address, m.args))
+    return out
+
+
+def test_stream_plays_notes_in_time_and_ends(client: OscClient) -> None:
+    client.send("/bridge/rnn/stream/start", 7, "tempo", 240, "seed", 1, "steps", 32)
+    assert expect(client, "/bridge/reply/rnn/stream/start") == [7, 1]
+    got = collect(client, 2.6)
+    notes = [(t, a) for t, addr, a in got if addr == "/bridge/note"]
+    assert ("/bridge/rnn/stream/done", [1]) in [(addr, a) for _, addr, a in got]
+    assert notes, "32 steps of a random model gave no notes"
+    step = 60 / 240 / 4
+    t0 = notes[0][0]
+    for t, (stream, pitch, velocity, beats, ms) in notes:
+        assert stream == 1 and 0 <= pitch <= 127 and velocity == 100
+        assert beats > 0 and ms == pytest.approx(beats * 250, abs=0.01)
+        # onsets fall on the 16th-note grid (loose: this is arrival time on a busy machine)
+        off_grid = (t - t0) / step - round((t - t0) / step)
+        assert abs(off_grid) * step < 0.03
+    last = notes[-1][0] + notes[-1][1][4] / 1000
+    assert last - t0 <= 32 * step + 0.05
+
+
+def test_stop_set_feed_and_errors(client: OscClient) -> None:
+    client.send("/bridge/rnn/stream/start", 1, "tempo", 200.0, "channel", 2, "seed", 3)
+    sid = expect(client, "/bridge/reply/rnn/stream/start")[1]
+    expect(client, "/bridge/note")
+    client.send("/bridge/rnn/stream/set", 2, "stream", sid, "tempo", 90, "temperature", 0.7)
+    assert expect(client, "/bridge/reply/rnn/stream/set") == [2, sid]
+    client.send("/bridge/rnn/stream/feed", 3, "stream", sid, "notes", 60, 0, 1, 100, 64, 1, 1, 100)
+    assert expect(client, "/bridge/reply/rnn/stream/feed") == [3, sid]
+    client.send("/bridge/rnn/stream/stop", 4, "stream", sid)
+    assert expect(client, "/bridge/reply/rnn/stream/stop") == [4, sid]
+    after = collect(client, 0.6)
+    assert [a for _, addr, a in after if addr == "/bridge/note"] == []
+    client.send("/bridge/rnn/stream/stop", 5, "stream", sid)
+    error = expect(client, "/bridge/error")
+    assert error[:2] == [5, "/bridge/rnn/stream/stop"] and f"no stream {sid}" in error[2]
+    client.send("/bridge/rnn/stream/start", 6, "tempo", 1000)
+    error = expect(client, "/bridge/error")
+    assert error[0] == 6 and "tempo must be 20..400" in error[2]
+    client.send("/bridge/rnn/stream/start", 8, "channel", 17)
+    assert "channel" in expect(client, "/bridge/error")[2]
+
+
+def test_lookahead_sends_timetagged_bundles_early(bridge, client: OscClient) -> None:
+    raw = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    raw.bind(("127.0.0.1", 0))
+    host, port = bridge[0].address
+    try:
+        start = b"/bridge/rnn/stream/start"
+        from bridge.osc import encode
+
+        raw.sendto(encode(start.decode(), [1, "lookahead", 200, "seed", 2, "steps", 16]),
+                   (host, port))  # fmt: skip
+        bundles = []
+        end = time.monotonic() + 2.5
+        while (left := end - time.monotonic()) > 0:
+            ready, _, _ = select.select([raw], [], [], left)
+            if not ready:
+                break
+            data = raw.recv(65536)
+            if data.startswith(b"#bundle"):
+                seconds, fraction = struct.unpack(">II", data[8:16])
+                tag = seconds - 2_208_988_800 + fraction / 2**32
+                bundles.append((time.time(), tag, decode(data)[0][0]))
+        assert bundles
+        for arrived, tag, message in bundles:
+            assert message.address == "/bridge/note"
+            assert 0.15 < tag - arrived < 0.25  # sent 200 ms before the note's time
+    finally:
+        raw.close()
+
+
+def test_callresponse_state_without_midi_is_off(client: OscClient) -> None:
+    client.send("/bridge/callresponse/state", 9)
+    assert expect(client, "/bridge/reply/callresponse/state") == [9, "off"]
+
+
+def test_stream_without_the_rnn_engine_is_an_error() -> None:
+    daemon = Daemon({}, port=0)
+    live = Live(daemon).start()
+    daemon.start()
+    try:
+        with OscClient(*daemon.address) as c:
+            c.send("/bridge/rnn/stream/start", 3)
+            error = expect(c, "/bridge/error")
+            assert error[0] == 3 and "rnn engine is not loaded" in error[2]
+    finally:
+        live.close()
+        daemon.stop()
