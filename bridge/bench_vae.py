@@ -5,10 +5,9 @@ No torch at module level; the engine is passed in (or loaded by the caller).
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
-from bridge.bench import summarize
+from bridge.bench import Request, loopback_latency
 
 # Two two-bar melodies (flat pitch start duration velocity), a rising line and a falling one.
 MELODY_A = [v for i in range(16) for v in (60 + (i * 7) % 12, i * 0.5, 0.5, 100)]
@@ -24,44 +23,21 @@ def bench_vae_interpolate(
     timeout: float = 10.0,
 ) -> dict[str, Any]:
     """Latency (ms) of ``/bridge/vae/interpolate`` with ``points`` points over loopback UDP:
-    from sending the request to receiving its last reply message.
+    from sending the request to receiving its last reply message (one per point).
 
-    A Daemon on 127.0.0.1 (a free port) serves ``engine`` with one torch thread, as
-    ``bridge serve`` does; one client sends the requests one at a time, each with its own
-    seed. The previous torch thread count is restored afterwards.
+    See :func:`bridge.bench.loopback_latency`: a real Daemon with one torch thread, one
+    client, one request at a time, each with its own seed.
     """
-    import torch
+    if not 2 <= points <= 64:
+        raise ValueError(f"points must be 2..64, got {points}")
 
-    from bridge.daemon import Daemon
-    from bridge.osc import OscClient
+    def request(i: int) -> Request:
+        args = ["steps", points, "temperature", temperature, "seed", i]
+        return "/bridge/vae/interpolate", [*args, "a", *MELODY_A, "b", *MELODY_B]
 
-    if n < 1 or warmup < 0 or not 2 <= points <= 64:
-        raise ValueError(f"need n >= 1, warmup >= 0, points 2..64; got {n}, {warmup}, {points}")
-    threads = torch.get_num_threads()
-    samples: list[float] = []
-    try:
-        with Daemon({"vae": engine}, port=0) as daemon, OscClient(*daemon.address) as client:
-            for i in range(warmup + n):
-                t0 = time.perf_counter_ns()
-                client.send(
-                    "/bridge/vae/interpolate", i, "steps", points, "temperature", temperature,
-                    "seed", i, "a", *MELODY_A, "b", *MELODY_B,
-                )  # fmt: skip
-                got = 0
-                while got < points:
-                    msg = client.receive(timeout)
-                    if msg is None:
-                        raise RuntimeError(f"request {i}: {got} of {points} replies in {timeout} s")
-                    if msg.address == "/bridge/error":
-                        raise RuntimeError(f"request {i} failed: {msg.args}")
-                    got += msg.args[:1] == [i]
-                if i >= warmup:
-                    samples.append((time.perf_counter_ns() - t0) / 1e6)
-    finally:
-        torch.set_num_threads(threads)
     config = getattr(engine, "config", None)
     return {
-        **summarize(samples),
+        **loopback_latency({"vae": engine}, request, points, n, warmup, timeout),
         "points": points,
         "warmup": warmup,
         "threads": 1,
