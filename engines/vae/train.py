@@ -207,6 +207,7 @@ def train_vae(
                 nll=f"{running['recon_nll']:.2f}",
                 kl=f"{running['kl']:.1f}",
                 acc=f"{running['teacher_forced_acc']:.3f}",
+                refresh=False,
             )
             minutes = (time.monotonic() - start) / 60
             if options.max_minutes is not None and minutes > options.max_minutes:
