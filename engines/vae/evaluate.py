@@ -135,10 +135,12 @@ def evaluate(
     }
 
     # interpolation smoothness
-    n = min(pairs, len(test) // 2)
-    pick = rng.permutation(len(test))[: 2 * n]
+    # pairs of two different melodies (a morph from a melody to itself has no direction)
+    distinct = np.unique(test, axis=0)
+    n = min(pairs, len(distinct) // 2)
+    pick = rng.permutation(len(distinct))[: 2 * n]
     # as engine.interpolate(a, b, points, temperature=None), batched over the pairs
-    ends = engine._means(test[pick])
+    ends = engine._means(distinct[pick])
     t = torch.linspace(0.0, 1.0, points, device=engine.device)
     z = torch.cat([slerp(ends[2 * k], ends[2 * k + 1], t) for k in range(n)])
     grids = _heard(engine, z).reshape(n, points, steps)
