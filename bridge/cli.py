@@ -692,6 +692,122 @@ def eval_vae_command(
         json_out.write_text(json.dumps(report, indent=2) + "\n")
 
 
+@train.command("rnn")
+@CORPUS_OPTION
+@LIMIT_FILES_OPTION
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Checkpoint folder (default: the shipped one, engines/checkpoints/rnn).",
+)
+@click.option("--epochs", type=click.IntRange(min=1), default=3, show_default=True)
+@click.option("--max-minutes", type=float, default=None, help="Stop after this long.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=32, show_default=True)
+@click.option("--seq-len", type=click.IntRange(min=8), default=256, show_default=True)
+@click.option("--lr", type=float, default=3e-3, show_default=True)
+@click.option("--embed", type=click.IntRange(min=1), default=128, show_default=True)
+@click.option("--hidden", type=click.IntRange(min=1), default=512, show_default=True)
+@click.option("--layers", type=click.IntRange(min=1), default=2, show_default=True)
+@click.option("--threads", type=click.IntRange(min=1), default=None, help="Torch threads.")
+@click.option("--init", type=click.Path(exists=True, file_okay=False), default=None,
+              help="Go on training from this checkpoint (same architecture).")  # fmt: skip
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--device", type=DEVICES, default="auto", show_default=True)
+def train_rnn_command(
+    corpus: str,
+    limit_files: int | None,
+    out: Path | None,
+    epochs: int,
+    max_minutes: float | None,
+    batch_size: int,
+    seq_len: int,
+    lr: float,
+    embed: int,
+    hidden: int,
+    layers: int,
+    threads: int | None,
+    init: str | None,
+    seed: int,
+    device: str,
+) -> None:
+    """Train the LSTM continuator (next token on the 16th-note grid, transposed copies)."""
+    from engines import default_checkpoint
+    from engines.corpus import load_corpus
+    from engines.rnn.model import RnnConfig
+    from engines.rnn.train import TrainOptions, train_rnn
+
+    config = RnnConfig(embed=embed, hidden=hidden, layers=layers)
+    options = TrainOptions(
+        epochs=epochs,
+        batch_size=batch_size,
+        seq_len=seq_len,
+        lr=lr,
+        seed=seed,
+        max_minutes=max_minutes,
+        threads=threads,
+        init=init,
+    )
+    out = out or default_checkpoint("rnn")
+    try:
+        record = train_rnn(load_corpus(corpus, limit_files=limit_files), out, config, options,
+                           device)  # fmt: skip
+    except (ValueError, OSError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    for entry in record["epochs"]:
+        click.echo(
+            f"epoch {entry['epoch']}: train loss {entry['train_loss']:.3f}, valid NLL "
+            f"{entry['valid_nll_per_step']:.3f} nats/step, {entry['minutes']} min"
+        )
+    click.echo(
+        f"saved {out}: best epoch {record['best_epoch']}, valid NLL "
+        f"{record['best_valid_nll_per_step']:.3f} nats/step; {record['total_minutes']} minutes"
+    )
+
+
+@eval_.command("rnn")
+@CORPUS_OPTION
+@LIMIT_FILES_OPTION
+@CHECKPOINT_OPTION
+@click.option("--continuations", type=click.IntRange(min=0), default=200, show_default=True)
+@click.option("--order", type=click.IntRange(1, 8), default=5, show_default=True,
+              help="Order of the n-gram baseline.")  # fmt: skip
+@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Also write the full report as JSON here.")  # fmt: skip
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--device", type=DEVICES, default="auto", show_default=True)
+def eval_rnn_command(
+    corpus: str,
+    limit_files: int | None,
+    checkpoint: Path | None,
+    continuations: int,
+    order: int,
+    json_out: Path | None,
+    seed: int,
+    device: str,
+) -> None:
+    """Held-out NLL against an n-gram baseline; key and density of sampled continuations."""
+    from engines import load_engine
+    from engines.corpus import load_corpus
+    from engines.rnn.evaluate import evaluate, format_report
+
+    try:
+        engine = load_engine(checkpoint or "rnn", device)
+        report = evaluate(
+            engine,
+            load_corpus(corpus, limit_files=limit_files),
+            n_continuations=continuations,
+            ngram_order=order,
+            seed=seed,
+        )
+    except (ValueError, OSError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(format_report(report))
+    if json_out is not None:
+        json_out.write_text(json.dumps(report, indent=2) + "\n")
+
+
 # --- the GAN bar generator ---------------------------------------------------------------
 
 

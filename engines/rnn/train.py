@@ -34,6 +34,7 @@ class TrainOptions:
     seed: int = 0
     max_minutes: float | None = None  # stop early (keeping the best checkpoint) after this
     threads: int | None = None
+    init: str | None = None  # start from this checkpoint's weights (same config) to go on
 
 
 Batch = tuple[torch.Tensor, torch.Tensor, torch.Tensor]  # inputs, positions, targets [B, T]
@@ -135,7 +136,12 @@ def train_rnn(
         raise ValueError(
             f"corpus too small to split: {len(train)} train and {len(valid)} valid tunes"
         )
-    engine = RnnEngine.from_config(config, device, seed=options.seed)
+    if options.init:
+        engine = RnnEngine.load(options.init, device)
+        if engine.config != config:
+            raise ValueError(f"--init {options.init} has config {engine.config}, not {config}")
+    else:
+        engine = RnnEngine.from_config(config, device, seed=options.seed)
     model = engine.model
     opt = torch.optim.AdamW(model.parameters(), lr=options.lr, weight_decay=options.weight_decay)
     loss_fn = nn.CrossEntropyLoss(ignore_index=IGNORE)
