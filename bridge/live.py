@@ -30,7 +30,7 @@ from bridge.midi import MidiClock, MidiError, MidiEvent, MidiInput, MidiOutput, 
 from bridge.osc import Addr, encode, encode_bundle
 from bridge.protocol import PRIMER, SEED, TEMPERATURE, TOP_P, Address, Key, Request
 from bridge.scheduler import NoteSink, PlayedNote, Scheduler
-from bridge.streams import StreamOptions, StreamWorker
+from bridge.streams import StreamOptions, StreamWorker, raise_priority
 
 log = logging.getLogger(__name__)
 
@@ -192,6 +192,7 @@ class Live:
         self.midi_input: MidiInput | None = None
         self.midi_clock: MidiClock | None = None
         self.callresponse: CallResponse | None = None
+        self.realtime = realtime
         self.osc_sink = OscNoteSink(daemon, self.clock)
         self.scheduler = Scheduler([self.osc_sink], self.clock, realtime=realtime)
         self.worker: StreamWorker | None = None
@@ -207,6 +208,10 @@ class Live:
         """Open the MIDI ports (MidiError if one cannot be), start the threads and add the
         streaming addresses to the daemon."""
         o = self.options
+        if self.realtime and raise_priority():
+            # Threads started from here on (the daemon's too) inherit it: a thread holding
+            # the GIL must not wait behind a busy machine while the scheduler waits for it.
+            log.debug("live threads run at a raised priority")
         try:
             if self.midi_output is None and (o.midi_out or o.virtual_midi):
                 api = choose_api(o.midi_api)

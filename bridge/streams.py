@@ -31,6 +31,8 @@ from __future__ import annotations
 
 import logging
 import math
+import os
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -58,6 +60,23 @@ MAX_NOTE_STEPS = 16
 MIN_ROWS = 4
 KEEP_STEPS = 64  # sampled steps kept behind the commit point (pause/resume needs a few)
 START_DELAY_S = 0.05  # after priming, step 0 sounds this long after the lead
+WORKER_NICE = -10
+
+
+def raise_priority(nice: int = WORKER_NICE) -> bool:
+    """Give the calling thread a higher CPU share (Linux; needs CAP_SYS_NICE, else False).
+
+    The worker runs briefly each step, so it must not queue behind a long-running job such
+    as a training run; a nice value, unlike a real-time class, cannot starve the machine.
+    """
+    setter = getattr(os, "setpriority", None)
+    if setter is None or not sys.platform.startswith("linux"):
+        return False
+    try:
+        setter(os.PRIO_PROCESS, threading.get_native_id(), nice)
+    except OSError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -108,6 +127,7 @@ class Stream:
     since: int | None = None  # model view at ``gen``: the note-on sounding, if any
     force_end: int | None = None  # a committed note ends here: a HOLD sampled here is OFF
     paused: bool = False
+    placed: bool = False  # the first step (or the first after a resume) has its time
     stopped: bool = False
     done_queued: bool = False
     late: int = 0
@@ -308,6 +328,7 @@ class StreamWorker:
         if s.tempo is not None:
             s.tempo.restart(at, s.commit, bpm)
             s.paused = False
+            s.placed = False  # ``at`` unless the model is not ready a lead before it
 
     def _set_tempo(self, s: Stream, bpm: float) -> None:
         if s.tempo is None:
@@ -348,6 +369,8 @@ class StreamWorker:
     # -- the worker loop ------------------------------------------------------------------
 
     def _loop(self) -> None:
+        if raise_priority():
+            log.debug("stream worker runs at nice %d", WORKER_NICE)
         try:
             while True:
                 with self._cond:
@@ -448,6 +471,11 @@ class StreamWorker:
         """Hand steps up to the horizon to the scheduler (worker lock held)."""
         if s.paused or s.tempo is None:
             return
+        if not s.placed:
+            # The first step sounds a lead after it is ready, however long priming and the
+            # first sampling took (a busy machine, many streams starting at once).
+            s.placed = True
+            s.tempo.restart(max(s.tempo.time_of(s.commit), now + s.lead()), s.commit)
         h = s.horizon(now)
         tempo = s.tempo
         while s.commit <= h and s.commit < s.gen:

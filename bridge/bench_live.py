@@ -1,0 +1,273 @@
+"""Timing benchmarks of live streaming: how late notes go out, over OSC and JACK MIDI.
+
+- ``bench_stream_osc``: one stream of 16th notes; lateness = the time ``/bridge/note`` was
+  handed to the socket minus the note's intended time (the scheduler's own trace).
+- ``bench_stream_midi``: the same stream to a virtual JACK MIDI port, received by a JACK MIDI
+  input in a separate process (rtmidi, JACK timestamps); lateness = arrival on the JACK input
+  minus intended time. A JACK client's MIDI leaves at the start of the next period, so this
+  includes up to one JACK period (the bench's server runs 64 frames at 48 kHz, 1.3 ms).
+- ``bench_stream_load``: 16 streams at once (OSC, and JACK MIDI when jackd is there); the
+  latest event, and the batched model step time per wake-up beside the single-stream one.
+
+Each runs a real daemon and ``Live`` in this process. No torch at module level.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from bridge.bench import summarize
+
+JACK_RATE = 48_000
+JACK_PERIOD = 64
+
+# The receiving JACK client: a separate process, so its callback never waits for our GIL.
+# It prints "ready" once connected, then on stdin EOF a JSON list of
+# [callback monotonic time, rtmidi delta (s, from JACK's clock), message].
+_RECEIVER = r"""
+import json, sys, time, rtmidi
+source = sys.argv[1]
+got = []
+port = rtmidi.MidiIn(rtmidi.API_UNIX_JACK, name="bench-recv")
+port.ignore_types(sysex=True, timing=True, active_sense=True)
+deadline = time.monotonic() + 20
+while source not in port.get_ports():
+    if time.monotonic() > deadline:
+        sys.exit("no port " + source)
+    time.sleep(0.05)
+port.set_callback(lambda e, d: got.append((time.monotonic(), e[1], e[0])))
+port.open_port(port.get_ports().index(source), "in")
+print("ready", flush=True)
+sys.stdin.read()
+print(json.dumps(got), flush=True)
+"""
+
+
+def _late_ms(trace: list[tuple[str, float, float]], kinds: tuple[str, ...]) -> list[float]:
+    return [1000.0 * (actual - intended) for kind, intended, actual in trace if kind in kinds]
+
+
+@contextmanager
+def _bridge(engine: Any, midi: bool = False, name: str = "bridge-bench") -> Iterator[Any]:
+    from bridge.daemon import Daemon
+    from bridge.live import Live, LiveOptions
+
+    daemon = Daemon({"rnn": engine}, port=0)
+    live = Live(daemon, LiveOptions(virtual_midi=midi, client_name=name))
+    live.start()
+    daemon.start()
+    try:
+        yield daemon, live
+    finally:
+        live.close()
+        daemon.stop()
+
+
+def _play(daemon: Any, live: Any, streams: int, seconds: float, tempo: float) -> None:
+    """Start ``streams`` streams, let them play ``seconds``, stop them."""
+    from bridge.osc import OscClient
+
+    clients = [OscClient(*daemon.address) for _ in range(streams)]
+    try:
+        for i, c in enumerate(clients):
+            c.send("/bridge/rnn/stream/start", i, "tempo", tempo, "seed", i)
+        # Nothing reads the notes meanwhile (the sockets' buffers hold them): a reader here
+        # would hold the GIL at times and be part of what is measured.
+        time.sleep(seconds)
+        for i, c in enumerate(clients):
+            c.send("/bridge/rnn/stream/stop", 100 + i, "stream", i + 1)
+        time.sleep(0.2)
+    finally:
+        for c in clients:
+            c.close()
+
+
+def _step_figures(worker: Any) -> dict[str, Any]:
+    by_batch: dict[int, list[float]] = {}
+    for batch, ms in worker.step_times_ms or []:
+        by_batch.setdefault(batch, []).append(ms)
+    return {str(b): summarize(v) for b, v in sorted(by_batch.items())}
+
+
+def bench_stream_osc(engine: Any, seconds: float = 30.0, tempo: float = 120.0) -> dict[str, Any]:
+    """One stream of 16ths over OSC: send time minus intended time of each /bridge/note."""
+    with _bridge(engine) as (daemon, live):
+        live.scheduler.trace = []
+        live.worker.step_times_ms = []
+        _play(daemon, live, 1, seconds, tempo)
+        late = _late_ms(live.scheduler.trace, ("on",))
+        steps = _step_figures(live.worker)
+    return {**summarize(late), "seconds": seconds, "tempo": tempo, "step_ms": steps}
+
+
+@contextmanager
+def jack_server(period: int = JACK_PERIOD) -> Iterator[str]:
+    """A private ``jackd -d dummy`` for the benchmark; its name is in JACK_DEFAULT_SERVER."""
+    jackd = shutil.which("jackd")
+    if jackd is None:
+        raise RuntimeError("jackd is not installed (Debian package jackd2)")
+    name = f"bridge-bench-{os.getpid()}"
+    env = {**os.environ, "JACK_NO_AUDIO_RESERVATION": "1", "JACK_NO_START_SERVER": "1"}
+    proc = subprocess.Popen(
+        [jackd, "-n", name, "-d", "dummy", "-r", str(JACK_RATE), "-p", str(period)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+    saved = {k: os.environ.get(k) for k in ("JACK_DEFAULT_SERVER", "JACK_NO_START_SERVER")}
+    os.environ.update(JACK_DEFAULT_SERVER=name, JACK_NO_START_SERVER="1")
+    try:
+        deadline = time.monotonic() + 20
+        while subprocess.run(["jack_lsp"], capture_output=True).returncode != 0:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("jackd did not start")
+            time.sleep(0.1)
+        yield name
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        proc.terminate()
+        proc.wait(10)
+
+
+def _receive(source: str) -> subprocess.Popen[str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _RECEIVER, source],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert proc.stdout is not None
+    if proc.stdout.readline().strip() != "ready":
+        proc.kill()
+        raise RuntimeError(f"the JACK receiver could not connect to {source}")
+    return proc
+
+
+def _jack_arrivals(proc: subprocess.Popen[str]) -> list[tuple[float, list[int]]]:
+    """The receiver's messages on our clock: JACK's deltas, anchored at the earliest
+    callback (a callback is never before its JACK time, so this never under-reports)."""
+    out, _ = proc.communicate("", timeout=30)
+    got = json.loads(out.strip().splitlines()[-1])
+    jack_t, cum = [], 0.0
+    for _, delta, _ in got:
+        cum += delta
+        jack_t.append(cum)
+    anchor = min(cb - j for (cb, _, _), j in zip(got, jack_t, strict=True)) if got else 0.0
+    return [(anchor + j, msg) for j, (_, _, msg) in zip(jack_t, got, strict=True)]
+
+
+def _midi_late_ms(trace: list[tuple[str, float, float]], arrivals: list) -> list[float]:
+    """Match the scheduler's note-on/offs with the MIDI messages in order."""
+    notes = [(k, t) for k, t, _ in trace]
+    msgs = [(t, m) for t, m in arrivals if m and m[0] & 0xE0 == 0x80]  # note on/off only
+    if len(msgs) < len(notes):
+        raise RuntimeError(f"{len(notes)} MIDI events sent, {len(msgs)} received")
+    late = []
+    for (kind, intended), (arrived, m) in zip(notes, msgs, strict=False):
+        if (kind == "on") != (m[0] & 0xF0 == 0x90 and m[2] > 0):
+            raise RuntimeError("MIDI messages arrived out of order")
+        late.append(1000.0 * (arrived - intended))
+    return late
+
+
+def bench_stream_midi(
+    engine: Any, seconds: float = 30.0, tempo: float = 120.0, period: int = JACK_PERIOD
+) -> dict[str, Any]:
+    """One stream of 16ths to a virtual JACK MIDI port: arrival at a JACK MIDI input (another
+    process) minus intended time, note-ons and note-offs."""
+    with jack_server(period), _bridge(engine, midi=True) as (daemon, live):
+        receiver = _receive("bridge-bench:out")
+        try:
+            live.scheduler.trace = []
+            _play(daemon, live, 1, seconds, tempo)
+            trace = list(live.scheduler.trace)
+        finally:
+            arrivals = _jack_arrivals(receiver)
+    late = _midi_late_ms(trace, arrivals)
+    return {
+        **summarize(late),
+        "seconds": seconds,
+        "tempo": tempo,
+        "jack_period_ms": 1000.0 * period / JACK_RATE,
+        "send_late": summarize(_late_ms(trace, ("on", "off"))),
+    }
+
+
+def bench_stream_load(
+    engine: Any, streams: int = 16, seconds: float = 30.0, tempo: float = 120.0
+) -> dict[str, Any]:
+    """``streams`` streams of 16ths at once: lateness of every event (OSC, and MIDI to a JACK
+    port when jackd is installed) and the batched model step time per wake-up."""
+    midi = shutil.which("jackd") is not None
+    server = jack_server() if midi else None
+    try:
+        if server is not None:
+            server.__enter__()
+        with _bridge(engine, midi=midi) as (daemon, live):
+            live.scheduler.trace = []
+            live.worker.step_times_ms = []
+            _play(daemon, live, streams, seconds, tempo)
+            trace = list(live.scheduler.trace)
+            steps = _step_figures(live.worker)
+    finally:
+        if server is not None:
+            server.__exit__(None, None, None)
+    late = _late_ms(trace, ("on", "off"))
+    return {
+        **summarize(late),
+        "streams": streams,
+        "seconds": seconds,
+        "tempo": tempo,
+        "midi": midi,
+        "over_5ms": sum(x > 5.0 for x in late),
+        "step_ms": steps,
+    }
+
+
+def bench_batched_step(engine: Any, sizes: tuple[int, ...] = (1, 4, 16), n: int = 300) -> dict:
+    """The model's batched single step (``engine.stepper``) alone, per batch size."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        out = {}
+        cfg = engine.config
+        for b in sizes:
+            h = [torch.zeros(b, cfg.hidden) for _ in range(cfg.layers)]
+            c = [torch.zeros(b, cfg.hidden) for _ in range(cfg.layers)]
+            x = torch.zeros(b, dtype=torch.long)
+            for _ in range(20):
+                engine.stepper(x, h, c)
+            samples = []
+            for _ in range(n):
+                t0 = time.perf_counter_ns()
+                _, h, c = engine.stepper(x, h, c)
+                samples.append((time.perf_counter_ns() - t0) / 1e6)
+            out[str(b)] = summarize(samples)
+        return out
+    finally:
+        torch.set_num_threads(threads)
+
+
+__all__ = [
+    "bench_batched_step",
+    "bench_stream_load",
+    "bench_stream_midi",
+    "bench_stream_osc",
+    "jack_server",
+]
