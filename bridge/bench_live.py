@@ -251,12 +251,13 @@ def bench_batched_step(engine: Any, sizes: tuple[int, ...] = (1, 4, 16), n: int 
             h = [torch.zeros(b, cfg.hidden) for _ in range(cfg.layers)]
             c = [torch.zeros(b, cfg.hidden) for _ in range(cfg.layers)]
             x = torch.zeros(b, dtype=torch.long)
+            pos = torch.arange(b)
             for _ in range(20):
-                engine.stepper(x, h, c)
+                engine.stepper(x, pos, h, c)
             samples = []
             for _ in range(n):
                 t0 = time.perf_counter_ns()
-                _, h, c = engine.stepper(x, h, c)
+                _, h, c = engine.stepper(x, pos, h, c)
                 samples.append((time.perf_counter_ns() - t0) / 1e6)
             out[str(b)] = summarize(samples)
         return out

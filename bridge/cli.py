@@ -999,7 +999,8 @@ def eval_gan_command(
 
 # --- bench -------------------------------------------------------------------------------
 
-BENCHES = ("rnn-step", "rnn-continue", "startup", "vae-interpolate", "gan-bars")
+BENCHES = ("rnn-step", "rnn-continue", "startup", "vae-interpolate", "gan-bars", "stream-osc",
+           "stream-midi", "stream-load")  # fmt: skip
 
 
 @main.command()
@@ -1013,9 +1014,11 @@ BENCHES = ("rnn-step", "rnn-continue", "startup", "vae-interpolate", "gan-bars")
               help="Measured repetitions per benchmark (default: each one's own).")  # fmt: skip
 @click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="Also write the figures as JSON here.")  # fmt: skip
+@click.option("--seconds", type=click.FloatRange(min=1), default=30.0, show_default=True,
+              help="How long each stream-* benchmark plays (120 BPM 16ths).")  # fmt: skip
 @engine_options
 @click.option("--device", type=DEVICES, default="cpu", show_default=True)
-def bench(only: str, count: int | None, json_out: Path | None, device: str,
+def bench(only: str, count: int | None, json_out: Path | None, seconds: float, device: str,
           **checkpoints: Path | None) -> None:  # fmt: skip
     """Latency figures (median and p99) of the shipped engines on this machine."""
     import platform
@@ -1034,6 +1037,9 @@ def bench(only: str, count: int | None, json_out: Path | None, device: str,
         "startup": lambda: b.bench_serve_startup(**({"runs": count} if count else {})),
         "vae-interpolate": lambda: _bench_vae(engines["vae"], n),
         "gan-bars": lambda: _bench_gan(engines["gan"], n),
+        "stream-osc": lambda: _bench_live("osc", engines, seconds),
+        "stream-midi": lambda: _bench_live("midi", engines, seconds),
+        "stream-load": lambda: _bench_live("load", engines, seconds),
     }
     results: dict[str, Any] = {
         "machine": {
@@ -1044,12 +1050,14 @@ def bench(only: str, count: int | None, json_out: Path | None, device: str,
         }
     }
     for name in chosen:
-        engine = name.split("-")[0]
+        engine = "rnn" if name.startswith("stream-") else name.split("-")[0]
         if engine in ("rnn", "vae", "gan") and engine not in engines:
             click.echo(f"{name}: skipped, no {engine} engine loaded", err=True)
             continue
         results[name] = figures = runners[name]()
-        if "median_ms" in figures:
+        if "skipped" in figures:
+            click.echo(f"{name}: skipped, {figures['skipped']}", err=True)
+        elif "median_ms" in figures:
             click.echo(
                 f"{name:16s} median {figures['median_ms']:7.3f} ms   "
                 f"p99 {figures['p99_ms']:7.3f} ms   (n={figures['n']})"
@@ -1059,8 +1067,41 @@ def bench(only: str, count: int | None, json_out: Path | None, device: str,
                 f"{name:16s} median {figures['median_s']:7.3f} s    "
                 f"max {figures['max_s']:7.3f} s    (n={figures['n']})"
             )
+        _echo_live(figures)
     if json_out is not None:
         json_out.write_text(json.dumps(results, indent=2) + "\n")
+
+
+def _bench_live(kind: str, engines: dict[str, Any], seconds: float) -> dict[str, Any]:
+    """A stream-* benchmark (bridge.bench_live); lateness figures in ms."""
+    import shutil
+
+    from bridge import bench_live
+
+    engine = engines["rnn"]
+    if kind == "osc":
+        return bench_live.bench_stream_osc(engine, seconds=seconds)
+    if kind == "midi":
+        if shutil.which("jackd") is None:
+            return {"skipped": "jackd is not installed (Debian package jackd2)"}
+        return bench_live.bench_stream_midi(engine, seconds=seconds)
+    figures = bench_live.bench_stream_load(engine, seconds=seconds)
+    return {**figures, "batched_step_ms": bench_live.bench_batched_step(engine)}
+
+
+def _echo_live(figures: dict[str, Any]) -> None:
+    """The extra lines of the stream-* benchmarks: late events and model step times."""
+    if "over_5ms" in figures:
+        click.echo(
+            f"{'':16s} {figures['streams']} streams: {figures['over_5ms']} of {figures['n']} "
+            f"events over 5 ms late, latest {figures['max_ms']:.3f} ms"
+        )
+    for label, key in (("per wake-up", "step_ms"), ("alone", "batched_step_ms")):
+        for batch, f in (figures.get(key) or {}).items():
+            click.echo(
+                f"{'':16s} model step {label}, {int(batch):2d} stream(s): median "
+                f"{f['median_ms']:7.3f} ms   p99 {f['p99_ms']:7.3f} ms   (n={f['n']})"
+            )
 
 
 def _bench_vae(engine: Any, n: dict[str, int]) -> dict[str, Any]:

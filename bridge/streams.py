@@ -22,7 +22,8 @@ How a stream plays (the numbers are the constants below):
   (``Scheduler.retime``). Temperature and fed notes take effect from the first step that is not
   yet promised (committed to the scheduler, or inside a committed note): the worker rewinds
   the model to the state it had before that step (it keeps a snapshot per step) and samples
-  again. Fed notes are the performer's: they join the model's context, they are not played.
+  again. Fed notes are the performer's: they join the model's context (padded to whole
+  bars, so the model keeps its place in the bar), they are not played.
 
 Nothing here imports torch at module level; the worker uses the engine's own tensors.
 """
@@ -46,6 +47,7 @@ from engines.notes import (
     OFF,
     STEPS_PER_BEAT,
     Note,
+    bar_padded_steps,
     is_note_on,
     notes_to_tokens,
     token_pitch,
@@ -164,11 +166,9 @@ class Stream:
 
 
 def feed_tokens(notes: Sequence[Note]) -> list[int]:
-    """The performer's notes as grid tokens for the model's context, ended with OFF."""
-    tokens = notes_to_tokens(notes)
-    if tokens and tokens[-1] != OFF:  # the last note runs to the grid's end: end it
-        tokens.append(OFF)
-    return tokens
+    """The performer's notes as grid tokens for the model's context, padded with rests to
+    whole bars, so the model's place in the bar stays that of the steps it plays."""
+    return notes_to_tokens(notes, n_steps=bar_padded_steps(notes))
 
 
 class StreamWorker:
@@ -360,8 +360,8 @@ class StreamWorker:
             s.primer = s.primer + tokens
             return
         self._rewind(s)
-        if s.since is not None:
-            tokens = [OFF, *tokens]  # our note ends where the performer's part begins
+        if s.since is not None and tokens and tokens[0] == HOLD:
+            tokens = [OFF, *tokens[1:]]  # our note ends where the performer's part begins
         s.rnn.feed(tokens)
         s.since = None
         s.force_end = None
