@@ -181,6 +181,11 @@ class Daemon:
             port = self.reply_port or sender[1]
         return host, port
 
+    def registered(self) -> list[Addr]:
+        """The (host, port) of every client that registered a reply port."""
+        with self._lock:
+            return sorted(self._registered.items())
+
     def send(self, sender: Addr, address: str, args: Sequence[Any]) -> None:
         """Send one message to ``sender``'s reply target (raises DatagramTooLarge)."""
         server = self._server

@@ -11,8 +11,8 @@ Events (server -> client):
   time, to the client that started the stream (its registered port, if it registered).
   ``duration-ms`` is the duration at the tempo when the note starts.
 - ``/bridge/rnn/stream/done <stream>`` when a stream started with ``steps N`` has played.
-- ``/bridge/callresponse/state <idle|listening|responding>`` to every client that asked
-  ``/bridge/callresponse/state``.
+- ``/bridge/callresponse/state <idle|listening|responding>`` to every registered client
+  (``/bridge/register``) and every client that asked ``/bridge/callresponse/state``.
 """
 
 from __future__ import annotations
@@ -107,8 +107,8 @@ STREAM_ADDRESSES: tuple[Address, ...] = (
         STATE_ADDRESS,
         reply_args="<state>",
         doc="The call-and-response state (`idle`, `listening`, `responding`, or `off` without "
-        "`--midi-in`). The asking client is sent `/bridge/callresponse/state <state>` at every "
-        "change from then on.",
+        "`--midi-in`). From then on the asking client, like every registered client, is sent "
+        "`/bridge/callresponse/state <state>` at every change.",
     ),
 )
 
@@ -419,7 +419,8 @@ class Live:
 
     def _report_state(self, state: str) -> None:
         with self._lock:
-            targets = {self.daemon.reply_target(s): s for s in self._subscribers}
+            senders = [*self._subscribers, *self.daemon.registered()]
+        targets = {self.daemon.reply_target(s): s for s in senders}  # each client once
         for sender in targets.values():
             self.daemon.send(sender, STATE_ADDRESS, [state])
 

@@ -142,3 +142,12 @@ def test_stream_without_the_rnn_engine_is_an_error() -> None:
     finally:
         live.close()
         daemon.stop()
+
+
+def test_registered_clients_hear_callresponse_states(bridge, client: OscClient) -> None:
+    daemon, live = bridge
+    with OscClient(*daemon.address) as listener:
+        client.send("/bridge/register", 1, "port", listener.port)
+        assert expect(listener, "/bridge/reply/register") == [1, listener.port]
+        live._report_state("listening")  # as call and response does on a phrase's first note
+        assert expect(listener, "/bridge/callresponse/state") == ["listening"]
