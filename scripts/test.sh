@@ -10,6 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/setup.sh --test
+scripts/rtmidi-jack.sh  # the live MIDI tests use JACK virtual ports (jackd -d dummy)
 
 export BRIDGE_REQUIRE_CLIENTS="${BRIDGE_REQUIRE_CLIENTS:-1}"
 status=0
