@@ -68,17 +68,14 @@ install_venv() {
         log "creating $VENV"
         "${PYTHON:-python3}" -m venv "$VENV"
     fi
-    # torch first, and only a CPU build, so nothing later can pull the multi-GB CUDA one:
-    # the wheel on this disk (pip's find-links, no index), then its small dependencies;
-    # on a machine without that wheel, PyTorch's own CPU index.
+    # torch first, so nothing later can pull another build: where a CPU wheel of 2.13.0 lies
+    # on this disk (pip's find-links, no index), that one, then its small dependencies;
+    # elsewhere the registry's normal build of 2.13.0.
     if ! "$py" -c "import importlib.metadata as m, sys
 sys.exit(m.version('torch').split('+')[0] != '2.13.0')" 2>/dev/null; then
-        log "pip install $TORCH (CPU)"
-        if "$py" -m pip install -q --no-index --no-deps "$TORCH"; then
-            retry "$py" -m pip install -q "$TORCH"
-        else
-            retry "$py" -m pip install -q "$TORCH" --index-url https://download.pytorch.org/whl/cpu
-        fi
+        log "pip install $TORCH"
+        "$py" -m pip install -q --no-index --no-deps "$TORCH" 2>/dev/null || true
+        retry "$py" -m pip install -q "$TORCH"
     fi
     if [ "$with_tests" = 1 ]; then
         extras="[test]"
