@@ -39,6 +39,7 @@ DONE_ADDRESS = "/bridge/rnn/stream/done"
 STATE_ADDRESS = "/bridge/callresponse/state"
 START_PATH = "/bridge/rnn/stream/start"
 CLOCK_START_LEAD_S = 0.25  # a clock-following stream starts on the first beat this far ahead
+MAX_STREAMS = 64
 
 TEMPO = Key("tempo", "float", "tempo in beats (quarter notes) per minute", default=120.0,
             low=20, high=400, metavar="BPM")  # fmt: skip
@@ -325,6 +326,10 @@ class Live:
     def _start_stream(self, request: Request, sender: Addr) -> None:
         worker = self._worker(request, sender)
         if worker is None:
+            return
+        if len(worker.ids()) >= MAX_STREAMS:
+            message = f"{MAX_STREAMS} streams are playing, the most at once; stop one first"
+            self.daemon.send_error(sender, request.id, request.address, message)
             return
         notes = request["notes"]
         try:
