@@ -249,6 +249,7 @@ class Live:
                 self.clock,
                 on_done=self._stream_done,
                 on_error=self._stream_error,
+                realtime=self.realtime,
             ).start()
             if self.midi_input is not None:
                 self.callresponse = CallResponse(

@@ -178,6 +178,7 @@ class StreamWorker:
     any thread; they are cheap (a command is queued); the model runs only on this worker's
     thread. ``on_done(stream)`` is called (scheduler thread) when a ``steps N`` stream ends;
     ``on_error(stream, message)`` when the engine fails (the stream is stopped first).
+    ``realtime`` raises the worker thread's priority where the system allows it.
     """
 
     def __init__(
@@ -188,9 +189,11 @@ class StreamWorker:
         *,
         on_done: Callable[[Stream], None] | None = None,
         on_error: Callable[[Stream, str], None] | None = None,
+        realtime: bool = True,
         name: str = "bridge-streams",
     ) -> None:
         self.engine = engine
+        self.realtime = realtime
         self.scheduler = scheduler
         self.clock: Clock = clock or scheduler.clock or MonotonicClock()
         self.on_done = on_done
@@ -369,7 +372,7 @@ class StreamWorker:
     # -- the worker loop ------------------------------------------------------------------
 
     def _loop(self) -> None:
-        if raise_priority():
+        if self.realtime and raise_priority():
             log.debug("stream worker runs at nice %d", WORKER_NICE)
         try:
             while True:

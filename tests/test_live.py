@@ -18,7 +18,7 @@ from bridge.osc import OscClient, decode
 @pytest.fixture
 def bridge(tiny_rnn) -> Iterator[tuple[Daemon, Live]]:
     daemon = Daemon({"rnn": tiny_rnn}, port=0)
-    live = Live(daemon).start()
+    live = Live(daemon, realtime=False).start()
     daemon.start()
     try:
         yield daemon, live
@@ -132,7 +132,7 @@ def test_callresponse_state_without_midi_is_off(client: OscClient) -> None:
 
 def test_stream_without_the_rnn_engine_is_an_error() -> None:
     daemon = Daemon({}, port=0)
-    live = Live(daemon).start()
+    live = Live(daemon, realtime=False).start()
     daemon.start()
     try:
         with OscClient(*daemon.address) as c:

@@ -177,7 +177,7 @@ def live_bridge(jack: str, tiny_rnn) -> Iterator[tuple[Daemon, Live]]:
         callresponse=CallResponseOptions(silence=0.4, response_bars=1, seed=3),
     )
     daemon = Daemon({"rnn": tiny_rnn}, port=0)
-    live = Live(daemon, options).start()
+    live = Live(daemon, options, realtime=False).start()
     daemon.start()
     try:
         yield daemon, live
@@ -303,7 +303,7 @@ def test_midi_clock_tempo_and_beats() -> None:
 def test_streams_follow_the_midi_clock(jack: str, tiny_rnn) -> None:
     options = LiveOptions(virtual_midi=True, midi_clock=True, client_name="bridge-clock")
     daemon = Daemon({"rnn": tiny_rnn}, port=0)
-    live = Live(daemon, options).start()
+    live = Live(daemon, options, realtime=False).start()
     daemon.start()
     send = Sender("bridge-clock-in:in")
     stop_ticks = threading.Event()

@@ -54,6 +54,7 @@ class Rig:
             self.clock,
             on_done=lambda s: self.done.append(s.id),
             on_error=lambda s, m: self.errors.append((s.id, m)),
+            realtime=False,
         ).start()
 
     def notes(self, sid: int) -> list[tuple[int, int, int]]:
