@@ -383,6 +383,7 @@ STEPS = Key(
     default=32,
     low=1,
     high=1024,
+    metavar="N",
 )
 SEED = Key(
     "seed",
@@ -407,7 +408,7 @@ PRIMER = Key(
     "notes",
     "the primer: pitch start duration velocity per note (beats)",
     default=(),
-    metavar="notes",
+    metavar="<notes>",
     default_doc="none",
 )
 
@@ -449,9 +450,9 @@ VAE_GREEDY_TEMPERATURE = Key(
     low_open=True,
     default_doc="greedy",
 )
-VAE_A = Key("a", "notes", "the first melody (2 bars)", required=True, metavar="notes")
-VAE_B = Key("b", "notes", "the last melody (2 bars)", required=True, metavar="notes")
-VAE_MELODY = Key("notes", "notes", "the melody (2 bars)", required=True, metavar="notes")
+VAE_A = Key("a", "notes", "the first melody (2 bars)", required=True, metavar="<notes>")
+VAE_B = Key("b", "notes", "the last melody (2 bars)", required=True, metavar="<notes>")
+VAE_MELODY = Key("notes", "notes", "the melody (2 bars)", required=True, metavar="<notes>")
 VAE_Z = Key("z", "floats", "the latent code, as many numbers as `/bridge/vae/encode` gives",
             required=True, metavar="floats")  # fmt: skip
 VAE_ATTRIBUTE = Key("name", "str", "density, register or syncopation", required=True,

@@ -1,0 +1,46 @@
+"""Write the OSC address table, generated from the handlers, into README.md.
+
+    .venv/bin/python tools/update_readme.py          rewrite the section in place
+    .venv/bin/python tools/update_readme.py --check  exit 1 if README.md is out of date
+
+tests/test_readme.py runs the check, so the README's table cannot drift from the code.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from bridge.live import STREAM_ADDRESSES
+from bridge.protocol import ADDRESSES, address_table_markdown
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+START, END = "<!-- addresses:start -->", "<!-- addresses:end -->"
+
+
+def full_table() -> str:
+    """Every address `bridge serve` answers, as Markdown (what serve prints at start)."""
+    return address_table_markdown({**ADDRESSES, **{a.path: a for a in STREAM_ADDRESSES}})
+
+
+def updated(text: str) -> str:
+    """README text with the section between the markers replaced by the current table."""
+    head, rest = text.split(START, 1)
+    _, tail = rest.split(END, 1)
+    return f"{head}{START}\n{full_table()}{END}{tail}"
+
+
+def main(argv: list[str]) -> int:
+    text = README.read_text()
+    new = updated(text)
+    if "--check" in argv:
+        if new != text:
+            print("README.md's address table is out of date: run tools/update_readme.py")
+            return 1
+        return 0
+    README.write_text(new)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
