@@ -65,11 +65,15 @@ START_DELAY_S = 0.05  # after priming, step 0 sounds this long after the lead
 WORKER_NICE = -10
 
 
-def raise_priority(nice: int = WORKER_NICE) -> bool:
+def raise_priority(nice: int = WORKER_NICE, group: bool = False) -> bool:
     """Give the calling thread a higher CPU share (Linux; needs CAP_SYS_NICE, else False).
 
     The worker runs briefly each step, so it must not queue behind a long-running job such
     as a training run; a nice value, unlike a real-time class, cannot starve the machine.
+    With ``group``, also the process's autogroup: where the kernel groups tasks by session
+    (``sched_autogroup_enabled``), a thread's nice value counts only inside its session, so
+    against a training run started from another shell only the group's nice helps. The
+    group is the whole session the bridge was started from.
     """
     setter = getattr(os, "setpriority", None)
     if setter is None or not sys.platform.startswith("linux"):
@@ -78,6 +82,12 @@ def raise_priority(nice: int = WORKER_NICE) -> bool:
         setter(os.PRIO_PROCESS, threading.get_native_id(), nice)
     except OSError:
         return False
+    if group:
+        try:
+            with open("/proc/self/autogroup", "w") as f:
+                f.write(str(nice))
+        except OSError:  # no autogroups here, or not allowed: the thread's nice stands
+            pass
     return True
 
 
@@ -97,7 +107,7 @@ class StreamOptions:
     follow_clock: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class _Snap:
     """The model state before sampling one step: LSTM state, logits, and the step of the
     note-on sounding then (the model's view), if any."""
@@ -122,7 +132,8 @@ class Stream:
     tempo: TempoMap | None = None
     rnn: Any = None  # engines.rnn.engine.RnnStream: sampler, h, c, logits
     tokens: list[int] = field(default_factory=list)
-    snaps: list[_Snap] = field(default_factory=list)
+    snaps: list[_Snap] = field(default_factory=list)  # snaps[i]: before step snap_base + i
+    snap_base: int = 0
     base: int = 0  # tokens[i] is step base + i
     commit: int = 0  # the next step to hand to the scheduler
     last_end: int = -1  # the end step of the last committed note
@@ -344,13 +355,14 @@ class StreamWorker:
 
     def _rewind(self, s: Stream) -> None:
         """Forget sampled steps that nothing promised yet; the model state goes back."""
-        r = max(s.commit, s.last_end)
+        # (after a pause, steps from the commit point up to snap_base are promised too)
+        r = max(s.commit, s.last_end, s.snap_base)
         if r < s.gen:
-            snap = s.snaps[r - s.base]
+            snap = s.snaps[r - s.snap_base]
             s.rnn.h, s.rnn.c, s.rnn.logits, s.since = snap.h, snap.c, snap.logits, snap.since
             s.rnn.position = snap.position
             del s.tokens[r - s.base :]
-            del s.snaps[r - s.base :]
+            del s.snaps[r - s.snap_base :]
         s.force_end = r if (s.since is not None and s.last_end == r) else None
 
     def _set_temperature(self, s: Stream, temperature: float) -> None:
@@ -521,8 +533,13 @@ class StreamWorker:
         drop = s.commit - KEEP_STEPS - s.base
         if drop > 0:
             del s.tokens[:drop]
-            del s.snaps[:drop]
             s.base += drop
+        # Snapshots are needed only from the commit point on (a rewind never goes further):
+        # few kept objects keep the garbage collector's young generations short.
+        drop = s.commit - s.snap_base
+        if drop > 0:
+            del s.snaps[:drop]
+            s.snap_base = s.commit
 
     def _finish(self, s: Stream) -> None:
         """A ``steps N`` stream reached its end (scheduler thread, its lock released)."""
