@@ -493,6 +493,7 @@ class StreamWorker:
             s.tempo.restart(max(s.tempo.time_of(s.commit), now + s.lead()), s.commit)
         h = s.horizon(now)
         tempo = s.tempo
+        current = self.clock.now()  # ``now`` was read before sampling, which takes time
         while s.commit <= h and s.commit < s.gen:
             k = s.commit
             tok = s.token(k)
@@ -502,10 +503,10 @@ class StreamWorker:
                     break  # cannot happen after _generate; commit it next time
                 e = int(min(e, s.limit))
                 on = tempo.time_of(k)
-                if on < now:
+                if on < current:
                     s.late += 1
                     log.warning(
-                        "stream %d: step %d committed %.1f ms late", s.id, k, 1000 * (now - on)
+                        "stream %d: step %d committed %.1f ms late", s.id, k, 1000 * (current - on)
                     )
                 self.scheduler.play(
                     PlayedNote(
