@@ -1,0 +1,137 @@
+"""The RNN continuator at tiny size: verbs, determinism, the fast step, checkpoints, training."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+import engines
+from engines.corpus import Corpus
+from engines.notes import NOTE_ON_BASE, Note
+from engines.rnn.engine import MAX_PRIMER_NOTES, RnnEngine
+from engines.rnn.model import RnnConfig
+from engines.rnn.train import TrainOptions, train_rnn
+
+TINY = RnnConfig(embed=16, hidden=32, layers=2)
+PRIMER = [Note(67, 0, 1, 80), Note(71, 1, 0.5, 100), Note(74, 1.5, 0.5, 90)]
+
+
+@pytest.fixture(scope="module")
+def engine() -> RnnEngine:
+    return RnnEngine.from_config(TINY, "cpu", seed=1)
+
+
+def test_continue_is_reproducible_with_a_seed(engine: RnnEngine) -> None:
+    a = engine.continue_(PRIMER, steps=48, temperature=1.2, seed=9)
+    assert a == engine.continue_(PRIMER, steps=48, temperature=1.2, seed=9)
+    assert a != engine.continue_(PRIMER, steps=48, temperature=1.2, seed=10)
+
+
+def test_continuation_lies_after_the_primer_bar(engine: RnnEngine) -> None:
+    notes = engine.continue_(PRIMER, steps=32, seed=3)
+    assert notes, "an untrained model at temperature 1 plays something in 32 steps"
+    for n in notes:
+        assert 0 <= n.start < 8 and n.end <= 8 + 1e-9 and n.duration > 0
+        assert n.velocity == 90  # the primer's mean velocity
+        assert 0 <= n.pitch <= 127
+
+
+def test_top_p_keeps_only_the_likeliest(engine: RnnEngine) -> None:
+    likeliest = int(engine.stream(seed=0).logits.argmax())  # type: ignore[union-attr]
+    tokens = {engine.stream(seed=s).sample(3.0, top_p=1e-6) for s in range(8)}
+    assert tokens == {likeliest}
+    assert len({engine.stream(seed=s).sample(3.0) for s in range(8)}) > 1
+
+
+def test_fast_step_matches_the_model(engine: RnnEngine) -> None:
+    tokens = [NOTE_ON_BASE + 64, 0, 0, 1, NOTE_ON_BASE + 66] + [0] * 14 + [NOTE_ON_BASE + 70]
+    one_by_one = engine.stream(seed=0)
+    for t in tokens:
+        one_by_one.feed([t])
+    at_once = engine.stream(seed=0)
+    at_once.feed(tokens)
+    assert torch.allclose(one_by_one.logits, at_once.logits, atol=1e-5)  # type: ignore[arg-type]
+    for a, b in zip(one_by_one.h + one_by_one.c, at_once.h + at_once.c, strict=True):
+        assert torch.allclose(a, b, atol=1e-5)
+
+
+def test_token_nll_agrees_with_the_stream(engine: RnnEngine) -> None:
+    tokens = [NOTE_ON_BASE + 60, 0, NOTE_ON_BASE + 62, 1, 0, NOTE_ON_BASE + 64]
+    nll = engine.token_nll(tokens)
+    stream = engine.stream(seed=0)
+    total = 0.0
+    for t in tokens:
+        total -= float(torch.log_softmax(stream.logits, -1)[0, t])  # type: ignore[arg-type]
+        stream.feed([t])
+    assert nll.shape == (6,) and abs(nll.sum() - total) < 1e-3
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"steps": 0}, "steps must be 1..1024"),
+        ({"steps": 1025}, "steps must be 1..1024"),
+        ({"temperature": 0.0}, "temperature must be > 0"),
+        ({"temperature": float("nan")}, "temperature must be a finite number"),
+        ({"top_p": 1.5}, "top_p must be in"),
+        ({"notes": [Note(128, 0, 1)]}, "pitch must be 0..127"),
+        ({"notes": [Note(60, 0, 0)]}, "duration must be > 0"),
+        ({"notes": [Note(60, 2000, 1)]}, "the most is 1024 beats"),
+        ({"notes": [Note(60, i / 4, 0.25) for i in range(MAX_PRIMER_NOTES + 1)]}, "the most is"),
+    ],
+)
+def test_bad_requests_are_clear_errors(engine: RnnEngine, kwargs: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        engine.continue_(**kwargs)
+
+
+def test_checkpoint_round_trip(engine: RnnEngine, tmp_path: Path) -> None:
+    engine.save(tmp_path / "rnn")
+    loaded = engines.load_engine(tmp_path / "rnn", "cpu")
+    assert isinstance(loaded, RnnEngine) and loaded.config == TINY
+    assert loaded.continue_(PRIMER, seed=4) == engine.continue_(PRIMER, seed=4)
+
+
+def test_loading_refuses_another_engine_and_unknown_names(tmp_path: Path) -> None:
+    from engines.checkpoint import read_config
+
+    RnnEngine.from_config(TINY).save(tmp_path / "x")
+    with pytest.raises(ValueError, match="is for engine 'rnn', not 'vae'"):
+        read_config(tmp_path / "x", "vae", RnnConfig)
+    with pytest.raises(ValueError, match=r"'lstm' is neither an engine \(.*rnn"):
+        engines.load_engine("lstm", "cpu")
+
+
+def test_the_shipped_checkpoint_loads_and_continues() -> None:
+    shipped = engines.load_engine("rnn", "cpu")
+    assert shipped.config.hidden == 512 and shipped.config.layers == 2
+    notes = shipped.continue_(PRIMER, steps=32, seed=0)
+    assert notes and all(40 <= n.pitch <= 100 for n in notes)
+
+
+def test_training_lowers_the_validation_loss(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    scale = [0, 2, 4, 5, 7, 9, 11, 12]
+    tunes, names = [], []
+    for i in range(120):  # scales up and down on eighth notes, in random keys
+        root = 55 + int(rng.integers(0, 12))
+        pitches = [root + s for s in scale + scale[::-1]]
+        tunes.append(np.array([t for p in pitches for t in (NOTE_ON_BASE + p, 0)], np.uint8))
+        names.append(f"scale-{i}")
+    corpus = Corpus.from_tunes(names, tunes)
+    record = train_rnn(
+        corpus,
+        tmp_path / "ck",
+        RnnConfig(embed=16, hidden=48, layers=1),
+        TrainOptions(epochs=6, batch_size=8, seq_len=32, lr=1e-2),
+        device="cpu",
+        progress=False,
+    )
+    losses = [e["valid_nll_per_step"] for e in record["epochs"]]
+    # uniform guessing costs log(131) = 4.9 nats; a scale is nearly predictable
+    assert losses[-1] < losses[0] and losses[-1] < 2.0
+    assert (tmp_path / "ck" / "model.safetensors").is_file()
+    assert record["best_epoch"] == int(np.argmin(losses)) + 1
