@@ -362,7 +362,6 @@ class Live:
             steps=int(request["steps"]),
             lookahead_s=float(request["lookahead"]) / 1000.0,
             velocity=int(velocity),
-            follow_clock=follow,
         )
         with self._lock:
             sid = next(self._ids)
@@ -394,11 +393,11 @@ class Live:
         if worker is None or sid is None:
             return
         try:
-            self.engine.primer_tokens(request["notes"])  # the primer's limits apply
+            tokens = self.engine.primer_tokens(request["notes"])  # the primer's limits apply
         except ValueError as exc:
             self.daemon.send_error(sender, request.id, request.address, str(exc))
             return
-        worker.feed(sid, request["notes"])
+        worker.feed(sid, tokens)
         self._reply(request, sender, sid)
 
     def _stop(self, request: Request, sender: Addr) -> None:

@@ -46,10 +46,7 @@ from engines.notes import (
     NOTE_ON_BASE,
     OFF,
     STEPS_PER_BEAT,
-    Note,
-    bar_padded_steps,
     is_note_on,
-    notes_to_tokens,
     token_pitch,
 )
 
@@ -104,7 +101,6 @@ class StreamOptions:
     steps: int = 0
     lookahead_s: float = 0.0
     velocity: int = 100
-    follow_clock: bool = False
 
 
 @dataclass(slots=True)
@@ -143,7 +139,6 @@ class Stream:
     placed: bool = False  # the first step (or the first after a resume) has its time
     stopped: bool = False
     done_queued: bool = False
-    late: int = 0
 
     @property
     def gen(self) -> int:
@@ -174,12 +169,6 @@ class Stream:
 
     def token(self, step: int) -> int:
         return self.tokens[step - self.base]
-
-
-def feed_tokens(notes: Sequence[Note]) -> list[int]:
-    """The performer's notes as grid tokens for the model's context, padded with rests to
-    whole bars, so the model's place in the bar stays that of the steps it plays."""
-    return notes_to_tokens(notes, n_steps=bar_padded_steps(notes))
 
 
 class StreamWorker:
@@ -288,8 +277,10 @@ class StreamWorker:
     def set_tempo(self, sid: int, bpm: float) -> None:
         self._queue_for(sid, lambda s: self._set_tempo(s, bpm))
 
-    def feed(self, sid: int, notes: Sequence[Note]) -> None:
-        tokens = feed_tokens(notes)
+    def feed(self, sid: int, tokens: Sequence[int]) -> None:
+        """Add the performer's notes, as grid tokens padded to whole bars (the engine's
+        ``primer_tokens``, so the model keeps its place in the bar), to the context."""
+        tokens = list(tokens)
         self._queue_for(sid, lambda s: self._feed(s, tokens))
 
     def pause(self, sid: int) -> None:
@@ -345,8 +336,7 @@ class StreamWorker:
             s.placed = False  # ``at`` unless the model is not ready a lead before it
 
     def _set_tempo(self, s: Stream, bpm: float) -> None:
-        if s.tempo is None:
-            s.options = _replace(s.options, tempo=bpm)
+        if s.tempo is None:  # not primed: it was stopped meanwhile
             return
         with self.scheduler.lock:
             n = s.tempo.next_step_after(self.clock.now())
@@ -504,7 +494,6 @@ class StreamWorker:
                 e = int(min(e, s.limit))
                 on = tempo.time_of(k)
                 if on < current:
-                    s.late += 1
                     log.warning(
                         "stream %d: step %d committed %.1f ms late", s.id, k, 1000 * (current - on)
                     )
@@ -559,9 +548,3 @@ class StreamWorker:
 
     def _fail_all(self, message: str) -> None:
         self._fail(self._snapshot(), message)
-
-
-def _replace(options: StreamOptions, **changes: Any) -> StreamOptions:
-    import dataclasses
-
-    return dataclasses.replace(options, **changes)

@@ -200,7 +200,7 @@ def test_set_temperature_and_feed_keep_promised_notes(rig) -> None:
     rig.clock.run(2.0)
     before = list(rig.played)
     rig.worker.set_temperature(1, 0.5)
-    rig.worker.feed(1, [Note(60, 0, 1, 90), Note(64, 1, 1, 90)])
+    rig.worker.feed(1, rig.worker.engine.primer_tokens([Note(60, 0, 1, 90), Note(64, 1, 1, 90)]))
     rig.clock.run(12.0)
     assert rig.done == [1]
     assert rig.played[: len(before)] == before  # nothing promised was changed
