@@ -600,6 +600,9 @@ LIMIT_FILES_OPTION = click.option(
 @click.option("--beta", type=float, default=VAE_OPTIONS.beta, show_default=True, help="KL weight.")
 @click.option("--free-bits", type=float, default=VAE_OPTIONS.free_bits, show_default=True,
               help="Nats of KL per example that cost nothing.")  # fmt: skip
+@click.option("--input-dropout", type=click.FloatRange(0, 1, max_open=True),
+              default=VAE_OPTIONS.input_dropout, show_default=True,
+              help="Share of the decoder's inputs hidden in training (word dropout).")  # fmt: skip
 @click.option("--latent", type=click.IntRange(min=1), default=VAE_CONFIG.latent, show_default=True)
 @click.option("--enc-hidden", type=click.IntRange(min=1), default=VAE_CONFIG.enc_hidden,
               show_default=True)  # fmt: skip
@@ -620,6 +623,7 @@ def train_vae_command(
     lr: float,
     beta: float,
     free_bits: float,
+    input_dropout: float,
     latent: int,
     enc_hidden: int,
     dec_hidden: int,
@@ -644,6 +648,7 @@ def train_vae_command(
         lr=lr,
         beta=beta,
         free_bits=free_bits,
+        input_dropout=input_dropout,
         seed=seed,
         max_minutes=max_minutes,
         threads=threads,

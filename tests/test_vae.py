@@ -66,6 +66,16 @@ def test_every_config_builds_runs_and_round_trips(tmp_path):
         assert again.encode(A) == engine.encode(A)
 
 
+def test_input_dropout_hides_previous_tokens_in_training_only():
+    torch.manual_seed(0)
+    model = VaeModel(TINY)
+    x = torch.randint(0, 130, (4, TINY.steps))
+    z = torch.randn(4, TINY.latent)
+    plain = model.decode_teacher(z, x)
+    assert torch.equal(plain, model.decode_teacher(z, x, 0.0))
+    assert not torch.allclose(plain, model.decode_teacher(z, x, 0.5))
+
+
 def test_fast_decoder_matches_teacher_forcing():
     torch.manual_seed(0)
     engine = VaeEngine.from_config(TINY)

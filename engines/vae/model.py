@@ -58,17 +58,26 @@ class VaeModel(nn.Module):
         s = torch.tanh(self.to_state(z)).view(z.shape[0], 2, c.dec_layers, c.dec_hidden)
         return s[:, 0].transpose(0, 1).contiguous(), s[:, 1].transpose(0, 1).contiguous()
 
-    def decode_teacher(self, z: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
-        """Teacher-forced decoding: z [B, latent], targets [B, T] -> logits [B, T, OUT_VOCAB]."""
+    def decode_teacher(
+        self, z: torch.Tensor, tokens: torch.Tensor, input_dropout: float = 0.0
+    ) -> torch.Tensor:
+        """Teacher-forced decoding: z [B, latent], targets [B, T] -> logits [B, T, OUT_VOCAB].
+
+        ``input_dropout`` (training only) hides that share of the previous tokens behind
+        ``BOS``, so the decoder has to read the melody from z instead of copying its input.
+        """
         bos = torch.full_like(tokens[:, :1], BOS)
         prev = torch.cat([bos, tokens[:, :-1]], dim=1)
+        if input_dropout > 0:
+            hide = torch.rand(prev.shape, device=prev.device) < input_dropout
+            prev = prev.masked_fill(hide, BOS)
         x = self.embed(prev)
         x = torch.cat([x, z[:, None, :].expand(-1, x.shape[1], -1)], dim=-1)
         out, _ = self.decoder(x, self.initial_state(z))
         return self.head(out)
 
     def forward(
-        self, tokens: torch.Tensor, sample: bool = True
+        self, tokens: torch.Tensor, sample: bool = True, input_dropout: float = 0.0
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """tokens [B, T] -> logits [B, T, OUT_VOCAB], mean, logvar.
 
@@ -76,7 +85,7 @@ class VaeModel(nn.Module):
         """
         mean, logvar = self.encode(tokens)
         z = mean + torch.randn_like(mean) * torch.exp(0.5 * logvar) if sample else mean
-        return self.decode_teacher(z, tokens), mean, logvar
+        return self.decode_teacher(z, tokens, input_dropout), mean, logvar
 
 
 def kl_per_example(mean: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:

@@ -41,10 +41,15 @@ def learning_rate(options: TrainOptions, step: int, progress: float) -> float:
 
 
 def vae_loss(
-    model: VaeModel, x: torch.Tensor, beta: float, free_bits: float, sample: bool = True
+    model: VaeModel,
+    x: torch.Tensor,
+    beta: float,
+    free_bits: float,
+    sample: bool = True,
+    input_dropout: float = 0.0,
 ) -> tuple[torch.Tensor, dict[str, float]]:
     """Mean loss over the batch x [B, T] and its parts (per example, in nats)."""
-    logits, mean, logvar = model(x, sample=sample)
+    logits, mean, logvar = model(x, sample=sample, input_dropout=input_dropout)
     recon = F.cross_entropy(logits.transpose(1, 2), x, reduction="none").sum(-1)  # [B]
     kl = kl_per_example(mean, logvar)  # [B]
     loss = recon + beta * (kl - free_bits).clamp_min(0.0)
@@ -194,7 +199,7 @@ def train_vae(
             lr = learning_rate(options, step, done)
             for group in opt.param_groups:
                 group["lr"] = lr
-            loss, parts = vae_loss(model, x, beta, options.free_bits)
+            loss, parts = vae_loss(model, x, beta, options.free_bits, True, options.input_dropout)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), options.clip)
