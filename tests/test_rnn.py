@@ -10,7 +10,7 @@ import torch
 
 import engines
 from engines.corpus import Corpus
-from engines.notes import NOTE_ON_BASE, Note
+from engines.notes import BOS, NOTE_ON_BASE, Note
 from engines.rnn.engine import MAX_PRIMER_NOTES, RnnEngine
 from engines.rnn.model import RnnConfig
 from engines.rnn.train import TrainOptions, train_rnn
@@ -46,19 +46,50 @@ def test_top_p_keeps_only_the_likeliest(engine: RnnEngine) -> None:
     assert len({engine.stream(seed=s).sample(3.0) for s in range(8)}) > 1
 
 
-def test_fast_step_matches_the_model(engine: RnnEngine) -> None:
-    tokens = [NOTE_ON_BASE + 64, 0, 0, 1, NOTE_ON_BASE + 66] + [0] * 14 + [NOTE_ON_BASE + 70]
-    one_by_one = engine.stream(seed=0)
-    for t in tokens:
-        one_by_one.feed([t])
-    at_once = engine.stream(seed=0)
-    at_once.feed(tokens)
-    assert torch.allclose(one_by_one.logits, at_once.logits, atol=1e-5)  # type: ignore[arg-type]
-    for a, b in zip(one_by_one.h + one_by_one.c, at_once.h + at_once.c, strict=True):
-        assert torch.allclose(a, b, atol=1e-5)
+TOKENS = [NOTE_ON_BASE + 64, 0, 0, 1, NOTE_ON_BASE + 66] + [0] * 14 + [NOTE_ON_BASE + 70]
 
 
-def test_token_nll_agrees_with_the_stream(engine: RnnEngine) -> None:
+def test_fast_step_matches_the_model() -> None:
+    exact = RnnEngine.from_config(TINY, "cpu", seed=1, int8=False)
+    stream = exact.stream(seed=0)
+    stream.feed(TOKENS)
+    x = torch.tensor([[BOS, *TOKENS]])
+    logits, (h, c) = exact.model(x, torch.arange(x.shape[1])[None])
+    assert torch.allclose(stream.logits, logits[:, -1], atol=1e-5)  # type: ignore[arg-type]
+    for mine, theirs in zip(stream.h + stream.c, list(h) + list(c), strict=True):
+        assert torch.allclose(mine, theirs, atol=1e-5)
+
+
+def test_int8_steps_stay_close_to_float32(engine: RnnEngine) -> None:
+    assert engine.stepper.int8, "on x86 CPUs the serving path steps with int8 weights"
+    exact = RnnEngine(engine.model, engine.device, int8=False)
+    a, b = engine.stream(seed=0), exact.stream(seed=0)
+    for t in TOKENS:
+        a.feed([t])
+        b.feed([t])
+        pa = torch.log_softmax(a.logits, -1)  # type: ignore[arg-type]
+        pb = torch.log_softmax(b.logits, -1)  # type: ignore[arg-type]
+        assert float((pa - pb).abs().max()) < 0.05
+
+
+def test_a_batch_of_streams_steps_like_each_alone(engine: RnnEngine) -> None:
+    streams = [engine.stream(seed=s) for s in range(3)]
+    for s, t in zip(streams, TOKENS[:3], strict=True):
+        s.feed([t])
+    tokens = torch.tensor([NOTE_ON_BASE + 60, 0, 1])
+    positions = torch.tensor([s.position for s in streams])
+    h = [torch.cat([s.h[k] for s in streams]) for k in range(TINY.layers)]
+    c = [torch.cat([s.c[k] for s in streams]) for k in range(TINY.layers)]
+    logits, _, _ = engine.stepper(tokens, positions, h, c)
+    for i, s in enumerate(streams):
+        s.feed([int(tokens[i])])
+        # int8 activations are scaled per batch, so rows agree closely, not exactly
+        pa, pb = torch.log_softmax(logits[i], -1), torch.log_softmax(s.logits[0], -1)  # type: ignore[index]
+        assert float((pa - pb).abs().max()) < 0.05
+
+
+def test_token_nll_agrees_with_the_stream() -> None:
+    engine = RnnEngine.from_config(TINY, "cpu", seed=1, int8=False)
     tokens = [NOTE_ON_BASE + 60, 0, NOTE_ON_BASE + 62, 1, 0, NOTE_ON_BASE + 64]
     nll = engine.token_nll(tokens)
     stream = engine.stream(seed=0)
