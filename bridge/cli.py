@@ -267,8 +267,8 @@ def ports(midi_api: str | None) -> None:
     except MidiError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"MIDI system: {api_name(api)}")
-    for kind in ("inputs", "outputs"):
-        click.echo(f"{kind}:")
+    for kind, option in (("inputs", "--midi-in"), ("outputs", "--midi-out")):
+        click.echo(f"{kind} (names for {option}):")
         for name in found[kind] or ["(none)"]:
             click.echo(f"  {name}")
 
@@ -905,8 +905,8 @@ def generate_gan(
 @click.option("--batch-size", type=click.IntRange(min=1), default=64, show_default=True)
 @click.option("--lr", type=float, default=2e-4, show_default=True)
 @click.option("--eval-every", type=click.IntRange(min=1), default=1000, show_default=True)
-@click.option("--g-channels", type=click.IntRange(min=8), default=128, show_default=True)
-@click.option("--d-channels", type=click.IntRange(min=8), default=64, show_default=True)
+@click.option("--g-channels", type=click.IntRange(min=8), default=64, show_default=True)
+@click.option("--d-channels", type=click.IntRange(min=8), default=48, show_default=True)
 @click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--device", type=DEVICES, default="auto", show_default=True)
