@@ -203,6 +203,7 @@ class StreamWorker:
         self._cond = threading.Condition()
         self._streams: dict[int, Stream] = {}
         self._inbox: list[Callable[[], None]] = []
+        self._stepper: Any = None
         self._thread: threading.Thread | None = None
         self._running = False
 
@@ -437,8 +438,9 @@ class StreamWorker:
             h = [torch.cat([rows[i].rnn.h[layer] for i in idx]) for layer in range(layers)]
             c = [torch.cat([rows[i].rnn.c[layer] for i in idx]) for layer in range(layers)]
             x = torch.tensor([tokens[i] for i in idx], device=self.engine.device)
+            stepper = self._batch_stepper()
             p = torch.tensor([rows[i].rnn.position for i in idx], device=self.engine.device)
-            logits, h, c = self.engine.stepper(x, p, h, c)
+            logits, h, c = stepper(x, p, h, c)
             for i, s in enumerate(rows):
                 s.rnn.position += 1
                 s.rnn.logits = logits[i : i + 1]
@@ -446,6 +448,20 @@ class StreamWorker:
                 s.rnn.c = [t[i : i + 1] for t in c]
             if self.step_times_ms is not None:
                 self.step_times_ms.append((n, 1000 * (self.clock.now() - began)))
+
+    def _batch_stepper(self) -> Any:
+        """The engine's single-step path, in float32.
+
+        An int8 stepper quantizes its input with one scale for the whole batch, so a row's
+        result would depend on the other rows: a stream's notes for a seed would change with
+        the streams beside it. Batched, float32 reads the weights once per wake-up anyway.
+        """
+        if self._stepper is None:
+            stepper = self.engine.stepper
+            if getattr(stepper, "int8", False):
+                stepper = type(stepper)(self.engine.model, int8=False)
+            self._stepper = stepper
+        return self._stepper
 
     def _sample(self, s: Stream) -> int:
         """Sample step ``s.gen``, keep the snapshot, apply the note-length rules."""
