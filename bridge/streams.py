@@ -15,9 +15,9 @@ How a stream plays (the numbers are the constants below):
   ``steps N`` the last note is cut at step N.
 - **Batching.** All streams that need a token at a wake-up are stepped together: one sampling
   call per stream (its own seeded generator and temperature) and one batched LSTM forward
-  (``engine.stepper``) for all of them. The batch is padded to ``MIN_ROWS`` rows because BLAS
-  kernels round differently for 1-3 rows than for 4 or more: padded, a stream's numbers (so
-  its notes for a seed) do not depend on which other streams happen to play beside it.
+  (the engine's stepper, in float32) for all of them. The batch is padded to ``MIN_ROWS`` rows
+  because BLAS kernels round differently for 1-3 rows than for 4 or more: padded, a stream's
+  numbers (so its notes for a seed) do not depend on which other streams play beside it.
 - **set / feed.** Tempo takes effect exactly at the next step: queued notes are moved
   (``Scheduler.retime``). Temperature and fed notes take effect from the first step that is not
   yet promised (committed to the scheduler, or inside a committed note): the worker rewinds
