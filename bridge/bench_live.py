@@ -239,8 +239,13 @@ def bench_stream_load(
 
 
 def bench_batched_step(engine: Any, sizes: tuple[int, ...] = (1, 4, 16), n: int = 300) -> dict:
-    """The model's batched single step (``engine.stepper``) alone, per batch size."""
+    """The streams' batched model step alone (``bridge.streams.batch_stepper``), per batch
+    size."""
     import torch
+
+    from bridge.streams import batch_stepper
+
+    stepper = batch_stepper(engine)
 
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
@@ -253,11 +258,11 @@ def bench_batched_step(engine: Any, sizes: tuple[int, ...] = (1, 4, 16), n: int 
             x = torch.zeros(b, dtype=torch.long)
             pos = torch.arange(b)
             for _ in range(20):
-                engine.stepper(x, pos, h, c)
+                stepper(x, pos, h, c)
             samples = []
             for _ in range(n):
                 t0 = time.perf_counter_ns()
-                _, h, c = engine.stepper(x, pos, h, c)
+                _, h, c = stepper(x, pos, h, c)
                 samples.append((time.perf_counter_ns() - t0) / 1e6)
             out[str(b)] = summarize(samples)
         return out

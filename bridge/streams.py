@@ -171,6 +171,19 @@ class Stream:
         return self.tokens[step - self.base]
 
 
+def batch_stepper(engine: Any) -> Any:
+    """The engine's single-step path for batches of streams: its own, in float32.
+
+    An int8 stepper quantizes its input with one scale for the whole batch, so a row's result
+    would depend on the other rows: a stream's notes for a seed would change with the streams
+    beside it. Batched, float32 reads the weights once per wake-up anyway.
+    """
+    stepper = engine.stepper
+    if getattr(stepper, "int8", False):
+        stepper = type(stepper)(engine.model, int8=False)
+    return stepper
+
+
 class StreamWorker:
     """Samples every stream of one RNN engine in batched steps and commits their notes.
 
@@ -450,17 +463,8 @@ class StreamWorker:
                 self.step_times_ms.append((n, 1000 * (self.clock.now() - began)))
 
     def _batch_stepper(self) -> Any:
-        """The engine's single-step path, in float32.
-
-        An int8 stepper quantizes its input with one scale for the whole batch, so a row's
-        result would depend on the other rows: a stream's notes for a seed would change with
-        the streams beside it. Batched, float32 reads the weights once per wake-up anyway.
-        """
         if self._stepper is None:
-            stepper = self.engine.stepper
-            if getattr(stepper, "int8", False):
-                stepper = type(stepper)(self.engine.model, int8=False)
-            self._stepper = stepper
+            self._stepper = batch_stepper(self.engine)
         return self._stepper
 
     def _sample(self, s: Stream) -> int:
