@@ -274,6 +274,13 @@ class Scheduler:
             self._emit("note_off", note, now)
         return len(ended)
 
+    def _unpend(self, item: PlayedNote | _Call) -> None:
+        owned = self._pending.get(item.owner)
+        if owned is not None:
+            owned.discard(item)
+            if not owned:  # an owner (a stream) with nothing queued leaves no trace
+                del self._pending[item.owner]
+
     def _emit(self, method: str, note: PlayedNote, now: float) -> None:
         for sink in self.sinks:
             try:
@@ -284,7 +291,7 @@ class Scheduler:
     def _fire(self, kind: int, item: Any, intended: float) -> None:
         now = self.clock.now()
         if kind == _CALL:
-            self._pending.get(item.owner, set()).discard(item)
+            self._unpend(item)
             self._cond.release()  # fn may take other locks (a worker's): never under ours
             try:
                 item.fn()
@@ -300,13 +307,13 @@ class Scheduler:
         if kind == _ON:
             if note.state != "pending":
                 return
-            self._pending.get(note.owner, set()).discard(note)
+            self._unpend(note)
             note.state = "sounding"
             self._sounding.setdefault(note.owner, set()).add(note)
             self._emit("note_on", note, now)
         else:
             if note.state != "sounding":  # a zero-length note: drop its note-on too
-                self._pending.get(note.owner, set()).discard(note)
+                self._unpend(note)
                 note.state = "done"
                 note.version += 1
                 return
