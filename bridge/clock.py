@@ -36,6 +36,11 @@ def step_seconds(bpm: float) -> float:
     return 60.0 / (bpm * STEPS_PER_BEAT)
 
 
+def clamp_tempo(bpm: float) -> float:
+    """``bpm`` brought into the tempo range (for tempos measured, not asked for)."""
+    return max(MIN_TEMPO, min(MAX_TEMPO, float(bpm)))
+
+
 def check_tempo(bpm: float) -> float:
     """``bpm`` as a float, or ValueError in a performer's words."""
     if not MIN_TEMPO <= bpm <= MAX_TEMPO:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bridge.callresponse import CallResponse, CallResponseOptions
-from bridge.clock import Clock, MonotonicClock
+from bridge.clock import MAX_TEMPO, MIN_TEMPO, Clock, MonotonicClock, clamp_tempo
 from bridge.midi import MidiClock, MidiError, MidiEvent, MidiInput, MidiOutput, MidiSink, choose_api
 from bridge.osc import Addr, encode, encode_bundle
 from bridge.protocol import PRIMER, SEED, TEMPERATURE, TOP_P, Address, Key, Request
@@ -43,7 +43,7 @@ CLOCK_START_LEAD_S = 0.25  # a clock-following stream starts on the first beat t
 MAX_STREAMS = 64
 
 TEMPO = Key("tempo", "float", "tempo in beats (quarter notes) per minute", default=120.0,
-            low=20, high=400, metavar="BPM")  # fmt: skip
+            low=MIN_TEMPO, high=MAX_TEMPO, metavar="BPM")  # fmt: skip
 CHANNEL = Key("channel", "int", "MIDI channel of the stream's notes", default=1, low=1, high=16,
               metavar="C")  # fmt: skip
 STREAM_STEPS = Key("steps", "int", "16th-note steps to play; 0 plays until stopped", default=0,
@@ -65,8 +65,8 @@ STREAM = Key("stream", "int", "the stream number from the start reply", required
              high=2**31 - 1, metavar="<stream>")  # fmt: skip
 FEED_NOTES = Key("notes", "notes", "the performer's notes: pitch start duration velocity (beats)",
                  required=True, metavar="<notes>")  # fmt: skip
-SET_TEMPO = Key("tempo", "float", "new tempo, from the next step", default=None, low=20, high=400,
-                metavar="BPM", default_doc="unchanged")  # fmt: skip
+SET_TEMPO = Key("tempo", "float", "new tempo, from the next step", default=None, low=MIN_TEMPO,
+                high=MAX_TEMPO, metavar="BPM", default_doc="unchanged")  # fmt: skip
 SET_TEMPERATURE = Key("temperature", "float", "new temperature, from the next step sampled",
                       default=None, low=0, low_open=True, default_doc="unchanged")  # fmt: skip
 
@@ -350,9 +350,7 @@ class Live:
         if velocity is None:
             velocity = round(sum(n.velocity for n in notes) / len(notes)) if notes else 100
         follow = self.midi_clock is not None and "tempo" not in request.given
-        tempo = float(request["tempo"])
-        if follow and self.midi_clock is not None and self.midi_clock.bpm:
-            tempo = max(20.0, min(400.0, self.midi_clock.bpm))
+        tempo = self._tempo() if follow else float(request["tempo"])
         options = StreamOptions(
             tempo=tempo,
             temperature=float(request["temperature"]),
@@ -447,7 +445,7 @@ class Live:
 
     def _tempo(self) -> float:
         if self.midi_clock is not None and self.midi_clock.bpm:
-            return max(20.0, min(400.0, self.midi_clock.bpm))
+            return clamp_tempo(self.midi_clock.bpm)
         return 120.0
 
     def _following_ids(self) -> list[int]:
@@ -459,7 +457,7 @@ class Live:
             return
         for sid in self._following_ids():
             try:
-                self.worker.set_tempo(sid, max(20.0, min(400.0, bpm)))
+                self.worker.set_tempo(sid, clamp_tempo(bpm))
             except KeyError:
                 pass
 
