@@ -1,0 +1,128 @@
+"""``bridge bench``: latency figures (median and p99) of the engines and of live playing."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import click
+
+from bridge.cli_common import DEVICES, engine_options, load_engines
+
+BENCHES = ("rnn-step", "rnn-continue", "startup", "vae-interpolate", "gan-bars", "stream-osc",
+           "stream-midi", "stream-load")  # fmt: skip
+
+
+@click.command()
+@click.option(
+    "--only",
+    default=",".join(BENCHES),
+    show_default=True,
+    help="Comma-separated benchmarks to run.",
+)
+@click.option("-n", "count", type=click.IntRange(min=1), default=None,
+              help="Measured repetitions per benchmark (default: each one's own).")  # fmt: skip
+@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Also write the figures as JSON here.")  # fmt: skip
+@click.option("--seconds", type=click.FloatRange(min=1), default=30.0, show_default=True,
+              help="How long each stream-* benchmark plays (120 BPM 16ths).")  # fmt: skip
+@engine_options
+@click.option("--device", type=DEVICES, default="cpu", show_default=True)
+def bench(only: str, count: int | None, json_out: Path | None, seconds: float, device: str,
+          **checkpoints: Path | None) -> None:  # fmt: skip
+    """Latency figures (median and p99) of the shipped engines on this machine."""
+    import platform
+
+    from bridge import bench as b
+
+    chosen = [x.strip() for x in only.split(",") if x.strip()]
+    unknown = sorted(set(chosen) - set(BENCHES))
+    if unknown:
+        raise click.BadParameter(f"unknown {unknown}; choose from {', '.join(BENCHES)}")
+    engines = load_engines(checkpoints, device)
+    n = {} if count is None else {"n": count}
+    runners = {
+        "rnn-step": lambda: b.bench_rnn_step(engines["rnn"], **n),
+        "rnn-continue": lambda: b.bench_rnn_continue(engines["rnn"], **n),
+        "startup": lambda: b.bench_serve_startup(**({"runs": count} if count else {})),
+        "vae-interpolate": lambda: _bench_vae(engines["vae"], n),
+        "gan-bars": lambda: _bench_gan(engines["gan"], n),
+        "stream-osc": lambda: _bench_live("osc", engines, seconds),
+        "stream-midi": lambda: _bench_live("midi", engines, seconds),
+        "stream-load": lambda: _bench_live("load", engines, seconds),
+    }
+    results: dict[str, Any] = {
+        "machine": {
+            "cpu": platform.processor() or platform.machine(),
+            "cores": os.cpu_count(),
+            "python": platform.python_version(),
+            "device": device,
+        }
+    }
+    for name in chosen:
+        engine = "rnn" if name.startswith("stream-") else name.split("-")[0]
+        if engine in ("rnn", "vae", "gan") and engine not in engines:
+            click.echo(f"{name}: skipped, no {engine} engine loaded", err=True)
+            continue
+        results[name] = figures = runners[name]()
+        if "skipped" in figures:
+            click.echo(f"{name}: skipped, {figures['skipped']}", err=True)
+        elif "median_ms" in figures:
+            click.echo(
+                f"{name:16s} median {figures['median_ms']:7.3f} ms   "
+                f"p99 {figures['p99_ms']:7.3f} ms   (n={figures['n']})"
+            )
+        else:
+            click.echo(
+                f"{name:16s} median {figures['median_s']:7.3f} s    "
+                f"max {figures['max_s']:7.3f} s    (n={figures['n']})"
+            )
+        _echo_live(figures)
+    if json_out is not None:
+        json_out.write_text(json.dumps(results, indent=2) + "\n")
+
+
+def _bench_live(kind: str, engines: dict[str, Any], seconds: float) -> dict[str, Any]:
+    """A stream-* benchmark (bridge.bench_live); lateness figures in ms."""
+    import shutil
+
+    from bridge import bench_live
+
+    engine = engines["rnn"]
+    if kind == "osc":
+        return bench_live.bench_stream_osc(engine, seconds=seconds)
+    if kind == "midi":
+        if shutil.which("jackd") is None:
+            return {"skipped": "jackd is not installed (Debian package jackd2)"}
+        return bench_live.bench_stream_midi(engine, seconds=seconds)
+    figures = bench_live.bench_stream_load(engine, seconds=seconds)
+    return {**figures, "batched_step_ms": bench_live.bench_batched_step(engine)}
+
+
+def _echo_live(figures: dict[str, Any]) -> None:
+    """The extra lines of the stream-* benchmarks: late events and model step times."""
+    if "over_5ms" in figures:
+        click.echo(
+            f"{'':16s} {figures['streams']} streams: {figures['over_5ms']} of {figures['n']} "
+            f"events over 5 ms late, latest {figures['max_ms']:.3f} ms"
+        )
+    for label, key in (("per wake-up", "step_ms"), ("alone", "batched_step_ms")):
+        for batch, f in (figures.get(key) or {}).items():
+            click.echo(
+                f"{'':16s} model step {label}, {int(batch):2d} stream(s): median "
+                f"{f['median_ms']:7.3f} ms   p99 {f['p99_ms']:7.3f} ms   (n={f['n']})"
+            )
+
+
+def _bench_vae(engine: Any, n: dict[str, int]) -> dict[str, Any]:
+    from bridge.bench_vae import bench_vae_interpolate
+
+    return bench_vae_interpolate(engine, **n)
+
+
+def _bench_gan(engine: Any, n: dict[str, int]) -> dict[str, Any]:
+    from bridge.bench_gan import bench_gan_bars
+
+    return bench_gan_bars(engine, **n)

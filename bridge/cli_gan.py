@@ -1,0 +1,194 @@
+"""The GAN bar generator's commands: ``generate gan``, ``train gan``, ``eval gan``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from bridge.cli_common import (
+    CHECKPOINT_OPTION,
+    DEVICES,
+    LIMIT_FILES_OPTION,
+    eval_,
+    generate,
+    load_checkpoint_engine,
+    train,
+)
+
+
+@generate.command("gan")
+@click.option("--chords", required=True, help='Chord names, one per bar: "C Am F G".')
+@click.option(
+    "--bars",
+    type=click.IntRange(1, 256),
+    default=None,
+    help="Bars to write; the chords repeat in order to fill them (default: one per chord).",
+)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--prev",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="MIDI file whose first bar (4 beats) is the bar before the first.",
+)
+@click.option("--with-chords", is_flag=True, help="Also write the chords, as whole-bar triads.")
+@click.option("--temperature", default=1.0, show_default=True, help="Scales the noise.")
+@click.option("--seed", type=int, default=None, help="Same seed, same result.")
+@CHECKPOINT_OPTION
+@click.option("--device", type=DEVICES, default="auto", show_default=True)
+def generate_gan(
+    chords: str,
+    bars: int | None,
+    output: Path,
+    prev: Path | None,
+    with_chords: bool,
+    temperature: float,
+    seed: int | None,
+    checkpoint: Path | None,
+    device: str,
+) -> None:
+    """A melody over a chord progression, one bar per chord, into a MIDI file."""
+    from engines.gan.chords import parse_chords
+    from engines.notes import Note, read_midi, write_midi
+
+    names = chords.replace(",", " ").split()
+    if not names:
+        raise click.ClickException('give at least one chord, e.g. --chords "C Am F G"')
+    progression = [names[k % len(names)] for k in range(bars or len(names))]
+    before: list[Note] = []
+    if prev is not None:
+        try:
+            before = [n for n in read_midi(prev) if n.start < 4.0]
+        except (OSError, ValueError, EOFError, KeyError) as exc:
+            raise click.ClickException(f"cannot read MIDI file {prev}: {exc}") from exc
+    try:
+        triads = parse_chords(progression)
+        melody = load_checkpoint_engine("gan", checkpoint, device).bars(
+            triads, prev=before, seed=seed, temperature=temperature
+        )
+    except (ValueError, OSError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    backing = [
+        Note(48 + pc, 4.0 * k, 4.0, 70) for k, t in enumerate(triads) for pc in t.pitch_classes
+    ]
+    write_midi([*melody, *(backing if with_chords else [])], output)
+    click.echo(f"wrote {len(melody)} notes over {len(triads)} bars to {output}")
+
+
+@train.command("gan")
+@click.option(
+    "--sources",
+    default="bach,folk",
+    show_default=True,
+    help="Bars over chords from: bach (chorales), folk (ABC tunes with chord symbols).",
+)
+@LIMIT_FILES_OPTION
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Checkpoint folder (default: the shipped one, engines/checkpoints/gan).",
+)
+@click.option("--steps", type=click.IntRange(min=1), default=20_000, show_default=True)
+@click.option("--max-minutes", type=float, default=None, help="Stop after this long.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=64, show_default=True)
+@click.option("--lr", type=float, default=2e-4, show_default=True)
+@click.option("--eval-every", type=click.IntRange(min=1), default=1000, show_default=True)
+@click.option("--g-channels", type=click.IntRange(min=8), default=64, show_default=True)
+@click.option("--d-channels", type=click.IntRange(min=8), default=48, show_default=True)
+@click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--device", type=DEVICES, default="auto", show_default=True)
+def train_gan_command(
+    sources: str,
+    limit_files: int | None,
+    out: Path | None,
+    steps: int,
+    max_minutes: float | None,
+    batch_size: int,
+    lr: float,
+    eval_every: int,
+    g_channels: int,
+    d_channels: int,
+    threads: int,
+    seed: int,
+    device: str,
+) -> None:
+    """Train the bar GAN; the best checkpoint by the valid-split evaluation is kept."""
+    from engines import default_checkpoint
+    from engines.gan.data import load_bars
+    from engines.gan.model import GanConfig
+    from engines.gan.train import TrainOptions, train_gan
+
+    config = GanConfig(g_channels=g_channels, d_channels=d_channels)
+    options = TrainOptions(
+        steps=steps,
+        batch_size=batch_size,
+        lr_g=lr,
+        lr_d=lr,
+        eval_every=eval_every,
+        seed=seed,
+        max_minutes=max_minutes,
+        threads=threads,
+    )
+    out = out or default_checkpoint("gan")
+    try:
+        corpus = load_bars(tuple(sources.replace(",", " ").split()), limit_files=limit_files)
+        record = train_gan(corpus, out, config, options, device)
+    except (ValueError, OSError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    for e in record["evals"]:
+        click.echo(
+            f"step {e['step']}: chord tones {e['chord_tone_ratio']:.3f} (real "
+            f"{e['chord_tone_ratio_real']:.3f}, random chords {e['chord_tone_ratio_random']:.3f}"
+            f"), distinct {e['distinct']:.2f}, score {e['score']:.3f}, {e['minutes']} min"
+        )
+    click.echo(
+        f"saved {out}: best at step {record.get('best_step')}, score "
+        f"{record.get('best_score')}; {record['total_minutes']} minutes"
+    )
+
+
+@eval_.command("gan")
+@click.option("--sources", default="bach,folk", show_default=True, help="As for train gan.")
+@LIMIT_FILES_OPTION
+@CHECKPOINT_OPTION
+@click.option("--bars", "n_bars", type=click.IntRange(min=10), default=1000, show_default=True)
+@click.option(
+    "--split",
+    type=click.Choice(["train", "valid", "test"]),
+    default="train",
+    show_default=True,
+    help="Whose chords and bars to compare with.",
+)
+@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Also write the full report as JSON here.")  # fmt: skip
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--device", type=DEVICES, default="auto", show_default=True)
+def eval_gan_command(
+    sources: str,
+    limit_files: int | None,
+    checkpoint: Path | None,
+    n_bars: int,
+    split: str,
+    json_out: Path | None,
+    seed: int,
+    device: str,
+) -> None:
+    """Generated vs real bars: empty bars, pitch classes, chord tones, distinct bars,
+    continuity across the bar line, with PASS/FAIL per bar."""
+    from engines.gan.data import load_bars
+    from engines.gan.evaluate import evaluate, format_report
+
+    try:
+        engine = load_checkpoint_engine("gan", checkpoint, device)
+        corpus = load_bars(tuple(sources.replace(",", " ").split()), limit_files=limit_files)
+        report = evaluate(engine, corpus, n_bars=n_bars, split=split, seed=seed)
+    except (ValueError, OSError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(format_report(report))
+    if json_out is not None:
+        json_out.write_text(json.dumps(report, indent=2) + "\n")

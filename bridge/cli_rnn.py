@@ -1,0 +1,178 @@
+"""The RNN continuator's commands: ``generate rnn``, ``train rnn``, ``eval rnn``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from bridge.cli_common import (
+    CHECKPOINT_OPTION,
+    CORPUS_OPTION,
+    DEVICES,
+    LIMIT_FILES_OPTION,
+    eval_,
+    generate,
+    load_checkpoint_engine,
+    train,
+)
+
+
+@generate.command("rnn")
+@click.option(
+    "--primer",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="MIDI file to continue (default: start from nothing).",
+)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--steps", default=32, show_default=True, help="16th-note steps to generate.")
+@click.option("--temperature", default=1.0, show_default=True)
+@click.option("--top-p", type=float, default=None, help="Nucleus sampling, in (0, 1].")
+@click.option("--seed", type=int, default=None, help="Same seed, same result.")
+@CHECKPOINT_OPTION
+@click.option("--device", type=DEVICES, default="auto", show_default=True)
+def generate_rnn(
+    primer: Path | None,
+    output: Path,
+    steps: int,
+    temperature: float,
+    top_p: float | None,
+    seed: int | None,
+    checkpoint: Path | None,
+    device: str,
+) -> None:
+    """Continue a MIDI primer; write the primer and, after its last bar, the continuation."""
+    from engines.notes import STEPS_PER_BEAT, Note, bar_padded_steps, read_midi, write_midi
+
+    notes: list[Note] = []
+    if primer is not None:
+        try:
+            notes = read_midi(primer)
+        except (OSError, ValueError, EOFError, KeyError) as exc:
+            raise click.ClickException(f"cannot read MIDI file {primer}: {exc}") from exc
+    try:
+        engine = load_checkpoint_engine("rnn", checkpoint, device)
+        new = engine.continue_(notes, steps=steps, temperature=temperature, seed=seed, top_p=top_p)
+    except (ValueError, OSError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    offset = bar_padded_steps(notes) / STEPS_PER_BEAT
+    placed = [Note(n.pitch, n.start + offset, n.duration, n.velocity) for n in new]
+    write_midi([*notes, *placed], output)
+    click.echo(f"wrote {len(notes)} primer notes and {len(placed)} new notes to {output}")
+
+
+@train.command("rnn")
+@CORPUS_OPTION
+@LIMIT_FILES_OPTION
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Checkpoint folder (default: the shipped one, engines/checkpoints/rnn).",
+)
+@click.option("--epochs", type=click.IntRange(min=1), default=3, show_default=True)
+@click.option("--max-minutes", type=float, default=None, help="Stop after this long.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=32, show_default=True)
+@click.option("--seq-len", type=click.IntRange(min=8), default=256, show_default=True)
+@click.option("--lr", type=float, default=3e-3, show_default=True)
+@click.option("--embed", type=click.IntRange(min=1), default=128, show_default=True)
+@click.option("--hidden", type=click.IntRange(min=1), default=512, show_default=True)
+@click.option("--layers", type=click.IntRange(min=1), default=2, show_default=True)
+@click.option("--threads", type=click.IntRange(min=1), default=None, help="Torch threads.")
+@click.option("--init", type=click.Path(exists=True, file_okay=False), default=None,
+              help="Go on training from this checkpoint (same architecture).")  # fmt: skip
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--device", type=DEVICES, default="auto", show_default=True)
+def train_rnn_command(
+    corpus: str,
+    limit_files: int | None,
+    out: Path | None,
+    epochs: int,
+    max_minutes: float | None,
+    batch_size: int,
+    seq_len: int,
+    lr: float,
+    embed: int,
+    hidden: int,
+    layers: int,
+    threads: int | None,
+    init: str | None,
+    seed: int,
+    device: str,
+) -> None:
+    """Train the LSTM continuator (next token on the 16th-note grid, transposed copies)."""
+    from engines import default_checkpoint
+    from engines.corpus import load_corpus
+    from engines.rnn.model import RnnConfig
+    from engines.rnn.train import TrainOptions, train_rnn
+
+    config = RnnConfig(embed=embed, hidden=hidden, layers=layers)
+    options = TrainOptions(
+        epochs=epochs,
+        batch_size=batch_size,
+        seq_len=seq_len,
+        lr=lr,
+        seed=seed,
+        max_minutes=max_minutes,
+        threads=threads,
+        init=init,
+    )
+    out = out or default_checkpoint("rnn")
+    try:
+        record = train_rnn(load_corpus(corpus, limit_files=limit_files), out, config, options,
+                           device)  # fmt: skip
+    except (ValueError, OSError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    for entry in record["epochs"]:
+        click.echo(
+            f"epoch {entry['epoch']}: train loss {entry['train_loss']:.3f}, valid NLL "
+            f"{entry['valid_nll_per_step']:.3f} nats/step, {entry['minutes']} min"
+        )
+    click.echo(
+        f"saved {out}: best epoch {record['best_epoch']}, valid NLL "
+        f"{record['best_valid_nll_per_step']:.3f} nats/step; {record['total_minutes']} minutes"
+    )
+
+
+@eval_.command("rnn")
+@CORPUS_OPTION
+@LIMIT_FILES_OPTION
+@CHECKPOINT_OPTION
+@click.option("--continuations", type=click.IntRange(min=0), default=200, show_default=True)
+@click.option("--order", type=click.IntRange(1, 8), default=5, show_default=True,
+              help="Order of the n-gram baseline.")  # fmt: skip
+@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Also write the full report as JSON here.")  # fmt: skip
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--device", type=DEVICES, default="auto", show_default=True)
+def eval_rnn_command(
+    corpus: str,
+    limit_files: int | None,
+    checkpoint: Path | None,
+    continuations: int,
+    order: int,
+    json_out: Path | None,
+    seed: int,
+    device: str,
+) -> None:
+    """Held-out NLL against an n-gram baseline; key and density of sampled continuations."""
+    from engines.corpus import load_corpus
+    from engines.rnn.evaluate import evaluate, format_report
+
+    try:
+        engine = load_checkpoint_engine("rnn", checkpoint, device)
+        report = evaluate(
+            engine,
+            load_corpus(corpus, limit_files=limit_files),
+            n_continuations=continuations,
+            ngram_order=order,
+            seed=seed,
+        )
+    except (ValueError, OSError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(format_report(report))
+    if json_out is not None:
+        json_out.write_text(json.dumps(report, indent=2) + "\n")
