@@ -9,8 +9,10 @@ bar for every real one, over the same chords, each bar following its own previou
 - pitch classes used per bar;
 - chord-tone ratio: the share of note starts on a tone of their half bar's triad; the
   same generator given random chords must score clearly lower, or it ignores the chords;
-- distinct bars among the generated ones (mode collapse shows as repeats);
-- continuity: the interval from the last note of one bar to the first of the next.
+- distinct bars among the generated ones (mode collapse shows as repeats), also when each
+  bar gets one chord (as ``GanEngine.bars`` is used), not the real half-bar chords;
+- continuity: the interval from the last note of one bar to the first of the next (mean
+  absolute value and histogram).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ MIN_DISTINCT = 0.5
 EMPTY_TOLERANCE = 0.05
 PITCH_CLASS_TOLERANCE = 0.75
 CONTINUITY_TOLERANCE = 1.0  # semitones, mean |interval|
+CONTINUITY_MAX_TV = 0.25  # total variation distance between the |interval| histograms
 INTERVAL_BINS = (0, 1, 2, 3, 4, 5, 7, 12)  # |interval| histogram edges: 0, 1, 2, 3-4, ...
 
 
@@ -189,6 +192,11 @@ def _histogram(intervals: np.ndarray) -> list[float]:
     return [round(float(c) / max(1, len(intervals)), 3) for c in counts]
 
 
+def histogram_distance(a: dict, b: dict) -> float:
+    """Total variation distance (0..1) between two sets' |interval| histograms."""
+    return 0.5 * float(np.abs(np.subtract(a["interval_hist"], b["interval_hist"])).sum())
+
+
 def measure(bars: Bars) -> dict:
     """The metrics of one set of bars (only valid bars count)."""
     v = bars.valid
@@ -248,7 +256,9 @@ def evaluate(
         "chord-tone ratio vs random chords": g["chord_tone_ratio"] - x["chord_tone_ratio"]
         >= CHORD_TONE_MARGIN,
         "distinct bars": g["distinct"] >= MIN_DISTINCT,
-        "continuity": abs(g["interval_mean_abs"] - r["interval_mean_abs"]) <= CONTINUITY_TOLERANCE,
+        "distinct bars, one chord per bar": s["distinct"] >= MIN_DISTINCT,
+        "continuity": abs(g["interval_mean_abs"] - r["interval_mean_abs"]) <= CONTINUITY_TOLERANCE
+        and histogram_distance(g, r) <= CONTINUITY_MAX_TV,
     }
     return {
         "split": split,
@@ -273,6 +283,8 @@ def score(result: dict) -> float:
         + abs(g["pitch_classes"] - r["pitch_classes"]) / 4
         + abs(g["empty_rate"] - r["empty_rate"])
         + max(0.0, MIN_DISTINCT - g["distinct"])
+        + max(0.0, MIN_DISTINCT - result["one_chord_per_bar"]["distinct"])
+        + histogram_distance(g, r)
     )
 
 
@@ -309,6 +321,7 @@ def format_report(result: dict) -> str:
     lines.append("|interval| histogram  " + " ".join(f"{n:>6}" for n in names))
     lines.append("  real               " + " ".join(f"{v:>6.3f}" for v in r["interval_hist"]))
     lines.append("  generated          " + " ".join(f"{v:>6.3f}" for v in g["interval_hist"]))
+    lines.append(f"  total variation distance {histogram_distance(g, r):.3f}")
     lines.append("")
     lines.append(
         f"distinct bars from noise alone (C, no bar before, 100 seeds): "

@@ -42,6 +42,7 @@ from torch.nn.utils.parametrizations import spectral_norm
 
 STEPS = 16
 CHORD_DIM = 14  # root one-hot 12 + (major, minor)
+INTERVALS = torch.arange(-12, 13, dtype=torch.float32)  # melodic intervals the critic sees
 
 
 @dataclass(frozen=True)
@@ -51,9 +52,9 @@ class GanConfig:
     low: int = 48  # lowest MIDI pitch of the bar matrix
     pitches: int = 37  # low .. low + pitches - 1 (C3..C6 by default)
     z_dim: int = 64
-    g_channels: int = 128
-    cond_channels: int = 64
-    d_channels: int = 64
+    g_channels: int = 64
+    cond_channels: int = 32
+    d_channels: int = 48
 
     @property
     def rows(self) -> int:
@@ -194,7 +195,9 @@ class Discriminator(nn.Module):
     Each of the 32 steps (previous bar, then this bar, joined in time so that the first
     layer sees across the bar line) is described by its one-hot row, its note-start bit and,
     in this bar, its pitch class relative to the half bar's chord root (12) and the chord's
-    quality (2), so "is this a chord tone" is one weight away; the layers then run over time
+    quality (2), so "is this a chord tone" is one weight away, its pitch height and, at a
+    note start, the interval from the note before (so register, leaps and the step across
+    the bar line are one weight away too, see ``melodic``); the layers then run over time
     only (a 2-D convolution over pitch x time did the same job at ten times the cost).
     """
 
@@ -202,12 +205,13 @@ class Discriminator(nn.Module):
         super().__init__()
         self.config = config
         d = config.d_channels
-        features_in = config.rows + 1 + 12 + 2 + 1
+        features_in = config.rows + 1 + 12 + 2 + 1 + 1 + len(INTERVALS) + 1
         self.conv1 = spectral_norm(nn.Linear(3 * features_in, d))  # kernel 3 over time
         self.conv2 = spectral_norm(nn.Linear(4 * d, d))  # kernel 4, stride 4: one per beat
         self.out = spectral_norm(nn.Linear(d * 8 + 2 * CHORD_DIM, 1))
         pcs = (torch.arange(config.pitches) + config.low) % 12
         self.register_buffer("pc", F.pad(F.one_hot(pcs, 12).float(), (0, 0, 0, 1)), False)
+        self.register_buffer("interval_grid", INTERVALS.clone(), False)
 
     def step_features(
         self, bar: torch.Tensor, prev: torch.Tensor, chords: torch.Tensor
@@ -223,7 +227,33 @@ class Discriminator(nn.Module):
         quality = F.one_hot(chords // 12, 2).float()[:, half]  # [B, 16, 2]
         this = torch.cat([relative, quality, torch.ones_like(quality[..., :1])], -1)
         this = torch.cat([torch.zeros_like(this), this], dim=1)  # [B, 32, 15]
-        return torch.cat([onehot, starts, this], -1)
+        return torch.cat([onehot, starts, this, self.melodic(onehot, starts)], -1)
+
+    def melodic(self, onehot: torch.Tensor, starts: torch.Tensor) -> torch.Tensor:
+        """[B, T, rows], [B, T, 1] -> [B, T, 27]: the shape of the line.
+
+        - the pitch height of each sounding step, -1..1 over the range (0 on rests);
+        - at each note start, the interval from the last note before it (rests skipped,
+          across the bar line too): a soft one-hot over -12..+12 semitones (wider leaps
+          clamp to the ends) and the interval itself, unclamped, in octaves.
+
+        Both are smooth in the pitches (through the straight-through softmax), so the
+        generator learns where a leap or a register is wrong; with one-hot rows alone the
+        critic was blind to octaves and the generator leapt two octaves at a time. Which
+        note came last is read from the hard values.
+        """
+        rest = self.config.rest
+        steps = torch.arange(onehot.shape[1], device=onehot.device)
+        value = onehot[..., :rest] @ torch.arange(rest, device=onehot.device, dtype=onehot.dtype)
+        pitched = onehot[..., rest].detach() < 0.5  # [B, T]
+        height = torch.where(pitched, 2 * value / (rest - 1) - 1, torch.zeros_like(value))
+        last = torch.where(pitched, steps, -1).cummax(dim=1).values  # last pitched step <= t
+        before = F.pad(last, (1, 0), value=-1)[:, :-1]  # last pitched step < t
+        interval = value - value.gather(1, before.clamp(min=0))  # [B, T], semitones
+        near = interval.clamp(-12, 12)
+        kernel = torch.exp(-((near[..., None] - self.interval_grid) ** 2) / 0.5)
+        leap = torch.cat([kernel, interval[..., None] / 12], -1)
+        return torch.cat([height[..., None], leap * (starts * (before >= 0)[..., None])], -1)
 
     def forward(
         self, bar: torch.Tensor, prev: torch.Tensor, chords: torch.Tensor

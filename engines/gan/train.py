@@ -9,7 +9,15 @@ Each step:
   discriminator can judge a bar's realness while ignoring its chords;
 - generator: the non-saturating loss plus feature matching, the squared distance between
   the discriminator's mean features on real and generated bars of the batch (MidiNet; it
-  gives the generator a target that moves slowly, which counters mode collapse).
+  gives the generator a target that moves slowly, which counters mode collapse), plus the
+  mode-seeking term of MSGAN (Mao et al. 2019): each condition is generated from two noise
+  draws and the generator is penalised when the two bars barely differ. Without it the
+  generator learned to ignore its noise: the same chord and bar before gave nearly the
+  same bar whatever the seed. And MidiNet's first-level matching: the batch mean of the
+  critic's per-step description of the bar (register, note starts, pitch class relative
+  to the chord, melodic interval) is matched to the real batch's. With the adversarial
+  loss alone the generator settled on long chord tones, too few pitch classes and no
+  passing notes.
 
 Examples are transposed into all 12 keys (a random key per example per step, the melody,
 the previous bar and the chords together). Every ``eval_every`` steps the generator is
@@ -31,10 +39,11 @@ import torch.nn.functional as F
 
 from engines.gan.data import REST, BarCorpus, BarExamples, transpose_examples
 from engines.gan.engine import GanEngine
-from engines.gan.evaluate import evaluate, score
-from engines.gan.model import GanConfig, bar_image, soft_bar_image
+from engines.gan.evaluate import evaluate, histogram_distance, score
+from engines.gan.model import STEPS, GanConfig, bar_image, soft_bar_image
 
 log = logging.getLogger(__name__)
+CONDITIONS = ("chords", "prev_rows", "prev_onset")
 
 
 @dataclass(frozen=True)
@@ -47,6 +56,8 @@ class TrainOptions:
     real_label: float = 0.9  # one-sided label smoothing
     feature_matching: float = 1.0  # weight of the feature-matching term for the generator
     wrong_chord: float = 0.5  # weight of real-bars-under-wrong-chords for the discriminator
+    mode_seeking: float = 0.05  # weight of the MSGAN diversity term for the generator
+    input_matching: float = 10.0  # weight of matching the critic's mean per-step input
     seed: int = 0
     eval_every: int = 1000
     eval_bars: int = 400
@@ -149,16 +160,35 @@ def train_gan(
         loss_d.backward()
         opt_d.step()
 
-        # generator
-        pl, ol = gen(z, b["chords"], b["prev_rows"], b["prev_onset"])
-        fake = soft_bar_image(*gen.hard(pl, ol), config)
-        d_fake, f_fake = disc(fake, prev, b["chords"])
+        # generator: two noise draws per condition, for the mode-seeking term
+        z2 = torch.randn(n, config.z_dim, device=dev)
+        pl, ol = gen(torch.cat([z, z2]), *(torch.cat([b[k], b[k]]) for k in CONDITIONS))
+        hard_rows, hard_onset = gen.hard(pl, ol)
+        fake = soft_bar_image(hard_rows, hard_onset, config)
+        d_fake, f_fake = disc(fake, torch.cat([prev, prev]), torch.cat([b["chords"]] * 2))
         with torch.no_grad():
             _, f_real = disc(real, prev, b["chords"])
         loss_g = bce(d_fake, torch.ones_like(d_fake))
         if options.feature_matching:
             fm = (f_real.mean(0) - f_fake.mean(0)).pow(2).mean()
             loss_g = loss_g + options.feature_matching * fm
+        if options.input_matching:
+            # MidiNet's first-level matching: the mean of the critic's per-step description
+            # (register, rhythm, chord-relative pitch classes, intervals) over the batch
+            steps = slice(STEPS, None)  # this bar's steps, not the bar before
+            with torch.no_grad():
+                s_real = disc.step_features(real, prev, b["chords"])[:, steps].mean((0, 1))
+            prev2, chords2 = torch.cat([prev, prev]), torch.cat([b["chords"]] * 2)
+            s_fake = disc.step_features(fake, prev2, chords2)[:, steps].mean((0, 1))
+            loss_g = loss_g + options.input_matching * (s_real - s_fake).pow(2).sum()
+        if options.mode_seeking:
+            # share of steps whose row or onset differs between the two draws, per unit of
+            # noise distance (MSGAN): small when the generator ignores its noise
+            rows_a, rows_b = hard_rows.chunk(2)
+            onset_a, onset_b = hard_onset.chunk(2)
+            differ = (rows_a - rows_b).abs().sum(-1) / 2 + (onset_a - onset_b).abs() / 2
+            ratio = differ.mean() / (z - z2).abs().mean()
+            loss_g = loss_g + options.mode_seeking / (ratio + 0.05)
         opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         opt_g.step()
@@ -184,6 +214,8 @@ def train_gan(
                 "chord_tone_ratio_real": result["real"]["chord_tone_ratio"],
                 "chord_tone_ratio_random": result["random_chords"]["chord_tone_ratio"],
                 "distinct": result["generated"]["distinct"],
+                "distinct_one_chord": result["one_chord_per_bar"]["distinct"],
+                "interval_tv": round(histogram_distance(result["generated"], result["real"]), 3),
                 "interval_mean_abs": result["generated"]["interval_mean_abs"],
                 "interval_mean_abs_real": result["real"]["interval_mean_abs"],
                 "pitch_classes": result["generated"]["pitch_classes"],
