@@ -1,4 +1,4 @@
-"""Shared fixtures: a tiny random-init RNN checkpoint, made once per test session."""
+"""Shared fixtures: tiny random-init RNN, VAE and GAN checkpoints, made once per test session."""
 
 from __future__ import annotations
 
@@ -25,3 +25,27 @@ def tiny_rnn(tiny_rnn_checkpoint: Path) -> Any:
     import engines
 
     return engines.load_engine(tiny_rnn_checkpoint, "cpu")
+
+
+@pytest.fixture(scope="session")
+def tiny_vae_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A random-init VAE checkpoint folder, tiny like the RNN's."""
+    from engines.vae.engine import VaeEngine
+    from engines.vae.model import VaeConfig
+
+    folder = tmp_path_factory.mktemp("tiny-vae")
+    config = VaeConfig(embed=8, enc_hidden=16, latent=8, dec_hidden=16, dec_layers=1)
+    VaeEngine.from_config(config, device="cpu").save(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_gan_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A random-init GAN checkpoint folder, tiny like the RNN's."""
+    from engines.gan.engine import GanEngine
+    from engines.gan.model import GanConfig
+
+    folder = tmp_path_factory.mktemp("tiny-gan")
+    config = GanConfig(z_dim=8, g_channels=16, cond_channels=8, d_channels=8)
+    GanEngine.from_config(config, device="cpu").save(folder)
+    return folder

@@ -10,14 +10,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from clients import QUIET, WAIT, ask, wire_notes
 
 from bridge import osc, protocol
 from bridge.daemon import Daemon
 from bridge.osc import Message, OscClient
 from engines.notes import Note
-
-WAIT = 10.0  # generous deadline for a reply; a passing test never waits this long
-QUIET = 0.3  # how long "no reply" is waited for
 
 
 @pytest.fixture
@@ -35,23 +33,6 @@ def client_for(d: Daemon) -> OscClient:
 def client(daemon: Daemon) -> Iterator[OscClient]:
     with client_for(daemon) as c:
         yield c
-
-
-def ask(client: OscClient, address: str, *args: Any) -> Message:
-    client.send(address, *args)
-    reply = client.receive(WAIT)
-    assert reply is not None, f"no reply to {address} {args}"
-    return reply
-
-
-def wire_notes(args: list[Any]) -> list[Note]:
-    assert len(args) % 4 == 0
-    out = []
-    for i in range(0, len(args), 4):
-        p, s, d, v = args[i : i + 4]
-        assert type(p) is int and type(s) is float and type(d) is float and type(v) is int
-        out.append(Note(p, s, d, v))
-    return out
 
 
 class FakeEngine:

@@ -6,12 +6,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from clients import ask, daemon_client, wire_notes
 
 from bridge.daemon import Daemon
-from bridge.osc import Message, OscClient
+from bridge.osc import OscClient
 from engines.notes import Note
 
-WAIT = 10.0
 PREV = [60, 0, 1, 100, 62, 1, 1, 100, 64, 2, 2, 100]
 
 
@@ -26,27 +26,8 @@ def tiny_gan() -> Any:
 
 @pytest.fixture
 def client(tiny_gan: Any) -> Iterator[OscClient]:
-    with Daemon({"gan": tiny_gan}, port=0) as d:
-        host, port = d.address
-        with OscClient(host, port) as c:
-            yield c
-
-
-def ask(client: OscClient, address: str, *args: Any) -> Message:
-    client.send(address, *args)
-    reply = client.receive(WAIT)
-    assert reply is not None, f"no reply to {address}"
-    return reply
-
-
-def wire_notes(args: list[Any]) -> list[Note]:
-    assert len(args) % 4 == 0
-    out = []
-    for i in range(0, len(args), 4):
-        p, s, d, v = args[i : i + 4]
-        assert type(p) is int and type(s) is float and type(d) is float and type(v) is int
-        out.append(Note(p, s, d, v))
-    return out
+    with daemon_client({"gan": tiny_gan}) as c:
+        yield c
 
 
 def test_bars_one_bar_per_chord_same_seed_same_reply(client: OscClient, tiny_gan: Any) -> None:

@@ -1,77 +1,25 @@
 """/bridge/gan/bars from a real OSC client: liblo's oscsend, replies read by oscdump.
 
 `bridge serve --port 0` runs as a subprocess on a tiny random-init GAN checkpoint; the
-helpers (serve output, oscsend, oscdump) are test_real_clients.py's.
+helpers (serve output, oscsend, oscdump) are in clients.py.
 """
 
 from __future__ import annotations
 
-import itertools
-import re
-import signal
-import subprocess
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from test_real_clients import (
-    LISTENING,
-    STARTUP_TIMEOUT,
-    Liblo,
-    Lines,
-    OscDump,
-    assert_quadruples,
-    bridge_executable,
-    require_client,
-    stop,
-)
+from clients import Liblo, assert_quadruples, serve_for_liblo
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def tiny_gan_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from engines.gan.engine import GanEngine
-    from engines.gan.model import GanConfig
-
-    folder = tmp_path_factory.mktemp("tiny-gan")
-    config = GanConfig(z_dim=8, g_channels=16, cond_channels=8, d_channels=8)
-    GanEngine.from_config(config, device="cpu").save(folder)
-    return folder
-
-
-@contextmanager
-def serve_gan(checkpoint: Path) -> Iterator[int]:
-    """`bridge serve` with the GAN checkpoint on a free port; yields the port."""
-    cmd = [bridge_executable(), "serve", "--port", "0", "--device", "cpu", "--gan", str(checkpoint)]
-    proc = subprocess.Popen(
-        cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    out = Lines(proc)
-    try:
-        match = out.wait_for(LISTENING.fullmatch, STARTUP_TIMEOUT, "'bridge listening on' line")
-        assert isinstance(match, re.Match)
-        yield int(match.group(1))
-    finally:
-        stop(proc, "bridge serve")
-    assert proc.returncode in (0, -signal.SIGTERM), out.text()
-
-
-@pytest.fixture(scope="module")
 def liblo(tiny_gan_checkpoint: Path) -> Iterator[Liblo]:
     """A bridge serving the GAN and an oscdump registered for its replies."""
-    require_client("oscsend")
-    require_client("oscdump")
-    with serve_gan(tiny_gan_checkpoint) as port:
-        dump = OscDump()
-        try:
-            client = Liblo(port, dump, itertools.count(500))
-            rid = client.send("/bridge/register", "isi", "port", dump.port)
-            assert dump.wait_for("/bridge/reply/register", rid).args == (rid, dump.port)
-            yield client
-        finally:
-            dump.close()
+    with serve_for_liblo(500, gan=tiny_gan_checkpoint) as client:
+        yield client
 
 
 PREV = [60, 0, 1, 100, 64, 1, 1, 100, 67, 2, 2, 100]

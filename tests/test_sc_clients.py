@@ -1,5 +1,5 @@
 """SuperCollider clients: sclang runs every example in supercollider/examples, headless, against a
-real `bridge serve --port 0` (tiny random-init RNN, VAE and, when the package has it, GAN
+real `bridge serve --port 0` (tiny random-init RNN, VAE and GAN
 checkpoints), and the notes each one prints are checked. The continue example also plays
 through the default synth when JACK's dummy driver can run scsynth here; elsewhere it runs
 without audio. An example whose engine the daemon does not serve (the GAN's /bridge/gan/bars
@@ -15,111 +15,36 @@ import ast
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
-import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from clients import HEADLESS, ROOT, free_udp_port, require_client, serve, stop
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "supercollider" / "examples"
 CLASSES = ROOT / "supercollider" / "classes"
-LISTENING = re.compile(r"bridge listening on ([\d.]+):(\d+)")
 DAEMON_START_S = 120.0  # torch import on two busy cores
 SCLANG_S = 150.0  # class library compile, the example, and a server boot
 
 
-def free_port(kind: int = socket.SOCK_DGRAM) -> int:
-    with socket.socket(socket.AF_INET, kind) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def stop(proc: subprocess.Popen, timeout: float = 15.0) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
 @pytest.fixture(scope="module")
 def sclang() -> str:
-    path = shutil.which("sclang")
-    if path is None:
-        pytest.skip("sclang is not installed (Debian: supercollider-language)")
-    return path
-
-
-@pytest.fixture(scope="module")
-def tiny_vae_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from engines.vae.engine import VaeEngine
-    from engines.vae.model import VaeConfig
-
-    folder = tmp_path_factory.mktemp("tiny-vae")
-    config = VaeConfig(embed=8, enc_hidden=16, latent=8, dec_hidden=16, dec_layers=1)
-    VaeEngine.from_config(config, device="cpu").save(folder)
-    return folder
-
-
-@pytest.fixture(scope="module")
-def tiny_gan_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
-    """A tiny GAN checkpoint, or None while the GAN engine is not part of the package."""
-    import engines
-
-    if "gan" not in engines.ENGINES:
-        return None
-    from engines.gan.engine import GanEngine
-    from engines.gan.model import GanConfig
-
-    folder = tmp_path_factory.mktemp("tiny-gan")
-    config = GanConfig(z_dim=8, g_channels=16, cond_channels=8, d_channels=8)
-    GanEngine.from_config(config, device="cpu").save(folder)
-    return folder
+    return require_client("sclang")
 
 
 @pytest.fixture(scope="module")
 def daemon_port(
-    tiny_rnn_checkpoint: Path, tiny_vae_checkpoint: Path, tiny_gan_checkpoint: Path | None
+    tiny_rnn_checkpoint: Path, tiny_vae_checkpoint: Path, tiny_gan_checkpoint: Path
 ) -> Iterator[int]:
     """`bridge serve --port 0` (never 57120: sclang wants it); yields the port it printed."""
-    exe = Path(sys.executable).with_name("bridge")  # not /sbin/bridge (iproute2)
-    cmd = [str(exe), "serve", "--port", "0", "--device", "cpu"]
-    cmd += ["--rnn", str(tiny_rnn_checkpoint), "--vae", str(tiny_vae_checkpoint)]
-    if tiny_gan_checkpoint is not None:
-        cmd += ["--gan", str(tiny_gan_checkpoint)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    found: list[int] = []
-    seen: list[str] = []
-    ready = threading.Event()
-
-    def read() -> None:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            seen.append(line)
-            m = LISTENING.search(line)
-            if m and not found:
-                found.append(int(m.group(2)))
-                ready.set()
-        ready.set()
-
-    threading.Thread(target=read, daemon=True).start()
-    try:
-        if not ready.wait(DAEMON_START_S) or not found:
-            pytest.fail("bridge serve did not start:\n" + "".join(seen[-30:]))
-        assert found[0] != 57120
-        yield found[0]
-    finally:
-        stop(proc)
+    checkpoints = {"rnn": tiny_rnn_checkpoint, "vae": tiny_vae_checkpoint}
+    with serve(DAEMON_START_S, **checkpoints, gan=tiny_gan_checkpoint) as port:
+        assert port != 57120
+        yield port
 
 
 @pytest.fixture(scope="module")
@@ -144,7 +69,7 @@ def audio_env() -> Iterator[dict[str, str] | None]:
         os.environ,
         JACK_DEFAULT_SERVER=name,
         JACK_NO_START_SERVER="1",
-        BRIDGE_SCSYNTH_PORT=str(free_port()),
+        BRIDGE_SCSYNTH_PORT=str(free_udp_port()),
     )
     proc = subprocess.Popen(
         [jackd, "-n", name, "-d", "dummy", "-r", "44100", "-p", "1024"],
@@ -162,13 +87,13 @@ def audio_env() -> Iterator[dict[str, str] | None]:
             time.sleep(0.3)
         yield None
     finally:
-        stop(proc)
+        stop(proc, "jackd")
 
 
 def run_sclang(
     sclang: str, conf: Path, script: Path, *args: str, env: dict[str, str] | None = None
 ) -> str:
-    env = dict(env or os.environ, QT_QPA_PLATFORM="offscreen", QTWEBENGINE_DISABLE_SANDBOX="1")
+    env = {**(env or os.environ), **HEADLESS}
     run = subprocess.run(
         [sclang, "-l", str(conf), str(script), *args],
         capture_output=True,
@@ -280,7 +205,7 @@ def test_errors_reach_the_caller(
 ) -> None:
     script = tmp_path / "errors.scd"
     script.write_text(ERRORS_SCD)
-    out = run_sclang(sclang, class_config, script, str(daemon_port), str(free_port()))
+    out = run_sclang(sclang, class_config, script, str(daemon_port), str(free_udp_port()))
     assert re.search(r"^BAD TEMPERATURE BridgeError: bridge: .*temperature", out, re.M), out
     assert re.search(r"^DEAD bridge: no answer to /bridge/ping .*bridge serve", out, re.M), out
     assert "SHORT bridge: a note list needs 4 numbers per note" in out, out

@@ -6,14 +6,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from clients import QUIET, WAIT, daemon_client, wire_notes
 
 from bridge import protocol
-from bridge.daemon import Daemon
 from bridge.osc import Message, OscClient
-from engines.notes import Note
 
-WAIT = 10.0
-QUIET = 0.3
 LATENT = 8
 A = [60, 0, 0.5, 90, 62, 0.5, 0.5, 90, 64, 1, 1, 90, 67, 2, 2, 90, 65, 4, 4, 90]
 B = [72, 0, 1, 110, 71, 1, 1, 110, 69, 2.0, 0.5, 110, 67, 4, 2, 110]
@@ -37,10 +34,8 @@ def tiny_vae() -> Any:
 
 @pytest.fixture
 def client(tiny_vae: Any) -> Iterator[OscClient]:
-    with Daemon({"vae": tiny_vae}, port=0) as d:
-        host, port = d.address
-        with OscClient(host, port) as c:
-            yield c
+    with daemon_client({"vae": tiny_vae}) as c:
+        yield c
 
 
 def ask_all(client: OscClient, count: int, address: str, *args: Any) -> list[Message]:
@@ -51,16 +46,6 @@ def ask_all(client: OscClient, count: int, address: str, *args: Any) -> list[Mes
         reply = client.receive(WAIT)
         assert reply is not None, f"{len(out)} of {count} replies to {address}"
         out.append(reply)
-    return out
-
-
-def wire_notes(args: list[Any]) -> list[Note]:
-    assert len(args) % 4 == 0
-    out = []
-    for i in range(0, len(args), 4):
-        p, s, d, v = args[i : i + 4]
-        assert type(p) is int and type(s) is float and type(d) is float and type(v) is int
-        out.append(Note(p, s, d, v))
     return out
 
 

@@ -8,30 +8,16 @@ tiny random VAE is served and only the replies' shape is checked.
 
 from __future__ import annotations
 
-import os
-import re
-import subprocess
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from test_real_clients import (
-    LISTENING,
-    SCLANG_TIMEOUT,
-    STARTUP_TIMEOUT,
-    Lines,
-    bridge_executable,
-    require_client,
-    stop,
-)
+from clients import ROOT, require_client, run_sclang_script, serve
 
 from engines import default_checkpoint
 from engines.notes import Note, notes_to_tokens
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "supercollider" / "tests" / "vae_interpolate.scd"
 POINTS = 6
 CLOSE = 0.75  # share of the 32 grid steps an endpoint must share with its input
@@ -42,35 +28,13 @@ B = [(67, 0, 1, 90), (71, 1, 1, 90), (74, 2, 1.5, 90), (72, 3.5, 0.5, 90), (71, 
      (69, 5, 1, 90), (67, 6, 2, 90)]  # fmt: skip
 
 
-@contextmanager
-def serve_vae(checkpoint: Path) -> Iterator[int]:
-    """`bridge serve --port 0 --vae CHECKPOINT`; yields the port once it is listening."""
-    cmd = [bridge_executable(), "serve", "--port", "0", "--device", "cpu", "--vae", str(checkpoint)]
-    proc = subprocess.Popen(
-        cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    out = Lines(proc)
-    try:
-        match = out.wait_for(LISTENING.fullmatch, STARTUP_TIMEOUT, "'bridge listening on' line")
-        assert isinstance(match, re.Match)
-        yield int(match.group(1))
-    finally:
-        stop(proc, "bridge serve")
-
-
 @pytest.fixture(scope="module")
-def vae_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, bool]:
-    """The shipped checkpoint (trained: True) or a tiny random one (False)."""
+def vae_checkpoint(request: pytest.FixtureRequest) -> tuple[Path, bool]:
+    """The shipped checkpoint (trained: True) or conftest's tiny random one (False)."""
     shipped = default_checkpoint("vae")
     if (shipped / "config.json").is_file():
         return shipped, True
-    from engines.vae.engine import VaeEngine
-    from engines.vae.model import VaeConfig
-
-    folder = tmp_path_factory.mktemp("tiny-vae")
-    config = VaeConfig(embed=8, enc_hidden=16, latent=8, dec_hidden=16, dec_layers=1)
-    VaeEngine.from_config(config, device="cpu").save(folder)
-    return folder, False
+    return request.getfixturevalue("tiny_vae_checkpoint"), False
 
 
 def grid(quads: list[tuple]) -> list[int]:
@@ -80,21 +44,8 @@ def grid(quads: list[tuple]) -> list[int]:
 def test_sclang_vae_interpolate(vae_checkpoint: tuple[Path, bool]) -> None:
     sclang = require_client("sclang")
     checkpoint, trained = vae_checkpoint
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QTWEBENGINE_DISABLE_SANDBOX": "1"}
-    with serve_vae(checkpoint) as port:
-        cmd = [sclang, str(SCRIPT), str(port), str(POINTS), "45"]
-        try:
-            done = subprocess.run(
-                cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                timeout=SCLANG_TIMEOUT, env=env, cwd=ROOT,
-            )  # fmt: skip
-        except subprocess.TimeoutExpired as e:
-            out = e.stdout.decode() if isinstance(e.stdout, bytes) else e.stdout or ""
-            pytest.fail(f"sclang ran past {SCLANG_TIMEOUT:g} s; output:\n{out}", pytrace=False)
-    output = done.stdout + done.stderr
-    verdicts = [line for line in output.splitlines() if line.startswith(("PASS:", "FAIL:"))]
-    assert verdicts and verdicts[0].startswith("PASS:"), f"sclang said:\n{output}"
-    assert done.returncode == 0, f"sclang exited {done.returncode}:\n{output}"
+    with serve(vae=checkpoint) as port:
+        output = run_sclang_script(sclang, SCRIPT, str(port), str(POINTS), "45")
     points: dict[int, list[tuple]] = {}
     for line in output.splitlines():
         if line.startswith("POINT "):
