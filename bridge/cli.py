@@ -26,7 +26,7 @@ import bridge.cli_gan  # noqa: F401  (registers the gan commands)
 import bridge.cli_rnn  # noqa: F401  (registers the rnn commands)
 import bridge.cli_vae  # noqa: F401  (registers the vae commands)
 from bridge.cli_bench import bench
-from bridge.cli_common import DEVICES, engine_options, eval_, generate, load_engines, train
+from bridge.cli_common import DEVICE_OPTION, engine_options, eval_, generate, load_engines, train
 
 LOG_LEVELS = click.Choice(["debug", "info", "warning", "error"])
 
@@ -135,7 +135,7 @@ def live_options(command: Callable[..., Any]) -> Callable[..., Any]:
     type=click.IntRange(0, 65535),
     help="UDP port to listen on; 0 picks a free port (printed in the listening line).",
 )
-@click.option("--device", type=DEVICES, default="auto", show_default=True)
+@DEVICE_OPTION
 @click.option(
     "--reply-port",
     type=click.IntRange(1, 65535),

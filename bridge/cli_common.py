@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +13,31 @@ import click
 from engines import available_engines
 
 DEVICES = click.Choice(["auto", "cpu", "cuda"])
+DEVICE_OPTION = click.option("--device", type=DEVICES, default="auto", show_default=True)
+SEED_OPTION = click.option("--seed", type=int, default=0, show_default=True)
+JSON_OPTION = click.option(
+    "--json",
+    "json_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the full report as JSON here.",
+)
+
+
+@contextmanager
+def domain_errors() -> Iterator[None]:
+    """An engine's ValueError or OSError becomes a ClickException: a message, no traceback."""
+    try:
+        yield
+    except (ValueError, OSError) as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def echo_report(text: str, report: Any, json_out: Path | None) -> None:
+    """Print a report; also write it as JSON to ``json_out`` when one is given."""
+    click.echo(text)
+    if json_out is not None:
+        json_out.write_text(json.dumps(report, indent=2) + "\n")
 
 
 def engine_options(command: Callable[..., Any]) -> Callable[..., Any]:

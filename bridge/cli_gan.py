@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
 from bridge.cli_common import (
     CHECKPOINT_OPTION,
-    DEVICES,
+    DEVICE_OPTION,
+    JSON_OPTION,
     LIMIT_FILES_OPTION,
+    SEED_OPTION,
+    domain_errors,
+    echo_report,
     eval_,
     generate,
     load_checkpoint_engine,
@@ -37,7 +40,7 @@ from bridge.cli_common import (
 @click.option("--temperature", default=1.0, show_default=True, help="Scales the noise.")
 @click.option("--seed", type=int, default=None, help="Same seed, same result.")
 @CHECKPOINT_OPTION
-@click.option("--device", type=DEVICES, default="auto", show_default=True)
+@DEVICE_OPTION
 def generate_gan(
     chords: str,
     bars: int | None,
@@ -63,13 +66,11 @@ def generate_gan(
             before = [n for n in read_midi(prev) if n.start < 4.0]
         except (OSError, ValueError, EOFError, KeyError) as exc:
             raise click.ClickException(f"cannot read MIDI file {prev}: {exc}") from exc
-    try:
+    with domain_errors():
         triads = parse_chords(progression)
         melody = load_checkpoint_engine("gan", checkpoint, device).bars(
             triads, prev=before, seed=seed, temperature=temperature
         )
-    except (ValueError, OSError) as exc:
-        raise click.ClickException(str(exc)) from exc
     backing = [
         Note(48 + pc, 4.0 * k, 4.0, 70) for k, t in enumerate(triads) for pc in t.pitch_classes
     ]
@@ -100,8 +101,8 @@ def generate_gan(
 @click.option("--g-channels", type=click.IntRange(min=8), default=64, show_default=True)
 @click.option("--d-channels", type=click.IntRange(min=8), default=48, show_default=True)
 @click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--device", type=DEVICES, default="auto", show_default=True)
+@SEED_OPTION
+@DEVICE_OPTION
 def train_gan_command(
     sources: str,
     limit_files: int | None,
@@ -135,11 +136,9 @@ def train_gan_command(
         threads=threads,
     )
     out = out or default_checkpoint("gan")
-    try:
+    with domain_errors():
         corpus = load_bars(tuple(sources.replace(",", " ").split()), limit_files=limit_files)
         record = train_gan(corpus, out, config, options, device)
-    except (ValueError, OSError) as exc:
-        raise click.ClickException(str(exc)) from exc
     for e in record["evals"]:
         click.echo(
             f"step {e['step']}: chord tones {e['chord_tone_ratio']:.3f} (real "
@@ -164,10 +163,9 @@ def train_gan_command(
     show_default=True,
     help="Whose chords and bars to compare with.",
 )
-@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path),
-              default=None, help="Also write the full report as JSON here.")  # fmt: skip
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--device", type=DEVICES, default="auto", show_default=True)
+@JSON_OPTION
+@SEED_OPTION
+@DEVICE_OPTION
 def eval_gan_command(
     sources: str,
     limit_files: int | None,
@@ -183,12 +181,8 @@ def eval_gan_command(
     from engines.gan.data import load_bars
     from engines.gan.evaluate import evaluate, format_report
 
-    try:
+    with domain_errors():
         engine = load_checkpoint_engine("gan", checkpoint, device)
         corpus = load_bars(tuple(sources.replace(",", " ").split()), limit_files=limit_files)
         report = evaluate(engine, corpus, n_bars=n_bars, split=split, seed=seed)
-    except (ValueError, OSError) as exc:
-        raise click.ClickException(str(exc)) from exc
-    click.echo(format_report(report))
-    if json_out is not None:
-        json_out.write_text(json.dumps(report, indent=2) + "\n")
+    echo_report(format_report(report), report, json_out)

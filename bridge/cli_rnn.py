@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -10,8 +9,12 @@ import click
 from bridge.cli_common import (
     CHECKPOINT_OPTION,
     CORPUS_OPTION,
-    DEVICES,
+    DEVICE_OPTION,
+    JSON_OPTION,
     LIMIT_FILES_OPTION,
+    SEED_OPTION,
+    domain_errors,
+    echo_report,
     eval_,
     generate,
     load_checkpoint_engine,
@@ -32,7 +35,7 @@ from bridge.cli_common import (
 @click.option("--top-p", type=float, default=None, help="Nucleus sampling, in (0, 1].")
 @click.option("--seed", type=int, default=None, help="Same seed, same result.")
 @CHECKPOINT_OPTION
-@click.option("--device", type=DEVICES, default="auto", show_default=True)
+@DEVICE_OPTION
 def generate_rnn(
     primer: Path | None,
     output: Path,
@@ -52,11 +55,9 @@ def generate_rnn(
             notes = read_midi(primer)
         except (OSError, ValueError, EOFError, KeyError) as exc:
             raise click.ClickException(f"cannot read MIDI file {primer}: {exc}") from exc
-    try:
+    with domain_errors():
         engine = load_checkpoint_engine("rnn", checkpoint, device)
         new = engine.continue_(notes, steps=steps, temperature=temperature, seed=seed, top_p=top_p)
-    except (ValueError, OSError) as exc:
-        raise click.ClickException(str(exc)) from exc
     offset = bar_padded_steps(notes) / STEPS_PER_BEAT
     placed = [Note(n.pitch, n.start + offset, n.duration, n.velocity) for n in new]
     write_midi([*notes, *placed], output)
@@ -84,8 +85,8 @@ def generate_rnn(
 @click.option("--threads", type=click.IntRange(min=1), default=None, help="Torch threads.")
 @click.option("--init", type=click.Path(exists=True, file_okay=False), default=None,
               help="Go on training from this checkpoint (same architecture).")  # fmt: skip
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--device", type=DEVICES, default="auto", show_default=True)
+@SEED_OPTION
+@DEVICE_OPTION
 def train_rnn_command(
     corpus: str,
     limit_files: int | None,
@@ -121,11 +122,9 @@ def train_rnn_command(
         init=init,
     )
     out = out or default_checkpoint("rnn")
-    try:
+    with domain_errors():
         record = train_rnn(load_corpus(corpus, limit_files=limit_files), out, config, options,
                            device)  # fmt: skip
-    except (ValueError, OSError) as exc:
-        raise click.ClickException(str(exc)) from exc
     for entry in record["epochs"]:
         click.echo(
             f"epoch {entry['epoch']}: train loss {entry['train_loss']:.3f}, valid NLL "
@@ -144,10 +143,9 @@ def train_rnn_command(
 @click.option("--continuations", type=click.IntRange(min=0), default=200, show_default=True)
 @click.option("--order", type=click.IntRange(1, 8), default=5, show_default=True,
               help="Order of the n-gram baseline.")  # fmt: skip
-@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path),
-              default=None, help="Also write the full report as JSON here.")  # fmt: skip
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--device", type=DEVICES, default="auto", show_default=True)
+@JSON_OPTION
+@SEED_OPTION
+@DEVICE_OPTION
 def eval_rnn_command(
     corpus: str,
     limit_files: int | None,
@@ -162,7 +160,7 @@ def eval_rnn_command(
     from engines.corpus import load_corpus
     from engines.rnn.evaluate import evaluate, format_report
 
-    try:
+    with domain_errors():
         engine = load_checkpoint_engine("rnn", checkpoint, device)
         report = evaluate(
             engine,
@@ -171,8 +169,4 @@ def eval_rnn_command(
             ngram_order=order,
             seed=seed,
         )
-    except (ValueError, OSError) as exc:
-        raise click.ClickException(str(exc)) from exc
-    click.echo(format_report(report))
-    if json_out is not None:
-        json_out.write_text(json.dumps(report, indent=2) + "\n")
+    echo_report(format_report(report), report, json_out)

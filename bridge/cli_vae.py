@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +11,12 @@ import click
 from bridge.cli_common import (
     CHECKPOINT_OPTION,
     CORPUS_OPTION,
-    DEVICES,
+    DEVICE_OPTION,
+    JSON_OPTION,
     LIMIT_FILES_OPTION,
+    SEED_OPTION,
+    domain_errors,
+    echo_report,
     eval_,
     generate,
     load_checkpoint_engine,
@@ -70,7 +73,7 @@ def generate_vae() -> None:
 @click.option("--temperature", default=1.0, show_default=True, help="0 for the likeliest.")
 @click.option("--seed", type=int, default=None, help="Same seed, same result.")
 @CHECKPOINT_OPTION
-@click.option("--device", type=DEVICES, default="auto", show_default=True)
+@DEVICE_OPTION
 def generate_vae_interpolate(
     a_file: Path,
     b_file: Path,
@@ -90,11 +93,9 @@ def generate_vae_interpolate(
             melodies.append(read_midi(path))
         except (OSError, ValueError, EOFError, KeyError) as exc:
             raise click.ClickException(f"cannot read MIDI file {path}: {exc}") from exc
-    try:
+    with domain_errors():
         engine = load_checkpoint_engine("vae", checkpoint, device)
         morph = engine.interpolate(*melodies, steps=steps, temperature=temperature, seed=seed)
-    except (ValueError, OSError) as exc:
-        raise click.ClickException(str(exc)) from exc
     count = write_melodies(morph, output)
     click.echo(f"wrote {steps} melodies ({count} notes, {2 * steps} bars) to {output}")
 
@@ -105,7 +106,7 @@ def generate_vae_interpolate(
 @click.option("--temperature", default=1.0, show_default=True, help="0 for the likeliest.")
 @click.option("--seed", type=int, default=None, help="Same seed, same result.")
 @CHECKPOINT_OPTION
-@click.option("--device", type=DEVICES, default="auto", show_default=True)
+@DEVICE_OPTION
 def generate_vae_sample(
     n: int,
     output: Path,
@@ -115,12 +116,10 @@ def generate_vae_sample(
     device: str,
 ) -> None:
     """Sample new two-bar melodies; write them one after another."""
-    try:
+    with domain_errors():
         melodies = load_checkpoint_engine("vae", checkpoint, device).sample(
             n, temperature=temperature, seed=seed
         )
-    except (ValueError, OSError) as exc:
-        raise click.ClickException(str(exc)) from exc
     count = write_melodies(melodies, output)
     click.echo(f"wrote {n} melodies ({count} notes, {2 * n} bars) to {output}")
 
@@ -155,7 +154,7 @@ def generate_vae_sample(
               show_default=True)  # fmt: skip
 @click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True)
 @click.option("--seed", type=int, default=VAE_OPTIONS.seed, show_default=True)
-@click.option("--device", type=DEVICES, default="auto", show_default=True)
+@DEVICE_OPTION
 def train_vae_command(
     corpus: str,
     limit_files: int | None,
@@ -197,11 +196,9 @@ def train_vae_command(
         threads=threads,
     )
     out = out or default_checkpoint("vae")
-    try:
+    with domain_errors():
         record = train_vae(load_corpus(corpus, limit_files=limit_files), out, config, options,
                            device)  # fmt: skip
-    except (ValueError, OSError) as exc:
-        raise click.ClickException(str(exc)) from exc
     best = record["best"]
     click.echo(
         f"saved {out}: best at step {best['step']} (epoch {best['epoch']}), valid "
@@ -214,10 +211,9 @@ def train_vae_command(
 @CORPUS_OPTION
 @LIMIT_FILES_OPTION
 @CHECKPOINT_OPTION
-@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path),
-              default=None, help="Also write the full report as JSON here.")  # fmt: skip
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--device", type=DEVICES, default="auto", show_default=True)
+@JSON_OPTION
+@SEED_OPTION
+@DEVICE_OPTION
 def eval_vae_command(
     corpus: str,
     limit_files: int | None,
@@ -230,11 +226,7 @@ def eval_vae_command(
     from engines.corpus import load_corpus
     from engines.vae.evaluate import evaluate, format_report
 
-    try:
+    with domain_errors():
         engine = load_checkpoint_engine("vae", checkpoint, device)
         report = evaluate(engine, load_corpus(corpus, limit_files=limit_files), seed=seed)
-    except (ValueError, OSError) as exc:
-        raise click.ClickException(str(exc)) from exc
-    click.echo(format_report(report))
-    if json_out is not None:
-        json_out.write_text(json.dumps(report, indent=2) + "\n")
+    echo_report(format_report(report), report, json_out)
