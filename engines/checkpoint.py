@@ -8,6 +8,7 @@ unpickles, and refuses a checkpoint written for another engine.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any, TypeVar
@@ -16,6 +17,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 C = TypeVar("C")
+M = TypeVar("M", bound=torch.nn.Module)
 
 FORMAT_VERSION = 1
 
@@ -85,3 +87,21 @@ def load_weights(
     weights = {k: v for k, v in state.items() if not k.startswith("extra.")}
     model.load_state_dict(weights, strict=True)
     return extra
+
+
+def load_model(
+    path: str | Path,
+    engine: str,
+    config_cls: type[C],
+    model_cls: Callable[[C], M],
+    device: str = "auto",
+) -> tuple[M, torch.device, dict[str, Any], dict[str, torch.Tensor]]:
+    """Rebuild a checkpoint's model on ``device``, refusing another engine's checkpoint.
+
+    Returns the model, the resolved device, the extra notes and the extra tensors.
+    """
+    config, extra = read_config(path, engine, config_cls)
+    dev = resolve_device(device)
+    model = model_cls(config)
+    tensors = load_weights(path, model, dev)
+    return model, dev, extra, tensors

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from engines.checkpoint import load_weights, read_config, resolve_device, save_checkpoint
+from engines.checkpoint import load_model, resolve_device, save_checkpoint
+from engines.common import check_note, check_temperature, seeded_generator
 from engines.gan.chords import Triad, parse_chords
 from engines.gan.data import REST, bar_grid
 from engines.gan.model import STEPS, BarGan, GanConfig
@@ -26,32 +26,7 @@ def check_prev(prev: Sequence[Note]) -> None:
     if len(prev) > MAX_PREV_NOTES:
         raise ValueError(f"prev has {len(prev)} notes; one bar holds at most {MAX_PREV_NOTES}")
     for n in prev:
-        if not 0 <= n.pitch <= 127:
-            raise ValueError(f"pitch must be 0..127, got {n.pitch}")
-        if not (math.isfinite(n.start) and 0 <= n.start < BAR_BEATS):
-            raise ValueError(
-                f"prev must be one bar: note starts must be in 0..4 beats, got {n.start:g}"
-            )
-        if not (math.isfinite(n.duration) and n.duration > 0):
-            raise ValueError(f"note duration must be > 0 beats, got {n.duration}")
-        if not 1 <= n.velocity <= 127:
-            raise ValueError(f"velocity must be 1..127, got {n.velocity}")
-
-
-def check_temperature(temperature: float) -> None:
-    if not (isinstance(temperature, (int, float)) and math.isfinite(temperature)):
-        raise ValueError(f"temperature must be a finite number > 0, got {temperature}")
-    if temperature <= 0:
-        raise ValueError(f"temperature must be > 0, got {temperature:g}")
-
-
-def _generator(seed: int | None) -> torch.Generator:
-    g = torch.Generator()
-    if seed is None:
-        g.seed()
-    else:
-        g.manual_seed(int(seed) & 0xFFFF_FFFF_FFFF)
-    return g
+        check_note(n, bar_beats=BAR_BEATS)
 
 
 class GanEngine:
@@ -77,10 +52,7 @@ class GanEngine:
 
     @classmethod
     def load(cls, path: str | Path, device: str = "auto") -> GanEngine:
-        config, extra = read_config(path, ENGINE, GanConfig)
-        dev = resolve_device(device)
-        model = BarGan(config)
-        load_weights(path, model, dev)
+        model, dev, extra, _ = load_model(path, ENGINE, GanConfig, BarGan, device)
         return cls(model, dev, extra)
 
     def save(self, path: str | Path, extra: dict | None = None) -> Path:
@@ -171,7 +143,7 @@ class GanEngine:
         Drawn one bar at a time: torch draws a large tensor in a different order, and the
         first bars of a longer progression must not depend on its length.
         """
-        g = _generator(seed)
+        g = seeded_generator(seed)
         rows = [torch.randn(self.config.z_dim, generator=g) for _ in range(n)]
         return torch.stack(rows) * temperature
 

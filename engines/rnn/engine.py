@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -11,7 +10,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from engines.checkpoint import load_weights, read_config, resolve_device, save_checkpoint
+from engines.checkpoint import load_model, resolve_device, save_checkpoint
+from engines.common import check_note, check_temperature, seeded_generator
 from engines.notes import (
     BOS,
     STEPS_PER_BAR,
@@ -30,10 +30,7 @@ MAX_PRIMER_BEATS = 1024.0
 
 def check_sampling(temperature: float, top_p: float | None) -> None:
     """Raise ValueError, in a performer's words, for a bad temperature or top-p."""
-    if not (isinstance(temperature, (int, float)) and math.isfinite(temperature)):
-        raise ValueError(f"temperature must be a finite number > 0, got {temperature}")
-    if temperature <= 0:
-        raise ValueError(f"temperature must be > 0, got {temperature:g}")
+    check_temperature(temperature)
     if top_p is not None and not (0 < top_p <= 1):
         raise ValueError(f"top_p must be in (0, 1], got {top_p:g}")
 
@@ -42,14 +39,7 @@ def check_primer(notes: Sequence[Note]) -> None:
     if len(notes) > MAX_PRIMER_NOTES:
         raise ValueError(f"primer has {len(notes)} notes; the most is {MAX_PRIMER_NOTES}")
     for n in notes:
-        if not 0 <= n.pitch <= 127:
-            raise ValueError(f"pitch must be 0..127, got {n.pitch}")
-        if not (math.isfinite(n.start) and n.start >= 0):
-            raise ValueError(f"note start must be >= 0 beats, got {n.start}")
-        if not (math.isfinite(n.duration) and n.duration > 0):
-            raise ValueError(f"note duration must be > 0 beats, got {n.duration}")
-        if not 1 <= n.velocity <= 127:
-            raise ValueError(f"velocity must be 1..127, got {n.velocity}")
+        check_note(n)
         if n.end > MAX_PRIMER_BEATS:
             raise ValueError(
                 f"primer is {n.end:g} beats long; the most is {MAX_PRIMER_BEATS:g} beats"
@@ -60,11 +50,7 @@ class Sampler:
     """Picks the next token from logits: temperature, optional top-p, a seeded generator."""
 
     def __init__(self, seed: int | None = None) -> None:
-        self.generator = torch.Generator()
-        if seed is None:
-            self.generator.seed()
-        else:
-            self.generator.manual_seed(int(seed) & 0xFFFF_FFFF_FFFF)
+        self.generator = seeded_generator(seed)
 
     def __call__(
         self, logits: torch.Tensor, temperature: float, top_p: float | None = None
@@ -267,10 +253,7 @@ class RnnEngine:
 
     @classmethod
     def load(cls, path: str | Path, device: str = "auto", int8: bool | None = None) -> RnnEngine:
-        config, extra = read_config(path, ENGINE, RnnConfig)
-        dev = resolve_device(device)
-        model = RnnModel(config)
-        load_weights(path, model, dev)
+        model, dev, extra, _ = load_model(path, ENGINE, RnnConfig, RnnModel, device)
         return cls(model, dev, extra, int8)
 
     def save(self, path: str | Path, extra: dict | None = None) -> Path:

@@ -17,7 +17,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from engines.checkpoint import load_weights, read_config, resolve_device, save_checkpoint
+from engines import common
+from engines.checkpoint import load_model, resolve_device, save_checkpoint
+from engines.common import seeded_generator
 from engines.notes import STEPS_PER_BEAT, Note, is_note_on, notes_to_tokens, tokens_to_notes
 from engines.vae.data import ATTRIBUTES
 from engines.vae.model import FastDecoder, VaeConfig, VaeModel
@@ -34,10 +36,7 @@ def check_temperature(temperature: float | None) -> float | None:
     """None or 0 (greedy) or a finite number > 0; raises ValueError in a performer's words."""
     if temperature is None:
         return None
-    if not (isinstance(temperature, (int, float)) and math.isfinite(temperature)):
-        raise ValueError(f"temperature must be a finite number > 0, got {temperature}")
-    if temperature < 0:
-        raise ValueError(f"temperature must be > 0, got {temperature:g}")
+    common.check_temperature(temperature, zero_ok=True)
     return float(temperature) or None
 
 
@@ -47,14 +46,7 @@ def check_melody(notes: Sequence[Note], what: str = "melody") -> None:
     if len(notes) > MAX_NOTES:
         raise ValueError(f"{what} has {len(notes)} notes; the most is {MAX_NOTES}")
     for n in notes:
-        if not 0 <= n.pitch <= 127:
-            raise ValueError(f"pitch must be 0..127, got {n.pitch}")
-        if not (math.isfinite(n.start) and n.start >= 0):
-            raise ValueError(f"note start must be >= 0 beats, got {n.start}")
-        if not (math.isfinite(n.duration) and n.duration > 0):
-            raise ValueError(f"note duration must be > 0 beats, got {n.duration}")
-        if not 1 <= n.velocity <= 127:
-            raise ValueError(f"velocity must be 1..127, got {n.velocity}")
+        common.check_note(n)
 
 
 def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
@@ -70,15 +62,6 @@ def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         return (1 - t) * a + t * b
     so = torch.sin(omega)
     return (torch.sin((1 - t) * omega) / so) * a + (torch.sin(t * omega) / so) * b
-
-
-def _generator(seed: int | None) -> torch.Generator:
-    g = torch.Generator()
-    if seed is None:
-        g.seed()
-    else:
-        g.manual_seed(int(seed) & 0xFFFF_FFFF_FFFF)
-    return g
 
 
 class VaeEngine:
@@ -109,10 +92,7 @@ class VaeEngine:
 
     @classmethod
     def load(cls, path: str | Path, device: str = "auto") -> VaeEngine:
-        config, extra = read_config(path, ENGINE, VaeConfig)
-        dev = resolve_device(device)
-        model = VaeModel(config)
-        tensors = load_weights(path, model, dev)
+        model, dev, extra, tensors = load_model(path, ENGINE, VaeConfig, VaeModel, device)
         attributes = {
             k[len("attribute.") :]: v for k, v in tensors.items() if k.startswith("attribute.")
         }
@@ -165,7 +145,7 @@ class VaeEngine:
 
     def _decode(self, z: torch.Tensor, temperature: float | None, seed: int | None) -> torch.Tensor:
         """z [B, latent] -> tokens [B, steps]."""
-        gen = _generator(seed) if temperature else None
+        gen = seeded_generator(seed) if temperature else None
         return self.decoder(z.to(self.device), self.config.steps, temperature, gen)
 
     def _vector(self, z: Sequence[float]) -> torch.Tensor:
@@ -203,7 +183,7 @@ class VaeEngine:
         if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_SAMPLES:
             raise ValueError(f"n must be a whole number 1..{MAX_SAMPLES}, got {n}")
         temperature = check_temperature(temperature)
-        gen = _generator(seed)
+        gen = seeded_generator(seed)
         z = torch.randn(n, self.latent_size, generator=gen)
         # the decoder's sampling continues from the same seeded generator
         tokens = self.decoder(z.to(self.device), self.config.steps, temperature, gen)

@@ -1,0 +1,48 @@
+"""What the engines share when they take a request: checks that answer in a performer's
+words, and seeded random generators on the CPU (so a seed gives the same notes on any device).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from engines.notes import Note
+
+
+def seeded_generator(seed: int | None) -> torch.Generator:
+    """A CPU generator seeded with ``seed`` (its low 48 bits), or from the OS without one."""
+    g = torch.Generator()
+    if seed is None:
+        g.seed()
+    else:
+        g.manual_seed(int(seed) & 0xFFFF_FFFF_FFFF)
+    return g
+
+
+def check_temperature(temperature: float, zero_ok: bool = False) -> None:
+    """Raise ValueError unless ``temperature`` is a finite number > 0 (or 0, with zero_ok)."""
+    if not (isinstance(temperature, (int, float)) and math.isfinite(temperature)):
+        raise ValueError(f"temperature must be a finite number > 0, got {temperature}")
+    if temperature < 0 or (temperature == 0 and not zero_ok):
+        raise ValueError(f"temperature must be > 0, got {temperature:g}")
+
+
+def check_note(n: Note, bar_beats: float | None = None) -> None:
+    """Raise ValueError unless ``n`` is a playable note; with ``bar_beats``, one that starts
+    within the bar before (the GAN's ``prev``)."""
+    if not 0 <= n.pitch <= 127:
+        raise ValueError(f"pitch must be 0..127, got {n.pitch}")
+    if bar_beats is not None:
+        if not (math.isfinite(n.start) and 0 <= n.start < bar_beats):
+            raise ValueError(
+                f"prev must be one bar: note starts must be in 0..{bar_beats:g} beats, "
+                f"got {n.start:g}"
+            )
+    elif not (math.isfinite(n.start) and n.start >= 0):
+        raise ValueError(f"note start must be >= 0 beats, got {n.start}")
+    if not (math.isfinite(n.duration) and n.duration > 0):
+        raise ValueError(f"note duration must be > 0 beats, got {n.duration}")
+    if not 1 <= n.velocity <= 127:
+        raise ValueError(f"velocity must be 1..127, got {n.velocity}")
