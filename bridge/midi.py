@@ -106,6 +106,18 @@ def _open(kind: str, api: int, client_name: str) -> Any:
         raise MidiError(f"cannot open {api_name(api)} MIDI {kind}: {exc}{hint}") from exc
 
 
+def _connect(port: Any, kind: str, name: str | None, client_name: str, port_name: str) -> str:
+    """Open an rtmidi port: the existing port ``name``, or a virtual one when name is None.
+    Returns the port's name as other programs see it."""
+    if name is None:
+        port.open_virtual_port(port_name)
+        return f"{client_name}:{port_name}"
+    ports = list(port.get_ports())
+    i = _find(ports, name, kind)
+    port.open_port(i, port_name)
+    return ports[i]
+
+
 def list_ports(api: int | None = None) -> dict[str, list[str]]:
     """The MIDI ports that can be opened: {"inputs": [...], "outputs": [...]}."""
     api = choose_api() if api is None else api
@@ -140,15 +152,7 @@ class MidiOutput:
         self.channels_used: set[int] = set()
         self._on: dict[tuple[int, int], int] = {}  # (channel 0-15, pitch) -> notes sounding
         try:
-            if virtual:
-                self._port.open_virtual_port(port_name)
-                self.name = f"{client_name}:{port_name}"
-            else:
-                assert name is not None
-                ports = list(self._port.get_ports())
-                i = _find(ports, name, "output")
-                self._port.open_port(i, port_name)
-                self.name = ports[i]
+            self.name = _connect(self._port, "output", name, client_name, port_name)
         except MidiError:
             self._port.delete()
             raise
@@ -286,15 +290,7 @@ class MidiInput:
         self._callback = callback
         self._port = _open("input", self.api, client_name)
         try:
-            if virtual:
-                self._port.open_virtual_port(port_name)
-                self.name = f"{client_name}:{port_name}"
-            else:
-                assert name is not None
-                ports = list(self._port.get_ports())
-                i = _find(ports, name, "input")
-                self._port.open_port(i, port_name)
-                self.name = ports[i]
+            self.name = _connect(self._port, "input", name, client_name, port_name)
             # Keep clock and transport; drop sysex and active sensing.
             self._port.ignore_types(sysex=True, timing=False, active_sense=True)
             self._port.set_callback(self._on_message)
