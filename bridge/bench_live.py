@@ -19,6 +19,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -109,27 +110,38 @@ def bench_stream_osc(engine: Any, seconds: float = 30.0, tempo: float = 120.0) -
 
 
 @contextmanager
-def jack_server(period: int = JACK_PERIOD) -> Iterator[str]:
-    """A private ``jackd -d dummy`` for the benchmark; its name is in JACK_DEFAULT_SERVER."""
+def jack_server(
+    period: int = JACK_PERIOD,
+    rate: int = JACK_RATE,
+    timeout: float = 20.0,
+    prefix: str = "bridge-bench",
+) -> Iterator[str]:
+    """A private ``jackd -d dummy``; its name is in JACK_DEFAULT_SERVER meanwhile.
+
+    RuntimeError, with jackd's output, when it does not answer ``jack_lsp`` within ``timeout``.
+    """
     jackd = shutil.which("jackd")
     if jackd is None:
         raise RuntimeError("jackd is not installed (Debian package jackd2)")
-    name = f"bridge-bench-{os.getpid()}"
+    name = f"{prefix}-{os.getpid()}"
     env = {**os.environ, "JACK_NO_AUDIO_RESERVATION": "1", "JACK_NO_START_SERVER": "1"}
+    # jackd's output goes to a file, not a pipe: nothing reads it while it runs.
+    output = tempfile.TemporaryFile("w+")
     proc = subprocess.Popen(
-        [jackd, "-n", name, "-d", "dummy", "-r", str(JACK_RATE), "-p", str(period)],
+        [jackd, "-n", name, "-d", "dummy", "-r", str(rate), "-p", str(period)],
         stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=output,
+        stderr=subprocess.STDOUT,
         env=env,
     )
     saved = {k: os.environ.get(k) for k in ("JACK_DEFAULT_SERVER", "JACK_NO_START_SERVER")}
     os.environ.update(JACK_DEFAULT_SERVER=name, JACK_NO_START_SERVER="1")
     try:
-        deadline = time.monotonic() + 20
-        while subprocess.run(["jack_lsp"], capture_output=True).returncode != 0:
+        deadline = time.monotonic() + timeout
+        while subprocess.run(["jack_lsp"], capture_output=True, timeout=10).returncode != 0:
             if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("jackd did not start")
+                output.seek(0)
+                raise RuntimeError(f"jackd did not start: {output.read()}")
             time.sleep(0.1)
         yield name
     finally:
@@ -139,7 +151,12 @@ def jack_server(period: int = JACK_PERIOD) -> Iterator[str]:
             else:
                 os.environ[k] = v
         proc.terminate()
-        proc.wait(10)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        output.close()
 
 
 def _receive(source: str) -> subprocess.Popen[str]:

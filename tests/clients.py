@@ -36,6 +36,7 @@ CLIENT_PACKAGES = {
     "oscsend": "liblo-tools",
     "oscdump": "liblo-tools",
     "sclang": "supercollider-language",
+    "jackd": "jackd2",
 }
 
 # Deadlines, not sleeps: generous because the daemon imports torch on 2 shared cores.

@@ -8,19 +8,20 @@ runs and a JACK server of the user's never meet.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
+from clients import require_client
 
+from bridge.bench_live import jack_server
 from bridge.callresponse import CallResponseOptions
 from bridge.daemon import Daemon
 from bridge.live import Live, LiveOptions
@@ -32,56 +33,17 @@ pytestmark = pytest.mark.slow
 JACK_START_TIMEOUT = 20.0
 
 
-def require_jackd() -> str:
-    path = shutil.which("jackd")
-    if path:
-        return path
-    message = "jackd is not on PATH (Debian package jackd2)"
-    if os.environ.get("BRIDGE_REQUIRE_CLIENTS") == "1":
-        pytest.fail(f"{message}; BRIDGE_REQUIRE_CLIENTS=1 makes this a failure", pytrace=False)
-    pytest.skip(message)
-
-
 @pytest.fixture(scope="module")
 def jack() -> Iterator[str]:
     """A JACK server with the dummy driver; its name is in JACK_DEFAULT_SERVER meanwhile."""
-    jackd = require_jackd()
-    name = f"bridge-test-{os.getpid()}"
-    env = {**os.environ, "JACK_NO_AUDIO_RESERVATION": "1", "JACK_NO_START_SERVER": "1"}
-    proc = subprocess.Popen(
-        [jackd, "-n", name, "-d", "dummy", "-r", "48000", "-p", "256"],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
-    )
-    saved = {k: os.environ.get(k) for k in ("JACK_DEFAULT_SERVER", "JACK_NO_START_SERVER")}
-    os.environ["JACK_DEFAULT_SERVER"] = name
-    os.environ["JACK_NO_START_SERVER"] = "1"
-    try:
-        deadline = time.monotonic() + JACK_START_TIMEOUT
-        while True:
-            ok = subprocess.run(["jack_lsp"], capture_output=True, env={**os.environ}, timeout=10)
-            if ok.returncode == 0:
-                break
-            if proc.poll() is not None or time.monotonic() > deadline:
-                out = proc.stdout.read() if proc.stdout and proc.poll() is not None else ""
-                pytest.fail(f"jackd did not start: {out}", pytrace=False)
-            time.sleep(0.2)
-        yield name
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-        proc.terminate()
+    require_client("jackd")
+    with ExitStack() as stack:
         try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+            server = jack_server(period=256, timeout=JACK_START_TIMEOUT, prefix="bridge-test")
+            name = stack.enter_context(server)
+        except RuntimeError as exc:
+            pytest.fail(str(exc), pytrace=False)
+        yield name
 
 
 class Receiver:
