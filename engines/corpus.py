@@ -112,14 +112,13 @@ def split_abc_tunes(text: str) -> list[tuple[str, str]]:
     return out
 
 
-def _stream_notes(stream: object) -> list[Note]:
-    """Notes of a music21 stream's first part, chords reduced to their top note."""
+def top_notes(part: object) -> list[tuple[float, float, int]]:
+    """(start, duration, pitch) in beats of a music21 part's notes, from the part's start;
+    a chord gives its top note, chord symbols and grace notes are skipped."""
     from music21 import chord, harmony, note
 
-    parts = getattr(stream, "parts", None)
-    part = parts[0] if parts else stream
     out = []
-    for el in part.flatten().notesAndRests:  # type: ignore[attr-defined]
+    for el in part.flatten().notes:  # type: ignore[attr-defined]
         if isinstance(el, harmony.Harmony) or el.duration.quarterLength <= 0:
             continue
         if isinstance(el, note.Note):
@@ -128,9 +127,15 @@ def _stream_notes(stream: object) -> list[Note]:
             pitch = max(p.midi for p in el.pitches)
         else:
             continue
-        if 0 <= pitch <= 127:
-            out.append(Note(pitch, float(el.offset), float(el.duration.quarterLength), 100))
+        out.append((float(el.offset), float(el.duration.quarterLength), int(pitch)))
     return out
+
+
+def _stream_notes(stream: object) -> list[Note]:
+    """Notes of a music21 stream's first part, chords reduced to their top note."""
+    parts = getattr(stream, "parts", None)
+    part = parts[0] if parts else stream
+    return [Note(p, start, dur, 100) for start, dur, p in top_notes(part) if 0 <= p <= 127]
 
 
 def _parse_abc_tune(job: tuple[str, str]) -> tuple[str, list[int] | None, str]:

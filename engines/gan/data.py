@@ -39,6 +39,7 @@ from engines.corpus import (
     music21_corpus_root,
     split_abc_tunes,
     split_of,
+    top_notes,
 )
 from engines.gan.chords import Triad, parse_chord
 from engines.notes import STEPS_PER_BAR, STEPS_PER_BEAT
@@ -268,21 +269,7 @@ def _soprano_index(score: object) -> int:
 
 def _part_notes(part: object) -> list[tuple[float, float, int]]:
     """(start, end, pitch) in beats from the part's start; chords give their top note."""
-    from music21 import chord, harmony, note
-
-    out = []
-    for el in part.flatten().notes:  # type: ignore[attr-defined]
-        if isinstance(el, harmony.Harmony) or el.duration.quarterLength <= 0:
-            continue
-        if isinstance(el, note.Note):
-            p = el.pitch.midi
-        elif isinstance(el, chord.Chord) and el.pitches:
-            p = max(x.midi for x in el.pitches)
-        else:
-            continue
-        start = float(el.offset)
-        out.append((start, start + float(el.duration.quarterLength), int(p)))
-    return out
+    return [(start, start + dur, p) for start, dur, p in top_notes(part)]
 
 
 def _measures(part: object) -> list[tuple[float, float, int]]:
