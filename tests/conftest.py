@@ -49,3 +49,19 @@ def tiny_gan_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
     config = GanConfig(z_dim=8, g_channels=16, cond_channels=8, d_channels=8)
     GanEngine.from_config(config, device="cpu").save(folder)
     return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_vae(tiny_vae_checkpoint: Path) -> Any:
+    """The tiny VAE checkpoint loaded on the CPU (shared: tests must not change it)."""
+    import engines
+
+    return engines.load_engine(tiny_vae_checkpoint, "cpu")
+
+
+@pytest.fixture(scope="session")
+def tiny_gan(tiny_gan_checkpoint: Path) -> Any:
+    """The tiny GAN checkpoint loaded on the CPU (shared: tests must not change it)."""
+    import engines
+
+    return engines.load_engine(tiny_gan_checkpoint, "cpu")

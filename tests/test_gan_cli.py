@@ -12,17 +12,6 @@ from bridge.cli import main
 from engines.notes import Note, read_midi, write_midi
 
 
-@pytest.fixture(scope="module")
-def tiny_gan_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from engines.gan.engine import GanEngine
-    from engines.gan.model import GanConfig
-
-    folder = tmp_path_factory.mktemp("tiny-gan")
-    config = GanConfig(z_dim=8, g_channels=16, cond_channels=8, d_channels=8)
-    GanEngine.from_config(config, device="cpu").save(folder)
-    return folder
-
-
 def run(*args: str) -> str:
     result = CliRunner().invoke(main, list(args))
     assert result.exit_code == 0, result.output

@@ -15,15 +15,6 @@ from engines.notes import Note
 PREV = [60, 0, 1, 100, 62, 1, 1, 100, 64, 2, 2, 100]
 
 
-@pytest.fixture(scope="module")
-def tiny_gan() -> Any:
-    from engines.gan.engine import GanEngine
-    from engines.gan.model import GanConfig
-
-    config = GanConfig(z_dim=8, g_channels=16, cond_channels=8, d_channels=8)
-    return GanEngine.from_config(config, device="cpu", seed=0)
-
-
 @pytest.fixture
 def client(tiny_gan: Any) -> Iterator[OscClient]:
     with daemon_client({"gan": tiny_gan}) as c:

@@ -4,22 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from bridge.cli import main
 from engines.notes import Note, read_midi, write_midi
-
-
-@pytest.fixture(scope="module")
-def tiny_vae_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from engines.vae.engine import VaeEngine
-    from engines.vae.model import VaeConfig
-
-    folder = tmp_path_factory.mktemp("tiny-vae")
-    config = VaeConfig(embed=8, enc_hidden=16, latent=8, dec_hidden=16, dec_layers=1)
-    VaeEngine.from_config(config, device="cpu").save(folder)
-    return folder
 
 
 def test_generate_vae_interpolate_writes_the_whole_morph(
