@@ -59,17 +59,11 @@ def _late_ms(trace: list[tuple[str, float, float]], kinds: tuple[str, ...]) -> l
 @contextmanager
 def _bridge(engine: Any, midi: bool = False, name: str = "bridge-bench") -> Iterator[Any]:
     from bridge.daemon import Daemon
-    from bridge.live import Live, LiveOptions
+    from bridge.live import LiveOptions, running
 
     daemon = Daemon({"rnn": engine}, port=0)
-    live = Live(daemon, LiveOptions(virtual_midi=midi, client_name=name))
-    live.start()
-    daemon.start()
-    try:
+    with running(daemon, LiveOptions(virtual_midi=midi, client_name=name)) as live:
         yield daemon, live
-    finally:
-        live.close()
-        daemon.stop()
 
 
 def _play(daemon: Any, live: Any, streams: int, seconds: float, tempo: float) -> None:

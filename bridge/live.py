@@ -22,6 +22,8 @@ import itertools
 import logging
 import socket
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -481,4 +483,19 @@ class Live:
                 pass
 
 
-__all__ = ["Live", "LiveOptions", "OscNoteSink", "STREAM_ADDRESSES", "NoteSink"]
+@contextmanager
+def running(
+    daemon: Any, options: LiveOptions | None = None, realtime: bool = True
+) -> Iterator[Live]:
+    """Start ``daemon`` with a Live part; on exit Live closes first (its note-offs go out
+    through the daemon), then the daemon stops."""
+    live = Live(daemon, options, realtime=realtime).start()
+    daemon.start()
+    try:
+        yield live
+    finally:
+        live.close()
+        daemon.stop()
+
+
+__all__ = ["Live", "LiveOptions", "OscNoteSink", "STREAM_ADDRESSES", "NoteSink", "running"]

@@ -11,20 +11,15 @@ from collections.abc import Iterator
 import pytest
 
 from bridge.daemon import Daemon
-from bridge.live import Live
+from bridge.live import Live, running
 from bridge.osc import OscClient, decode
 
 
 @pytest.fixture
 def bridge(tiny_rnn) -> Iterator[tuple[Daemon, Live]]:
     daemon = Daemon({"rnn": tiny_rnn}, port=0)
-    live = Live(daemon, realtime=False).start()
-    daemon.start()
-    try:
+    with running(daemon, realtime=False) as live:
         yield daemon, live
-    finally:
-        live.close()
-        daemon.stop()
 
 
 @pytest.fixture

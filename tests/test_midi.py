@@ -24,7 +24,7 @@ from clients import require_client
 from bridge.bench_live import jack_server
 from bridge.callresponse import CallResponseOptions
 from bridge.daemon import Daemon
-from bridge.live import Live, LiveOptions
+from bridge.live import Live, LiveOptions, running
 from bridge.midi import ALL_NOTES_OFF, ALL_SOUND_OFF, CLOCK, START, STOP, MidiClock, MidiEvent
 from bridge.osc import OscClient
 
@@ -139,13 +139,8 @@ def live_bridge(jack: str, tiny_rnn) -> Iterator[tuple[Daemon, Live]]:
         callresponse=CallResponseOptions(silence=0.4, response_bars=1, seed=3),
     )
     daemon = Daemon({"rnn": tiny_rnn}, port=0)
-    live = Live(daemon, options, realtime=False).start()
-    daemon.start()
-    try:
+    with running(daemon, options, realtime=False) as live:
         yield daemon, live
-    finally:
-        live.close()
-        daemon.stop()
 
 
 def test_stream_over_jack_midi_and_stop_ends_every_note(live_bridge) -> None:
