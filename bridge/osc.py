@@ -123,16 +123,24 @@ def _decode_bundle(dgram: bytes, out: list[Packet], problems: list[str], depth: 
             return
         element = dgram[i : i + size]
         i += size
-        if element.startswith(BUNDLE_PREFIX):
-            _decode_bundle(element, out, problems, depth + 1)
-        elif element.startswith(b"/"):
-            item = _decode_message(element)
-            if isinstance(item, str):
-                problems.append(item)
-            else:
-                out.append(item)
+        neither = "bundle element is neither a message nor a bundle"
+        _decode_packet(element, out, problems, depth + 1, neither)
+
+
+def _decode_packet(
+    data: bytes, out: list[Packet], problems: list[str], depth: int, neither: str
+) -> None:
+    """A message or a bundle at ``depth`` into ``out``; ``neither`` is the problem otherwise."""
+    if data.startswith(BUNDLE_PREFIX):
+        _decode_bundle(data, out, problems, depth)
+    elif data.startswith(b"/"):
+        item = _decode_message(data)
+        if isinstance(item, str):
+            problems.append(item)
         else:
-            problems.append("bundle element is neither a message nor a bundle")
+            out.append(item)
+    else:
+        problems.append(neither)
 
 
 def decode(dgram: bytes) -> tuple[list[Packet], list[str]]:
@@ -142,16 +150,7 @@ def decode(dgram: bytes) -> tuple[list[Packet], list[str]]:
     """
     out: list[Packet] = []
     problems: list[str] = []
-    if dgram.startswith(BUNDLE_PREFIX):
-        _decode_bundle(dgram, out, problems, 0)
-    elif dgram.startswith(b"/"):
-        item = _decode_message(dgram)
-        if isinstance(item, str):
-            problems.append(item)
-        else:
-            out.append(item)
-    else:
-        problems.append("neither an OSC message nor a bundle")
+    _decode_packet(dgram, out, problems, 0, "neither an OSC message nor a bundle")
     return out, problems
 
 
