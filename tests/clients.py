@@ -352,6 +352,16 @@ def ask(client: OscClient, address: str, *args: Any) -> Message:
     return reply
 
 
+def expect(client: OscClient, address: str, timeout: float = 5.0) -> list:
+    """The arguments of the next message to ``address`` (others are skipped)."""
+    deadline = time.monotonic() + timeout
+    while (left := deadline - time.monotonic()) > 0:
+        m = client.receive(left)
+        if m is not None and m.address == address:
+            return m.args
+    pytest.fail(f"no {address} within {timeout:g} s")
+
+
 def wire_notes(args: list[Any]) -> list[Note]:
     """Reply arguments as notes, checking the wire types: int pitch/velocity, float times."""
     assert len(args) % 4 == 0

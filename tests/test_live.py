@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from clients import expect
 
 from bridge.daemon import Daemon
 from bridge.live import Live, running
@@ -27,16 +28,6 @@ def client(bridge) -> Iterator[OscClient]:
     host, port = bridge[0].address
     with OscClient(host, port) as c:
         yield c
-
-
-def expect(client: OscClient, address: str, timeout: float = 5.0) -> list:
-    """The arguments of the next message to ``address`` (others are skipped)."""
-    deadline = time.monotonic() + timeout
-    while (left := deadline - time.monotonic()) > 0:
-        m = client.receive(left)
-        if m is not None and m.address == address:
-            return m.args
-    pytest.fail(f"no {address} within {timeout:g} s")
 
 
 def collect(client: OscClient, seconds: float) -> list[tuple[float, str, list]]:

@@ -19,7 +19,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
-from clients import require_client
+from clients import expect, require_client
 
 from bridge.bench_live import jack_server
 from bridge.callresponse import CallResponseOptions
@@ -277,7 +277,7 @@ def test_streams_follow_the_midi_clock(jack: str, tiny_rnn) -> None:
     try:
         with OscClient(*daemon.address) as c:
             c.send("/bridge/rnn/stream/start", 1, "seed", 5)  # no tempo: follow the clock
-            assert expect_address(c, "/bridge/reply/rnn/stream/start")
+            assert expect(c, "/bridge/reply/rnn/stream/start")
             assert not [m for m in drain(c, 1.0) if m.address == "/bridge/note"]  # waits
             send.send(START)
             notes = [m for m in drain(c, 2.0) if m.address == "/bridge/note"]
@@ -294,15 +294,6 @@ def test_streams_follow_the_midi_clock(jack: str, tiny_rnn) -> None:
         send.close()
         live.close()
         daemon.stop()
-
-
-def expect_address(c: OscClient, address: str, timeout: float = 5.0) -> list:
-    deadline = time.monotonic() + timeout
-    while (left := deadline - time.monotonic()) > 0:
-        m = c.receive(left)
-        if m is not None and m.address == address:
-            return m.args
-    return []
 
 
 def drain(c: OscClient, seconds: float) -> list:
