@@ -586,63 +586,33 @@ CORE_ADDRESSES: tuple[Address, ...] = (
     ),
 )
 
+
+def engine_verb(
+    path: str, keys: tuple[Key, ...], run: RunFn, reply_args: str = "<notes...>"
+) -> Address:
+    """An engine verb's address; the engine is named by the path: /bridge/<engine>/<verb>."""
+    return Address(path, keys=keys, reply_args=reply_args, engine=path.split("/")[2], run=run)
+
+
+INDEXED = "<index> <count> <notes...>"  # one reply per melody
 ENGINE_ADDRESSES: tuple[Address, ...] = (
-    Address(
-        "/bridge/rnn/continue",
-        keys=(TEMPERATURE, STEPS, SEED, TOP_P, PRIMER),
-        reply_args="<notes...>",
-        engine="rnn",
-        run=rnn_continue,
-    ),
-    Address(
+    engine_verb("/bridge/rnn/continue", (TEMPERATURE, STEPS, SEED, TOP_P, PRIMER), rnn_continue),
+    engine_verb(
         "/bridge/vae/interpolate",
-        keys=(VAE_POINTS, TEMPERATURE, SEED, VAE_A, VAE_B),
-        reply_args="<index> <count> <notes...>",
-        engine="vae",
-        run=vae_interpolate,
+        (VAE_POINTS, TEMPERATURE, SEED, VAE_A, VAE_B),
+        vae_interpolate,
+        INDEXED,
     ),
-    Address(
-        "/bridge/vae/sample",
-        keys=(VAE_COUNT, TEMPERATURE, SEED),
-        reply_args="<index> <count> <notes...>",
-        engine="vae",
-        run=vae_sample,
-    ),
-    Address(
-        "/bridge/vae/encode",
-        keys=(VAE_MELODY,),
-        reply_args="<floats...>",
-        engine="vae",
-        run=vae_encode,
-    ),
-    Address(
-        "/bridge/vae/decode",
-        keys=(VAE_GREEDY_TEMPERATURE, SEED, VAE_Z),
-        reply_args="<notes...>",
-        engine="vae",
-        run=vae_decode,
-    ),
-    Address(
+    engine_verb("/bridge/vae/sample", (VAE_COUNT, TEMPERATURE, SEED), vae_sample, INDEXED),
+    engine_verb("/bridge/vae/encode", (VAE_MELODY,), vae_encode, "<floats...>"),
+    engine_verb("/bridge/vae/decode", (VAE_GREEDY_TEMPERATURE, SEED, VAE_Z), vae_decode),
+    engine_verb(
         "/bridge/vae/attribute",
-        keys=(VAE_ATTRIBUTE, VAE_AMOUNT, VAE_GREEDY_TEMPERATURE, SEED, VAE_MELODY),
-        reply_args="<notes...>",
-        engine="vae",
-        run=vae_attribute,
+        (VAE_ATTRIBUTE, VAE_AMOUNT, VAE_GREEDY_TEMPERATURE, SEED, VAE_MELODY),
+        vae_attribute,
     ),
-    Address(
-        "/bridge/gan/bars",
-        keys=(GAN_CHORDS, SEED, GAN_PREV),
-        reply_args="<notes...>",
-        engine="gan",
-        run=gan_bars,
-    ),
-    Address(
-        "/bridge/gan/bar",
-        keys=(GAN_CHORD, SEED, GAN_PREV),
-        reply_args="<notes...>",
-        engine="gan",
-        run=gan_bar,
-    ),
+    engine_verb("/bridge/gan/bars", (GAN_CHORDS, SEED, GAN_PREV), gan_bars),
+    engine_verb("/bridge/gan/bar", (GAN_CHORD, SEED, GAN_PREV), gan_bar),
 )
 
 ADDRESSES: dict[str, Address] = {a.path: a for a in CORE_ADDRESSES + ENGINE_ADDRESSES}
