@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -19,7 +18,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
-from clients import expect, require_client
+from clients import LISTENING, STARTUP_TIMEOUT, Lines, bridge_executable, expect, require_client
 
 from bridge.bench_live import jack_server
 from bridge.callresponse import CallResponseOptions
@@ -161,27 +160,17 @@ def test_stream_over_jack_midi_and_stop_ends_every_note(live_bridge) -> None:
 
 
 def test_sigterm_mid_stream_leaves_no_stuck_note(jack: str, tiny_rnn_checkpoint: Path) -> None:
-    exe = Path(sys.executable).with_name("bridge")
-    cmd = [str(exe), "serve", "--port", "0", "--device", "cpu", "--rnn", str(tiny_rnn_checkpoint),
-           "--virtual-midi", "--midi-name", "bridge-term"]  # fmt: skip
+    cmd = [bridge_executable(), "serve", "--port", "0", "--device", "cpu", "--rnn",
+           str(tiny_rnn_checkpoint), "--virtual-midi", "--midi-name", "bridge-term"]  # fmt: skip
     proc = subprocess.Popen(
         cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
+    out = Lines(proc)
     recv = None
-    lines: list[str] = []
     try:
-        assert proc.stdout is not None
-        port = None
-        deadline = time.monotonic() + 90
-        while port is None and time.monotonic() < deadline:
-            line = proc.stdout.readline()
-            if not line:
-                break
-            lines.append(line)
-            if m := re.search(r"bridge listening on 127\.0\.0\.1:(\d+)", line):
-                port = int(m.group(1))
-        assert port is not None, "".join(lines)
-        threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True).start()
+        match = out.wait_for(LISTENING.fullmatch, STARTUP_TIMEOUT, "'bridge listening on' line")
+        assert isinstance(match, re.Match)
+        port = int(match.group(1))
         recv = Receiver("bridge-term:out")
         with OscClient("127.0.0.1", port) as c:
             for sid_request, channel in ((1, 1), (2, 3)):  # two streams, two channels
@@ -190,7 +179,7 @@ def test_sigterm_mid_stream_leaves_no_stuck_note(jack: str, tiny_rnn_checkpoint:
             assert recv.wait_for(lambda ms: len(notes_on(ms)) >= 10 and unmatched(ms), 20)
         proc.send_signal(signal.SIGTERM)
         proc.wait(20)
-        assert proc.returncode in (0, -signal.SIGTERM), "".join(lines)
+        assert proc.returncode in (0, -signal.SIGTERM), out.text()
         assert recv.wait_for(lambda ms: not unmatched(ms), 5.0), unmatched(recv.messages)
         assert recv.wait_for(lambda ms: panics(ms, 1) and panics(ms, 3), 5.0)
     finally:
