@@ -157,9 +157,11 @@ class FastStepper:
         positions: torch.Tensor,
         h: list[torch.Tensor],
         c: list[torch.Tensor],
-    ) -> tuple[torch.Tensor, list[torch.Tensor], list[torch.Tensor]]:
+        logits: bool = True,
+    ) -> tuple[torch.Tensor | None, list[torch.Tensor], list[torch.Tensor]]:
         """tokens, positions [B] (input index since BOS); h, c lists of [B, H] per layer
-        -> logits [B, V] and the new h, c."""
+        -> logits [B, V] (None when ``logits`` is false: a primer step needs no prediction)
+        and the new h, c."""
         x0 = self.table0[tokens] + self.pos0[positions % self.bar_steps]
         x, c0 = self._cell(x0 + self.hh0(h[0]), c[0])
         new_h, new_c = [x], [c0]
@@ -167,7 +169,7 @@ class FastStepper:
             x, cl = self._cell(self.cat[layer - 1](torch.cat([x, h[layer]], 1)), c[layer])
             new_h.append(x)
             new_c.append(cl)
-        return self.head(x), new_h, new_c
+        return (self.head(x) if logits else None), new_h, new_c
 
 
 class RnnStream:
@@ -202,11 +204,14 @@ class RnnStream:
         """
         stepper = self.engine.stepper
         dev = self.engine.device
-        for tok in tokens:
+        last = len(tokens) - 1
+        for i, tok in enumerate(tokens):
             t = torch.tensor([int(tok)], device=dev)
             p = torch.tensor([self.position], device=dev)
-            self.logits, self.h, self.c = stepper(t, p, self.h, self.c)
+            logits, self.h, self.c = stepper(t, p, self.h, self.c, logits=i == last)
             self.position += 1
+            if logits is not None:
+                self.logits = logits
 
     def sample(self, temperature: float = 1.0, top_p: float | None = None) -> int:
         """Sample the next token, feed it back, and return it."""
