@@ -100,6 +100,11 @@ def generate_gan(
 @click.option("--eval-every", type=click.IntRange(min=1), default=1000, show_default=True)
 @click.option("--g-channels", type=click.IntRange(min=8), default=64, show_default=True)
 @click.option("--d-channels", type=click.IntRange(min=8), default=48, show_default=True)
+@click.option(
+    "--straight-through",
+    is_flag=True,
+    help="Show the critic hard one-hot bars (straight-through) instead of softmax outputs.",
+)
 @click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True)
 @SEED_OPTION
 @DEVICE_OPTION
@@ -114,6 +119,7 @@ def train_gan_command(
     eval_every: int,
     g_channels: int,
     d_channels: int,
+    straight_through: bool,
     threads: int,
     seed: int,
     device: str,
@@ -131,6 +137,7 @@ def train_gan_command(
         lr_g=lr,
         lr_d=lr,
         eval_every=eval_every,
+        straight_through=straight_through,
         seed=seed,
         max_minutes=max_minutes,
         threads=threads,

@@ -24,11 +24,14 @@ Stabilisation (chosen for a small model that has to train on two CPU cores in mi
 
 - spectral norm on every discriminator layer (bounds its Lipschitz constant, no per-step
   gradient-penalty cost);
-- straight-through one-hot outputs: the discriminator sees the generator's bars as hard
-  one-hot matrices, exactly like real ones (a soft softmax output would let it tell fake
-  from real by "peakiness" alone), while gradients flow through the softmax;
-- feature matching (MidiNet, Salimans et al. 2016) and one-sided label smoothing live in
-  ``train.py``.
+- what the discriminator sees of a generated bar: either straight-through one-hots
+  (``Generator.hard``: hard values forward, softmax gradients back, so fake bars look
+  exactly like real ones) or the softmax and sigmoid outputs themselves, as MidiNet and
+  MuseGAN do. The shipped model uses the soft outputs: with straight-through one-hots the
+  generator barely moved its notes once placed (the gradient through an argmax is weak)
+  and kept leaps of an octave or two and stray rests; see ``train.py``;
+- feature matching, one-sided label smoothing, wrong-chord negatives and the mode-seeking
+  term live in ``train.py``.
 """
 
 from __future__ import annotations
@@ -205,7 +208,7 @@ class Discriminator(nn.Module):
         super().__init__()
         self.config = config
         d = config.d_channels
-        features_in = config.rows + 1 + 12 + 2 + 1 + 1 + len(INTERVALS) + 1
+        features_in = config.rows + 1 + 12 + 2 + 1 + 1 + len(INTERVALS) + 2
         self.conv1 = spectral_norm(nn.Linear(3 * features_in, d))  # kernel 3 over time
         self.conv2 = spectral_norm(nn.Linear(4 * d, d))  # kernel 4, stride 4: one per beat
         self.out = spectral_norm(nn.Linear(d * 8 + 2 * CHORD_DIM, 1))
@@ -230,14 +233,14 @@ class Discriminator(nn.Module):
         return torch.cat([onehot, starts, this, self.melodic(onehot, starts)], -1)
 
     def melodic(self, onehot: torch.Tensor, starts: torch.Tensor) -> torch.Tensor:
-        """[B, T, rows], [B, T, 1] -> [B, T, 27]: the shape of the line.
+        """[B, T, rows], [B, T, 1] -> [B, T, 28]: the shape of the line.
 
         - the pitch height of each sounding step, -1..1 over the range (0 on rests);
         - at each note start, the interval from the last note before it (rests skipped,
           across the bar line too): a soft one-hot over -12..+12 semitones (wider leaps
-          clamp to the ends) and the interval itself, unclamped, in octaves.
+          clamp to the ends) and the interval and its size, unclamped, in octaves.
 
-        Both are smooth in the pitches (through the straight-through softmax), so the
+        Both are smooth in the pitches (through the softmax), so the
         generator learns where a leap or a register is wrong; with one-hot rows alone the
         critic was blind to octaves and the generator leapt two octaves at a time. Which
         note came last is read from the hard values.
@@ -252,7 +255,7 @@ class Discriminator(nn.Module):
         interval = value - value.gather(1, before.clamp(min=0))  # [B, T], semitones
         near = interval.clamp(-12, 12)
         kernel = torch.exp(-((near[..., None] - self.interval_grid) ** 2) / 0.5)
-        leap = torch.cat([kernel, interval[..., None] / 12], -1)
+        leap = torch.cat([kernel, interval[..., None] / 12, interval.abs()[..., None] / 12], -1)
         return torch.cat([height[..., None], leap * (starts * (before >= 0)[..., None])], -1)
 
     def forward(

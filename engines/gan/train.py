@@ -19,6 +19,11 @@ Each step:
   loss alone the generator settled on long chord tones, too few pitch classes and no
   passing notes.
 
+The discriminator sees the generator's softmax and sigmoid outputs by default
+(``straight_through=False``). Two runs on the full corpus, best valid-split score
+(``evaluate.score``, lower is better) within their first 6,000 steps: straight-through
+one-hots 0.99 (the generator kept two-octave leaps and stray rests), soft outputs 0.81.
+
 Examples are transposed into all 12 keys (a random key per example per step, the melody,
 the previous bar and the chords together). Every ``eval_every`` steps the generator is
 measured on the valid split (engines.gan.evaluate) and the best checkpoint is kept.
@@ -58,6 +63,7 @@ class TrainOptions:
     wrong_chord: float = 0.5  # weight of real-bars-under-wrong-chords for the discriminator
     mode_seeking: float = 0.05  # weight of the MSGAN diversity term for the generator
     input_matching: float = 10.0  # weight of matching the critic's mean per-step input
+    straight_through: bool = False  # the critic sees hard one-hot bars, not softmax outputs
     seed: int = 0
     eval_every: int = 1000
     eval_bars: int = 400
@@ -93,6 +99,20 @@ def sample_batch(
     )
     keep = np.flatnonzero(ok)[:batch_size]
     return shifted.take(keep)
+
+
+def outputs(
+    gen: torch.nn.Module,
+    pitch_logits: torch.Tensor,
+    onset_logits: torch.Tensor,
+    options: TrainOptions,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """What the critic sees of a generated bar: straight-through one-hots, or the softmax
+    and sigmoid themselves (MidiNet's and MuseGAN's choice) when ``straight_through`` is
+    off."""
+    if options.straight_through:
+        return gen.hard(pitch_logits, onset_logits)  # type: ignore[operator]
+    return pitch_logits.softmax(-1), onset_logits.sigmoid()
 
 
 def train_gan(
@@ -146,7 +166,7 @@ def train_gan(
         # discriminator
         with torch.no_grad():
             pl, ol = gen(z, b["chords"], b["prev_rows"], b["prev_onset"])
-            fake = soft_bar_image(*gen.hard(pl, ol), config)
+            fake = soft_bar_image(*outputs(gen, pl, ol, options), config)
         wrong = (b["chords"] + torch.randint(1, 24, b["chords"].shape, device=dev)) % 24
         d_real, _ = disc(real, prev, b["chords"])
         d_fake, _ = disc(fake, prev, b["chords"])
@@ -163,7 +183,7 @@ def train_gan(
         # generator: two noise draws per condition, for the mode-seeking term
         z2 = torch.randn(n, config.z_dim, device=dev)
         pl, ol = gen(torch.cat([z, z2]), *(torch.cat([b[k], b[k]]) for k in CONDITIONS))
-        hard_rows, hard_onset = gen.hard(pl, ol)
+        hard_rows, hard_onset = outputs(gen, pl, ol, options)
         fake = soft_bar_image(hard_rows, hard_onset, config)
         d_fake, f_fake = disc(fake, torch.cat([prev, prev]), torch.cat([b["chords"]] * 2))
         with torch.no_grad():
