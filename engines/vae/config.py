@@ -33,10 +33,10 @@ class TrainOptions:
     min_lr: float = 5e-5
     warmup_steps: int = 200
     clip: float = 1.0
-    beta: float = 0.2  # weight of the KL term once annealed
-    free_bits: float = 48.0  # nats of KL per example that cost nothing
+    beta: float = 0.1  # weight of the KL term once annealed
+    free_bits: float = 128.0  # nats of KL per example that cost nothing
     anneal_steps: int = 1000
-    input_dropout: float = 0.0  # share of decoder inputs hidden in training (word dropout)
+    input_dropout: float = 0.25  # share of decoder inputs hidden in training (word dropout)
     transpose: int = 6  # random transposition, +-semitones, per slice per epoch
     eval_every: int = 500  # optimiser steps between valid evaluations (and at epoch ends)
     valid_limit: int = 2000  # valid slices used for checkpoint selection

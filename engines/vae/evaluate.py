@@ -20,8 +20,8 @@ import numpy as np
 import torch
 
 from engines.corpus import Corpus
-from engines.notes import STEPS_PER_BAR, notes_to_tokens, tokens_to_notes
-from engines.vae.data import ATTRIBUTES, density, two_bar_slices
+from engines.notes import NOTE_ON_BASE, STEPS_PER_BAR, notes_to_tokens, tokens_to_notes
+from engines.vae.data import ATTRIBUTES, density, note_on_mask, two_bar_slices
 from engines.vae.engine import VaeEngine, slerp
 from engines.vae.model import kl_per_example
 
@@ -70,10 +70,12 @@ def _nanmean(values: np.ndarray) -> float:
 
 
 def _pitch_range(tokens: np.ndarray) -> np.ndarray:
-    on = (tokens >= 2) & (tokens < 130)
-    p = np.where(on, tokens - 2, np.nan)
-    with np.errstate(all="ignore"):
-        return np.nanmax(p, -1) - np.nanmin(p, -1)
+    """Highest minus lowest pitch of each melody (NaN for a melody without notes)."""
+    on = note_on_mask(tokens)
+    pitch = tokens.astype(np.int64) - NOTE_ON_BASE
+    hi = np.where(on, pitch, -1).max(-1)
+    lo = np.where(on, pitch, 128).min(-1)
+    return np.where(on.any(-1), hi - lo, np.nan)
 
 
 def _heard(engine: VaeEngine, z: torch.Tensor, batch: int = 512) -> np.ndarray:

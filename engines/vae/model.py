@@ -120,7 +120,7 @@ class FastDecoder:
         self.head_w = model.head.weight.detach()
         self.head_b = model.head.bias.detach()
 
-    @torch.no_grad()
+    @torch.inference_mode()
     def __call__(
         self,
         z: torch.Tensor,
@@ -130,15 +130,21 @@ class FastDecoder:
     ) -> torch.Tensor:
         """z [B, latent] -> tokens [B, steps] (CPU, int64).
 
-        Greedy when ``temperature`` is None or 0, else sampled on the CPU with ``generator``
-        so a seed gives the same tokens on every device.
+        Greedy when ``temperature`` is None or 0, else sampled by the Gumbel-max trick
+        (argmax of logits / T plus Gumbel noise, the same distribution as softmax
+        sampling): the noise for every step is drawn at once on the CPU from ``generator``,
+        so a seed gives the same tokens on every device and a step costs no sampling call.
         """
+        gumbel = None
+        if temperature:
+            u = torch.rand((steps, z.shape[0], OUT_VOCAB), generator=generator)
+            gumbel = (-torch.log(-torch.log(u.clamp_(1e-20, 1.0)))).to(z.device)
         h0, c0 = self.model.initial_state(z)
         h, c = list(h0.unbind(0)), list(c0.unbind(0))
         zgates = z @ self.w_z.T  # [B, 4H], constant over the steps
         token = torch.full((z.shape[0],), BOS, dtype=torch.long, device=z.device)
         out = []
-        for _ in range(steps):
+        for t in range(steps):
             gates = torch.addmm(self.table0[token] + zgates, h[0], self.w[0][1].T)
             i, f, g, o = gates.chunk(4, 1)
             c[0] = torch.sigmoid(f) * c[0] + torch.sigmoid(i) * torch.tanh(g)
@@ -151,10 +157,9 @@ class FastDecoder:
                 )
                 x = h[layer]
             logits = torch.addmm(self.head_b, x, self.head_w.T)
-            if not temperature:
+            if gumbel is None:
                 token = logits.argmax(-1)
             else:
-                probs = torch.softmax(logits.float().cpu() / temperature, dim=-1)
-                token = torch.multinomial(probs, 1, generator=generator)[:, 0].to(z.device)
+                token = (logits.float() / temperature + gumbel[t]).argmax(-1)
             out.append(token)
         return torch.stack(out, 1).cpu()
