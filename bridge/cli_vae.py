@@ -213,6 +213,13 @@ def train_vae_command(
 @CHECKPOINT_OPTION
 @JSON_OPTION
 @SEED_OPTION
+@click.option(
+    "--threads",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Torch threads (small batches gain nothing from more; they spin against other work).",
+)
 @DEVICE_OPTION
 def eval_vae_command(
     corpus: str,
@@ -220,12 +227,16 @@ def eval_vae_command(
     checkpoint: Path | None,
     json_out: Path | None,
     seed: int,
+    threads: int,
     device: str,
 ) -> None:
     """Reconstruction, interpolation smoothness, attribute vectors, samples and KL."""
+    import torch
+
     from engines.corpus import load_corpus
     from engines.vae.evaluate import evaluate, format_report
 
+    torch.set_num_threads(threads)
     with domain_errors():
         engine = load_checkpoint_engine("vae", checkpoint, device)
         report = evaluate(engine, load_corpus(corpus, limit_files=limit_files), seed=seed)

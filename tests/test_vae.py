@@ -31,6 +31,16 @@ A = [Note(60 + i, i * 0.5, 0.5, 90) for i in range(16)]
 B = [Note(72 - i, i * 0.5, 0.25, 110) for i in range(8)]
 
 
+@pytest.fixture(scope="module", autouse=True)
+def one_torch_thread():
+    """One intra-op thread, as the daemon runs: these small batches gain nothing from two,
+    and two threads spin against whatever else holds the other core."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture(scope="module")
 def corpus():
     return load_corpus("folk", limit_files=1, progress=False)
@@ -204,3 +214,21 @@ def test_model_kl_and_shapes():
     mean, logvar = model.encode(x)
     h, c = model.initial_state(mean)
     assert h.shape == c.shape == (TINY.dec_layers, 2, TINY.dec_hidden)
+
+
+@pytest.mark.slow
+def test_shipped_checkpoint_meets_its_bars_on_a_small_held_out_set(corpus):
+    """The shipped checkpoint on the small corpus's test tunes (the full run is `bridge eval
+    vae`, a few minutes): reconstruction, morph smoothness and the two steered attributes."""
+    from engines import default_checkpoint
+
+    if not (default_checkpoint("vae") / "config.json").is_file():
+        pytest.skip("no shipped VAE checkpoint")
+    engine = load_engine("vae", device="cpu")
+    report = evaluate(engine, corpus, recon_limit=300, pairs=20, attribute_melodies=50, samples=64)
+    assert report["reconstruction"]["accuracy"] >= 0.9
+    assert report["interpolation"]["spearman_mean"] >= 0.85
+    for name in ("density", "register"):
+        assert report["attributes"][name]["plus_raises"] >= 0.8
+        assert report["attributes"][name]["minus_lowers"] >= 0.8
+    assert report["kl_per_example"]["mean"] >= 10
