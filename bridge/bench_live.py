@@ -181,18 +181,20 @@ def _jack_arrivals(proc: subprocess.Popen[str]) -> list[tuple[float, list[int]]]
     return [(anchor + j, msg) for j, (_, _, msg) in zip(jack_t, got, strict=True)]
 
 
-def _midi_late_ms(trace: list[tuple[str, float, float]], arrivals: list) -> list[float]:
-    """Match the scheduler's note-on/offs with the MIDI messages in order."""
+def _midi_late_ms(trace: list[tuple[str, float, float]], arrivals: list) -> tuple[list[float], int]:
+    """Match the scheduler's note-on/offs with the MIDI messages in order; also count the
+    pairs whose kinds disagree (a note-on and a note-off of the same instant read in the
+    other order, or a message python-rtmidi's JACK input garbled)."""
     notes = [(k, t) for k, t, _ in trace]
     msgs = [(t, m) for t, m in arrivals if m and m[0] & 0xE0 == 0x80]  # note on/off only
     if len(msgs) < len(notes):
         raise RuntimeError(f"{len(notes)} MIDI events sent, {len(msgs)} received")
     late = []
+    mismatched = 0
     for (kind, intended), (arrived, m) in zip(notes, msgs, strict=False):
-        if (kind == "on") != (m[0] & 0xF0 == 0x90 and m[2] > 0):
-            raise RuntimeError("MIDI messages arrived out of order")
+        mismatched += (kind == "on") != (m[0] & 0xF0 == 0x90 and m[2] > 0)
         late.append(1000.0 * (arrived - intended))
-    return late
+    return late, mismatched
 
 
 def bench_stream_midi(
@@ -208,9 +210,10 @@ def bench_stream_midi(
             trace = list(live.scheduler.trace)
         finally:
             arrivals = _jack_arrivals(receiver)
-    late = _midi_late_ms(trace, arrivals)
+    late, mismatched = _midi_late_ms(trace, arrivals)
     return {
         **summarize(late),
+        "mismatched_pairs": mismatched,
         "seconds": seconds,
         "tempo": tempo,
         "jack_period_ms": 1000.0 * period / JACK_RATE,
