@@ -123,6 +123,6 @@ def _bench_vae(engine: Any, n: dict[str, int]) -> dict[str, Any]:
 
 
 def _bench_gan(engine: Any, n: dict[str, int]) -> dict[str, Any]:
-    from bridge.bench_gan import bench_gan_bars
+    from bridge.bench import bench_gan_bars
 
     return bench_gan_bars(engine, **n)

@@ -27,9 +27,10 @@ Stabilisation (chosen for a small model that has to train on two CPU cores in mi
 - what the discriminator sees of a generated bar: either straight-through one-hots
   (``Generator.hard``: hard values forward, softmax gradients back, so fake bars look
   exactly like real ones) or the softmax and sigmoid outputs themselves, as MidiNet and
-  MuseGAN do. The shipped model uses the soft outputs: with straight-through one-hots the
-  generator barely moved its notes once placed (the gradient through an argmax is weak)
-  and kept leaps of an octave or two and stray rests; see ``train.py``;
+  MuseGAN do. The shipped model uses the pitch softmax and hard onset bits: with
+  straight-through pitches the generator barely moved its notes once placed (the gradient
+  through an argmax is weak) and kept leaps of an octave or two; with soft onsets it
+  re-struck notes far too often; see ``train.py``;
 - feature matching, one-sided label smoothing, wrong-chord negatives and the mode-seeking
   term live in ``train.py``.
 """
