@@ -76,6 +76,9 @@ def load_engines(checkpoints: dict[str, Path | None], device: str) -> dict[str, 
             raise click.ClickException(
                 f"--{name} {path} is a checkpoint of the {engine.name} engine"
             )
+        warm_up = getattr(engine, "warm_up", None)
+        if warm_up is not None:
+            warm_up()
         engines[name] = engine
     if not engines:
         options = " ".join(f"--{n} PATH" for n in available_engines())

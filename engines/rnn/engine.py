@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
@@ -21,6 +19,7 @@ from engines.notes import (
     tokens_to_notes,
 )
 from engines.rnn.model import RnnConfig, RnnModel
+from engines.rnn.step import FastStepper, pick
 
 ENGINE = "rnn"
 MAX_STEPS = 1024
@@ -47,129 +46,26 @@ def check_primer(notes: Sequence[Note]) -> None:
 
 
 class Sampler:
-    """Picks the next token from logits: temperature, optional top-p, a seeded generator."""
+    """Picks the next token from logits: temperature, optional top-p, a seeded generator.
+
+    The noise comes from a CPU generator, one row of ``vocab`` uniforms per draw, so a seed
+    gives the same tokens on every device and whether a continuation is drawn step by step
+    or all at once (``noise(steps, vocab)`` equals ``steps`` single draws).
+    """
 
     def __init__(self, seed: int | None = None) -> None:
         self.generator = seeded_generator(seed)
 
+    def noise(self, rows: int, vocab: int) -> torch.Tensor:
+        """[rows, vocab] uniforms in [0, 1) for :func:`pick`."""
+        return torch.rand(rows, vocab, generator=self.generator)
+
     def __call__(
         self, logits: torch.Tensor, temperature: float, top_p: float | None = None
     ) -> torch.Tensor:
-        """logits [B, V] -> tokens [B] (sampled on the CPU so seeds agree across devices)."""
-        probs = torch.softmax(logits.float().cpu() / temperature, dim=-1)
-        if top_p is not None and top_p < 1:
-            sorted_p, order = probs.sort(dim=-1, descending=True)
-            keep = sorted_p.cumsum(-1) - sorted_p < top_p  # always keeps the top token
-            sorted_p = sorted_p * keep
-            probs = torch.zeros_like(probs).scatter_(-1, order, sorted_p)
-        return torch.multinomial(probs, 1, generator=self.generator)[:, 0]
-
-
-class _Linear:
-    """``x @ W.T + b`` for one-row inputs, in float32 or as int8 weights.
-
-    A one-step LSTM is memory-bound: each step reads every weight once. With int8 weights
-    (one scale per output row, fbgemm's dynamic-quantized matmul on x86) a step reads a
-    quarter of the bytes and runs two to four times faster on this CPU, and the held-out NLL
-    does not move at the fourth decimal. The quantized tensor API is deprecated in PyTorch, so
-    it is tried once and float32 is kept when it is missing.
-    """
-
-    def __init__(self, weight: torch.Tensor, bias: torch.Tensor | None, int8: bool) -> None:
-        self.packed = _pack_int8(weight, bias) if int8 else None
-        self.w_t = weight.T.contiguous()  # [in, out]: the layout a one-row matmul wants
-        self.bias = bias
-
-    @property
-    def int8(self) -> bool:
-        return self.packed is not None
-
-    def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        if self.packed is not None:
-            return torch.ops.quantized.linear_dynamic(x, self.packed)
-        if self.bias is None:
-            return x @ self.w_t
-        return torch.addmm(self.bias, x, self.w_t)
-
-
-def _pack_int8(weight: torch.Tensor, bias: torch.Tensor | None) -> Any:
-    """fbgemm-packed int8 weights with a scale per output row, or None where unsupported."""
-    if weight.device.type != "cpu" or torch.backends.quantized.engine not in ("x86", "fbgemm"):
-        return None
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            w = weight.float().contiguous()
-            scales = (w.abs().amax(1).clamp_min(1e-8) / 127).double()
-            zeros = torch.zeros(w.shape[0], dtype=torch.long)
-            q = torch.quantize_per_channel(w, scales, zeros, 0, torch.qint8)
-            return torch.ops.quantized.linear_prepack(q, bias)
-    except (AttributeError, RuntimeError, NotImplementedError):
-        return None
-
-
-class FastStepper:
-    """Single-step LSTM inference for a batch of streams, without nn.LSTM's per-call cost.
-
-    The weights are laid out once for one-row steps: the first layer's input projection is
-    folded into tables (vocab x 4H for the token, bar_steps x 4H for the position in the
-    bar), and every later layer's input and recurrent matrices are joined into one, so a step
-    is two lookups, one matmul per layer and the gate arithmetic. ``int8`` stores those
-    matrices as int8 (see :class:`_Linear`).
-    """
-
-    def __init__(self, model: RnnModel, int8: bool = False) -> None:
-        lstm = model.lstm
-        self.layers = model.config.layers
-        self.bar_steps = model.config.bar_steps or 1
-        with torch.no_grad():
-            w = [
-                tuple(
-                    getattr(lstm, f"{name}_l{i}").detach()
-                    for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
-                )
-                for i in range(self.layers)
-            ]
-            self.table0 = model.embed.weight @ w[0][0].T + w[0][2] + w[0][3]  # [V, 4H]
-            self.pos0 = model.position.weight @ w[0][0].T  # [bar_steps, 4H]
-            if not model.config.bar_steps:
-                self.pos0 = torch.zeros_like(self.pos0)
-            self.hh0 = _Linear(w[0][1], None, int8)
-            # layers >= 1: [x, h] @ [W_ih, W_hh].T + (b_ih + b_hh)
-            self.cat = [
-                _Linear(torch.cat([w_ih, w_hh], 1), b_ih + b_hh, int8)
-                for w_ih, w_hh, b_ih, b_hh in w[1:]
-            ]
-            self.head = _Linear(model.head.weight.detach(), model.head.bias.detach(), int8)
-        self.int8 = self.hh0.int8
-
-    @staticmethod
-    def _cell(gates: torch.Tensor, c: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """LSTM gate arithmetic (PyTorch's i, f, g, o order) -> new h, c."""
-        i, f, g, o = gates.chunk(4, 1)
-        c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
-        return torch.sigmoid(o) * torch.tanh(c), c
-
-    @torch.no_grad()
-    def __call__(
-        self,
-        tokens: torch.Tensor,
-        positions: torch.Tensor,
-        h: list[torch.Tensor],
-        c: list[torch.Tensor],
-        logits: bool = True,
-    ) -> tuple[torch.Tensor | None, list[torch.Tensor], list[torch.Tensor]]:
-        """tokens, positions [B] (input index since BOS); h, c lists of [B, H] per layer
-        -> logits [B, V] (None when ``logits`` is false: a primer step needs no prediction)
-        and the new h, c."""
-        x0 = self.table0[tokens] + self.pos0[positions % self.bar_steps]
-        x, c0 = self._cell(x0 + self.hh0(h[0]), c[0])
-        new_h, new_c = [x], [c0]
-        for layer in range(1, self.layers):
-            x, cl = self._cell(self.cat[layer - 1](torch.cat([x, h[layer]], 1)), c[layer])
-            new_h.append(x)
-            new_c.append(cl)
-        return (self.head(x) if logits else None), new_h, new_c
+        """logits [B, V] -> tokens [B] (on the CPU)."""
+        u = self.noise(*logits.shape)
+        return pick(logits.float().cpu(), temperature, 1.0 if top_p is None else top_p, u)
 
 
 class RnnStream:
@@ -186,39 +82,42 @@ class RnnStream:
 
     def reset(self) -> None:
         """Forget everything and start again from the start-of-sequence token."""
-        cfg = self.engine.config
-        zeros = torch.zeros(1, cfg.hidden, device=self.engine.device)
-        self.h = [zeros] * cfg.layers
-        self.c = [zeros] * cfg.layers
-        self.logits = None
-        self.position = 0
-        self.feed([BOS])
+        self.logits, self.h, self.c = self.engine.stepper.start
+        self.position = 1
 
-    @torch.no_grad()
     def feed(self, tokens: Sequence[int]) -> None:
-        """Advance the state through ``tokens``, one step each.
-
-        Step by step, not one sequence call: a primer and a stream then go through exactly
-        the same arithmetic (so a seed gives the same notes either way), and on the CPU a
-        batch-of-one sequence call costs as much per token as a step does.
-        """
-        stepper = self.engine.stepper
-        dev = self.engine.device
-        last = len(tokens) - 1
-        for i, tok in enumerate(tokens):
-            t = torch.tensor([int(tok)], device=dev)
-            p = torch.tensor([self.position], device=dev)
-            logits, self.h, self.c = stepper(t, p, self.h, self.c, logits=i == last)
-            self.position += 1
-            if logits is not None:
-                self.logits = logits
+        """Advance the state through ``tokens`` (one compiled call, a layer at a time; the
+        result agrees with feeding them one by one to float rounding, or to int8's
+        activation rounding with int8 weights)."""
+        if not tokens:
+            return
+        self.logits, self.h, self.c = self.engine.stepper.feed(
+            tokens, self.position, self.h, self.c
+        )
+        self.position += len(tokens)
 
     def sample(self, temperature: float = 1.0, top_p: float | None = None) -> int:
         """Sample the next token, feed it back, and return it."""
+        return self.generate(1, temperature, top_p)[0]
+
+    def generate(
+        self, steps: int, temperature: float = 1.0, top_p: float | None = None
+    ) -> list[int]:
+        """Sample ``steps`` tokens, each fed back before the next (the same tokens as
+        ``steps`` calls of :meth:`sample`, in one call)."""
         assert self.logits is not None
-        token = int(self.sampler(self.logits, temperature, top_p)[0])
-        self.feed([token])
-        return token
+        noise = self.sampler.noise(steps, self.logits.shape[-1])
+        out, self.logits, self.h, self.c = self.engine.stepper.generate(
+            self.logits,
+            self.position,
+            self.h,
+            self.c,
+            float(temperature),
+            1.0 if top_p is None else float(top_p),
+            noise,
+        )
+        self.position += steps
+        return out
 
 
 class RnnEngine:
@@ -264,6 +163,13 @@ class RnnEngine:
     def save(self, path: str | Path, extra: dict | None = None) -> Path:
         return save_checkpoint(path, ENGINE, self.config, self.model, extra or self.info)
 
+    def warm_up(self) -> None:
+        """Build the stepper and run its compiled paths a few times (TorchScript profiles
+        the first calls of a method), so that a performer's first request is as fast as
+        the rest."""
+        for seed in range(3):
+            self.continue_([Note(60, 0, 1, 90)], steps=2, seed=seed)
+
     def stream(self, seed: int | None = None) -> RnnStream:
         return RnnStream(self, seed)
 
@@ -291,7 +197,7 @@ class RnnEngine:
         primer = self.primer_tokens(notes)
         stream = self.stream(seed)
         stream.feed(primer)
-        out = [stream.sample(temperature, top_p) for _ in range(steps)]
+        out = stream.generate(steps, temperature, top_p)
         velocity = round(sum(n.velocity for n in notes) / len(notes)) if notes else 100
         return tokens_to_notes(out, velocity=velocity)
 
