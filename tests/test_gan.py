@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from engines.gan.chords import Triad, parse_chord, parse_chords
 from engines.gan.data import (
@@ -234,6 +235,40 @@ def test_evaluate_reports_every_check(engine: GanEngine) -> None:
     assert set(result["checks"]) >= {"distinct bars", "continuity", "chord-tone ratio vs real"}
     report = format_report(result)
     assert report.count("PASS") + report.count("FAIL") == len(result["checks"])
+
+
+class RootPlayer(GanEngine):
+    """Plays the root of each half bar's chord in quarter notes: follows the chords."""
+
+    def generate(self, chords, prev_rows, prev_onset, z):  # type: ignore[no-untyped-def]
+        root = np.asarray(chords) % 12  # [B, n, 2]
+        rows = (root - self.config.low) % 12 + 12  # that pitch class, an octave up
+        rows = np.repeat(rows, 8, axis=-1)  # [B, n, 16]
+        onset = np.zeros(rows.shape, dtype=bool)
+        onset[..., ::4] = True
+        return rows, onset
+
+
+class Deaf(RootPlayer):
+    """Plays the same bar whatever the chords."""
+
+    def generate(self, chords, prev_rows, prev_onset, z):  # type: ignore[no-untyped-def]
+        return super().generate(np.zeros_like(np.asarray(chords)), prev_rows, prev_onset, z)
+
+
+def test_the_random_chord_check_tells_a_chord_follower_from_a_deaf_generator() -> None:
+    from engines.gan.evaluate import evaluate
+
+    model = GanEngine.from_config(TINY, "cpu").model
+    check = "chord-tone ratio vs random chords"
+    follower = evaluate(RootPlayer(model, torch.device("cpu")), toy_corpus(), n_bars=60)
+    assert follower["generated"]["chord_tone_ratio"] == 1.0
+    assert follower["random_chords"]["chord_tone_ratio_given"] == 1.0  # it follows them too
+    assert follower["random_chords"]["chord_tone_ratio"] < 0.5  # but they are not the real ones
+    assert follower["checks"][check]
+    deaf = evaluate(Deaf(model, torch.device("cpu")), toy_corpus(), n_bars=60)
+    assert deaf["random_chords"]["chord_tone_ratio"] == deaf["generated"]["chord_tone_ratio"]
+    assert not deaf["checks"][check]
 
 
 def test_train_a_few_steps_saves_a_loadable_checkpoint(tmp_path: Path) -> None:
