@@ -279,6 +279,10 @@ class Daemon:
     # -- worker threads -------------------------------------------------------------------
 
     def _work(self) -> None:
+        # OpenMP keeps its thread count per thread: a new thread would use every core
+        torch = sys.modules.get("torch")
+        if torch is not None and self.torch_threads:
+            torch.set_num_threads(self.torch_threads)
         while True:
             job = self._jobs.get()
             if job is None:

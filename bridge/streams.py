@@ -390,6 +390,9 @@ class StreamWorker:
     def _loop(self) -> None:
         if self.realtime and raise_priority():
             log.debug("stream worker runs at nice %d", WORKER_NICE)
+        torch = sys.modules.get("torch")  # OpenMP keeps its thread count per thread
+        if torch is not None:
+            torch.set_num_threads(1)
         try:
             while True:
                 with self._cond:
