@@ -278,3 +278,19 @@ def test_train_a_few_steps_saves_a_loadable_checkpoint(tmp_path: Path) -> None:
     record = train_gan(toy_corpus(), tmp_path / "g", TINY, options, device="cpu", progress=False)
     assert len(record["evals"]) == 2 and record["steps_run"] == 6
     assert GanEngine.load(tmp_path / "g", device="cpu").bars(["C", "G"], seed=1) is not None
+
+
+def test_one_progression_runs_traced_and_writes_what_the_batch_path_writes(
+    engine: GanEngine,
+) -> None:
+    assert isinstance(engine.single_generator(), torch.jit.ScriptModule)
+    chords = np.array([[[0, 0], [21, 21], [5, 5]]])  # C, Am, F
+    prev_rows = np.full((1, 16), TINY.rest)
+    prev_onset = np.zeros((1, 16), dtype=bool)
+    z = engine.noise(3, seed=4)[None]
+    one = engine.generate(chords, prev_rows, prev_onset, z)  # traced
+    two = engine.generate(  # the same progression twice: the eager batch path
+        chords.repeat(2, 0), prev_rows.repeat(2, 0), prev_onset.repeat(2, 0), z.repeat(2, 1, 1)
+    )
+    for mine, theirs in zip(one, two, strict=True):
+        assert (mine[0] == theirs[0]).all() and (mine[0] == theirs[1]).all()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+import warnings
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +16,8 @@ from engines.gan.chords import Triad, parse_chords
 from engines.gan.data import REST, bar_grid
 from engines.gan.model import STEPS, BarGan, GanConfig
 from engines.notes import STEPS_PER_BEAT, Note
+
+log = logging.getLogger(__name__)
 
 ENGINE = "gan"
 MAX_CHORDS = 256
@@ -43,6 +47,7 @@ class GanEngine:
         self.config: GanConfig = model.config
         self.device = device
         self.info = info or {}
+        self._single: Callable[..., tuple[torch.Tensor, torch.Tensor]] | None = None
 
     @classmethod
     def from_config(cls, config: GanConfig, device: str = "cpu", seed: int = 0) -> GanEngine:
@@ -119,7 +124,7 @@ class GanEngine:
         chords [B, n, 2] triad indices per half bar; prev_rows, prev_onset [B, 16];
         z [B, n, z_dim] -> rows [B, n, 16] and onset bits [B, n, 16].
         """
-        gen = self.model.generator
+        gen = self.model.generator if len(chords) != 1 else self.single_generator()
         dev = self.device
         c = torch.as_tensor(np.asarray(chords), dtype=torch.long, device=dev)
         rows = torch.as_tensor(np.asarray(prev_rows), dtype=torch.long, device=dev)
@@ -136,6 +141,34 @@ class GanEngine:
             torch.stack(out_rows, 1).cpu().numpy(),
             torch.stack(out_onset, 1).cpu().numpy(),
         )
+
+    def single_generator(self) -> Callable[..., tuple[torch.Tensor, torch.Tensor]]:
+        """The generator for one progression at a time (what the verbs ask for), traced by
+        TorchScript on first use: a bar is about a hundred small torch calls, and run from
+        Python their dispatch costs more than their arithmetic. Where tracing fails, the
+        generator itself."""
+        if self._single is None:
+            cfg = self.config
+            dev = self.device
+            example = (
+                torch.zeros(1, cfg.z_dim, device=dev),
+                torch.zeros(1, 2, dtype=torch.long, device=dev),
+                torch.full((1, STEPS), cfg.rest, dtype=torch.long, device=dev),
+                torch.zeros(1, STEPS, dtype=torch.bool, device=dev),
+            )
+            self._single = self.model.generator
+            try:
+                with warnings.catch_warnings(), torch.no_grad():
+                    warnings.simplefilter("ignore")  # deprecation and batch-size notes
+                    self._single = torch.jit.trace(self.model.generator, example, check_trace=False)
+            except Exception as exc:  # noqa: BLE001 - any tracer failure keeps eager mode
+                log.warning("tracing the GAN generator failed (%s); it runs eagerly", exc)
+        return self._single
+
+    def warm_up(self) -> None:
+        """Trace the generator and run it (TorchScript profiles its first calls)."""
+        for seed in range(3):
+            self.bars(["C", "G"], seed=seed)
 
     def noise(self, n: int, seed: int | None, temperature: float = 1.0) -> torch.Tensor:
         """[n, z_dim] noise from the seed (on the CPU, so seeds agree across devices).
