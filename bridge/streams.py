@@ -176,8 +176,12 @@ def batch_stepper(engine: Any) -> Any:
 
     An int8 stepper quantizes its input with one scale for the whole batch, so a row's result
     would depend on the other rows: a stream's notes for a seed would change with the streams
-    beside it. Batched, float32 reads the weights once per wake-up anyway.
+    beside it. Batched, float32 reads the weights once per wake-up anyway. An engine that
+    keeps such a stepper (built and warmed up at load) lends it.
     """
+    own = getattr(engine, "batch_stepper", None)
+    if own is not None:
+        return own
     stepper = engine.stepper
     if getattr(stepper, "int8", False):
         stepper = type(stepper)(engine.model, int8=False)

@@ -139,6 +139,7 @@ class RnnEngine:
         self.info = info or {}
         self.int8 = device.type == "cpu" if int8 is None else int8
         self._stepper: FastStepper | None = None
+        self._batch_stepper: FastStepper | None = None
 
     @property
     def stepper(self) -> FastStepper:
@@ -163,12 +164,31 @@ class RnnEngine:
     def save(self, path: str | Path, extra: dict | None = None) -> Path:
         return save_checkpoint(path, ENGINE, self.config, self.model, extra or self.info)
 
+    @property
+    def batch_stepper(self) -> FastStepper:
+        """The single-step path for batches of streams: float32 even where requests use
+        int8. An int8 stepper quantizes its input with one scale for the whole batch, so a
+        row's result would depend on the other rows (a stream's notes for a seed would
+        change with the streams beside it); batched, float32 reads the weights once per
+        step for all rows anyway."""
+        if not self.int8:
+            return self.stepper
+        if self._batch_stepper is None:
+            self._batch_stepper = FastStepper(self.model, int8=False)
+        return self._batch_stepper
+
     def warm_up(self) -> None:
-        """Build the stepper and run its compiled paths a few times (TorchScript profiles
-        the first calls of a method), so that a performer's first request is as fast as
-        the rest."""
+        """Build the steppers and run their compiled paths a few times (TorchScript
+        profiles the first calls of a method), so that a performer's first request or
+        stream is as fast as the rest."""
         for seed in range(3):
             self.continue_([Note(60, 0, 1, 90)], steps=2, seed=seed)
+        rows = 4
+        zeros = [torch.zeros(rows, self.config.hidden, device=self.device)] * self.config.layers
+        tokens = torch.full((rows,), BOS, device=self.device)
+        positions = torch.zeros(rows, dtype=torch.long, device=self.device)
+        for _ in range(3):
+            self.batch_stepper(tokens, positions, zeros, zeros)
 
     def stream(self, seed: int | None = None) -> RnnStream:
         return RnnStream(self, seed)

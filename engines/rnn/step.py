@@ -53,7 +53,7 @@ class _Int8Linear(nn.Module):
     output row.
 
     A one-step LSTM is memory-bound: each step reads every weight once. Int8 weights are a
-    quarter of the bytes; the held-out NLL does not move at the fourth decimal.
+    quarter of the bytes; the held-out NLL per step moves by 0.1%.
     """
 
     def __init__(self, packed: Any) -> None:
