@@ -294,3 +294,15 @@ def test_one_progression_runs_traced_and_writes_what_the_batch_path_writes(
     )
     for mine, theirs in zip(one, two, strict=True):
         assert (mine[0] == theirs[0]).all() and (mine[0] == theirs[1]).all()
+
+
+def test_without_tracing_the_generator_runs_eagerly_with_the_same_bars(
+    engine: GanEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_trace(*args: object, **kwargs: object) -> object:
+        raise RuntimeError("TorchScript is not here")
+
+    monkeypatch.setattr(torch.jit, "trace", no_trace)
+    eager = GanEngine(engine.model, engine.device)
+    assert eager.single_generator() is engine.model.generator
+    assert eager.bars(["Dm", "G7", "C"], seed=2) == engine.bars(["Dm", "G7", "C"], seed=2)

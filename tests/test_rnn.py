@@ -210,3 +210,15 @@ def test_gumbel_max_draws_from_the_tempered_softmax() -> None:
     # top-p 0.8 keeps the likeliest tokens that reach 0.8: here the first two (0.64, 0.24)
     tokens = pick(logits.expand(n, -1), 1.0, 0.8, torch.rand(n, 5, generator=g))
     assert set(tokens.tolist()) == {0, 1}
+
+
+def test_without_torchscript_the_step_runs_eagerly_with_the_same_tokens(
+    engine: RnnEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_script(obj: object) -> object:
+        raise RuntimeError("TorchScript is not here")
+
+    monkeypatch.setattr(torch.jit, "script", no_script)
+    eager = RnnEngine(engine.model, engine.device, int8=engine.int8)
+    assert not isinstance(eager.stepper.core, torch.jit.ScriptModule)
+    assert eager.continue_(PRIMER, steps=24, seed=3) == engine.continue_(PRIMER, steps=24, seed=3)
