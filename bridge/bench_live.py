@@ -253,13 +253,11 @@ def bench_stream_load(
 
 
 def bench_batched_step(engine: Any, sizes: tuple[int, ...] = (1, 4, 16), n: int = 300) -> dict:
-    """The streams' batched model step alone (``bridge.streams.batch_stepper``), per batch
+    """The streams' batched model step alone (the engine's ``batch_stepper``), per batch
     size."""
     import torch
 
-    from bridge.streams import batch_stepper
-
-    stepper = batch_stepper(engine)
+    stepper = engine.batch_stepper
 
     threads = torch.get_num_threads()
     torch.set_num_threads(1)

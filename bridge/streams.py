@@ -15,9 +15,10 @@ How a stream plays (the numbers are the constants below):
   ``steps N`` the last note is cut at step N.
 - **Batching.** All streams that need a token at a wake-up are stepped together: one sampling
   call per stream (its own seeded generator and temperature) and one batched LSTM forward
-  (the engine's stepper, in float32) for all of them. The batch is padded to ``MIN_ROWS`` rows
-  because BLAS kernels round differently for 1-3 rows than for 4 or more: padded, a stream's
-  numbers (so its notes for a seed) do not depend on which other streams play beside it.
+  (the engine's ``batch_stepper``, float32) for all of them. The batch is padded to
+  ``MIN_ROWS`` rows because BLAS kernels round differently for 1-3 rows than for 4 or more:
+  padded, a stream's numbers (so its notes for a seed) do not depend on which other streams
+  play beside it.
 - **set / feed.** Tempo takes effect exactly at the next step: queued notes are moved
   (``Scheduler.retime``). Temperature and fed notes take effect from the first step that is not
   yet promised (committed to the scheduler, or inside a committed note): the worker rewinds
@@ -171,23 +172,6 @@ class Stream:
         return self.tokens[step - self.base]
 
 
-def batch_stepper(engine: Any) -> Any:
-    """The engine's single-step path for batches of streams: its own, in float32.
-
-    An int8 stepper quantizes its input with one scale for the whole batch, so a row's result
-    would depend on the other rows: a stream's notes for a seed would change with the streams
-    beside it. Batched, float32 reads the weights once per wake-up anyway. An engine that
-    keeps such a stepper (built and warmed up at load) lends it.
-    """
-    own = getattr(engine, "batch_stepper", None)
-    if own is not None:
-        return own
-    stepper = engine.stepper
-    if getattr(stepper, "int8", False):
-        stepper = type(stepper)(engine.model, int8=False)
-    return stepper
-
-
 class StreamWorker:
     """Samples every stream of one RNN engine in batched steps and commits their notes.
 
@@ -220,7 +204,6 @@ class StreamWorker:
         self._cond = threading.Condition()
         self._streams: dict[int, Stream] = {}
         self._inbox: list[Callable[[], None]] = []
-        self._stepper: Any = None
         self._thread: threading.Thread | None = None
         self._running = False
 
@@ -458,7 +441,7 @@ class StreamWorker:
             h = [torch.cat([rows[i].rnn.h[layer] for i in idx]) for layer in range(layers)]
             c = [torch.cat([rows[i].rnn.c[layer] for i in idx]) for layer in range(layers)]
             x = torch.tensor([tokens[i] for i in idx], device=self.engine.device)
-            stepper = self._batch_stepper()
+            stepper = self.engine.batch_stepper  # float32: rows never affect each other
             p = torch.tensor([rows[i].rnn.position for i in idx], device=self.engine.device)
             logits, h, c = stepper(x, p, h, c)
             for i, s in enumerate(rows):
@@ -468,11 +451,6 @@ class StreamWorker:
                 s.rnn.c = [t[i : i + 1] for t in c]
             if self.step_times_ms is not None:
                 self.step_times_ms.append((n, 1000 * (self.clock.now() - began)))
-
-    def _batch_stepper(self) -> Any:
-        if self._stepper is None:
-            self._stepper = batch_stepper(self.engine)
-        return self._stepper
 
     def _sample(self, s: Stream) -> int:
         """Sample step ``s.gen``, keep the snapshot, apply the note-length rules."""

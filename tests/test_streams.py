@@ -151,7 +151,7 @@ class HoldingEngine:
             out[i, NOTE_ON_BASE + 60 if t == OFF else HOLD] = 50.0
         return out
 
-    def stepper(self, x: torch.Tensor, p: torch.Tensor, h: list, c: list) -> tuple:
+    def batch_stepper(self, x: torch.Tensor, p: torch.Tensor, h: list, c: list) -> tuple:
         self.calls += 1
         if self.fail_after is not None and self.calls > self.fail_after:
             raise RuntimeError("boom")

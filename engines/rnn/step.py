@@ -120,8 +120,8 @@ class _Layer(nn.Module):
     A step for a batch reads ``[x, h] @ [W_ih, W_hh].T`` as one matmul (``joined``); a
     primer reads the input matrix once for all its steps (``ih``) and only the recurrent
     one at every step (``hh``), a working set that fits a core's cache. The first layer's
-    input side is a table lookup done before: its ``ih`` is the identity and it has no
-    ``joined``.
+    input side is a table lookup done before: its ``ih`` is the identity and its step adds
+    the two sides (:class:`_Sum`).
     """
 
     def __init__(
