@@ -25,8 +25,8 @@ from typing import Any
 
 import pytest
 
-from bridge.daemon import Daemon
-from bridge.osc import Message, OscClient
+from bridge.server.daemon import Daemon
+from bridge.server.osc import Message, OscClient
 from engines.notes import Note
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from bridge.bench import bench_rnn_step, percentile, summarize
+from bridge.bench.core import bench_rnn_step, percentile, summarize
 from engines.rnn.engine import RnnEngine
 from engines.rnn.model import RnnConfig
 

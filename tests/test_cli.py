@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from bridge.cli import auto_type, format_osc, main
+from bridge.cli.main import auto_type, format_osc, main
 from engines.notes import Note, read_midi, write_midi
 
 STARTUP = 90.0  # importing torch on two busy cores can take a while

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from clients import QUIET, WAIT, ask, wire_notes
 
-from bridge import osc, protocol
-from bridge.daemon import Daemon
-from bridge.osc import Message, OscClient
+from bridge.server import osc, protocol
+from bridge.server.daemon import Daemon
+from bridge.server.osc import Message, OscClient
 from engines.notes import Note
 
 
@@ -138,7 +138,7 @@ def test_malformed_and_non_osc_datagrams(
     assert reply.args[:2] == [-1, "/bridge/ping"]
     assert reply.args[2].startswith("malformed OSC message: ")
     # Not OSC at all: dropped, logged once, no reply; the daemon still answers afterwards.
-    with caplog.at_level(logging.WARNING, logger="bridge.osc"):
+    with caplog.at_level(logging.WARNING, logger="bridge.server.osc"):
         client.send_raw(b"GET / HTTP/1.1\r\n\r\n")
         assert client.receive(QUIET) is None
         assert ask(client, "/bridge/ping", 1).address == "/bridge/pong"

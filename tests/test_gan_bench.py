@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from bridge.bench import bench_gan_bars
+from bridge.bench.core import bench_gan_bars
 
 
 def test_bench_gan_bars_tiny(tiny_gan: Any) -> None:
@@ -17,7 +17,7 @@ def test_bench_gan_bars_tiny(tiny_gan: Any) -> None:
 def test_bridge_bench_gan_bars_command(tiny_gan_checkpoint: Path) -> None:
     from click.testing import CliRunner
 
-    from bridge.cli import main
+    from bridge.cli.main import main
 
     args = ["bench", "--only", "gan-bars", "-n", "3", "--gan", str(tiny_gan_checkpoint)]
     result = CliRunner().invoke(main, args)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from bridge.cli import main
+from bridge.cli.main import main
 from engines.notes import Note, read_midi, write_midi
 
 

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from clients import ask, daemon_client, wire_notes
 
-from bridge.daemon import Daemon
-from bridge.osc import OscClient
+from bridge.server.daemon import Daemon
+from bridge.server.osc import OscClient
 from engines.notes import Note
 
 PREV = [60, 0, 1, 100, 62, 1, 1, 100, 64, 2, 2, 100]

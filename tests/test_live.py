@@ -11,9 +11,9 @@ from collections.abc import Iterator
 import pytest
 from clients import expect
 
-from bridge.daemon import Daemon
-from bridge.live import Live, running
-from bridge.osc import OscClient, decode
+from bridge.live.live import Live, running
+from bridge.server.daemon import Daemon
+from bridge.server.osc import OscClient, decode
 
 
 @pytest.fixture
@@ -88,7 +88,7 @@ def test_lookahead_sends_timetagged_bundles_early(bridge, client: OscClient) -> 
     host, port = bridge[0].address
     try:
         start = b"/bridge/rnn/stream/start"
-        from bridge.osc import encode
+        from bridge.server.osc import encode
 
         raw.sendto(encode(start.decode(), [1, "lookahead", 200, "seed", 2, "steps", 16]),
                    (host, port))  # fmt: skip

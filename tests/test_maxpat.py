@@ -4,8 +4,8 @@ addresses (and keys) the daemon answers.
 Every .maxpat in max_patches/ and .amxd in ableton/ is read back from disk (the .amxd through
 its binary chunks) and checked against max_patches/objects.json, the table of real Max objects
 and their inlet/outlet counts. The OSC addresses the patches send and route are checked against
-the daemon's own address table (bridge.protocol and bridge.live), or, for an address of
-PROTOCOL.md the daemon does not serve yet, skipped with a note. The devices' Live API script
+the daemon's own address table (bridge.server.protocol and bridge.live.live), or, for an address
+of PROTOCOL.md the daemon does not serve yet, skipped with a note. The devices' Live API script
 runs under node against a fake Live set.
 """
 
@@ -58,13 +58,13 @@ def contract_reply(path: str) -> str:
 def daemon_table() -> tuple[dict[str, Any], set[str]] | None:
     """The daemon's addresses {path: Address} and the addresses it sends, or None."""
     try:
-        from bridge import daemon, protocol
+        from bridge.server import daemon, protocol
     except ImportError:
         return None
     addresses: dict[str, Any] = dict(protocol.ADDRESSES)
     sends = {daemon.ERROR_ADDRESS}
     try:
-        from bridge import live
+        from bridge.live import live
     except ImportError:
         live = None
     if live is not None:

@@ -20,12 +20,12 @@ from pathlib import Path
 import pytest
 from clients import LISTENING, STARTUP_TIMEOUT, Lines, bridge_executable, expect, require_client
 
-from bridge.bench_live import jack_server
-from bridge.callresponse import CallResponseOptions
-from bridge.daemon import Daemon
-from bridge.live import Live, LiveOptions, running
-from bridge.midi import ALL_NOTES_OFF, ALL_SOUND_OFF, CLOCK, START, STOP, MidiClock, MidiEvent
-from bridge.osc import OscClient
+from bridge.bench.live import jack_server
+from bridge.live.callresponse import CallResponseOptions
+from bridge.live.live import Live, LiveOptions, running
+from bridge.live.midi import ALL_NOTES_OFF, ALL_SOUND_OFF, CLOCK, START, STOP, MidiClock, MidiEvent
+from bridge.server.daemon import Daemon
+from bridge.server.osc import OscClient
 
 pytestmark = pytest.mark.slow
 

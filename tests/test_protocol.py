@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-from bridge import osc, protocol
-from bridge.osc import Malformed, Message
-from bridge.protocol import ADDRESSES, Address, Key, Request, RequestError, parse_request
+from bridge.server import osc, protocol
+from bridge.server.osc import Malformed, Message
+from bridge.server.protocol import ADDRESSES, Address, Key, Request, RequestError, parse_request
 from engines.notes import Note
 
 CONTINUE = ADDRESSES["/bridge/rnn/continue"]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bridge.clock import FakeClock, TempoMap, beats_to_seconds, check_tempo, step_seconds
-from bridge.midi import ALL_NOTES_OFF, ALL_SOUND_OFF, CONTROL, MemoryMidiOutput, MidiSink
-from bridge.scheduler import PlayedNote, Scheduler
+from bridge.live.clock import FakeClock, TempoMap, beats_to_seconds, check_tempo, step_seconds
+from bridge.live.midi import ALL_NOTES_OFF, ALL_SOUND_OFF, CONTROL, MemoryMidiOutput, MidiSink
+from bridge.live.scheduler import PlayedNote, Scheduler
 
 
 class Recorder:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from bridge.clock import FakeClock, step_seconds
-from bridge.scheduler import PlayedNote, Scheduler
-from bridge.streams import MAX_NOTE_STEPS, MIN_LEAD_S, StreamOptions, StreamWorker
+from bridge.live.clock import FakeClock, step_seconds
+from bridge.live.scheduler import PlayedNote, Scheduler
+from bridge.live.streams import MAX_NOTE_STEPS, MIN_LEAD_S, StreamOptions, StreamWorker
 from engines.notes import HOLD, NOTE_ON_BASE, OFF, VOCAB_SIZE, Note
 from engines.rnn.engine import RnnEngine, Sampler
 from engines.rnn.model import RnnConfig

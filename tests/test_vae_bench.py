@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bridge.bench_vae import bench_vae_interpolate
+from bridge.bench.vae import bench_vae_interpolate
 
 
 def test_bench_vae_interpolate_tiny(tiny_vae: Any) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from bridge.cli import main
+from bridge.cli.main import main
 from engines.notes import Note, read_midi, write_midi
 
 

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from clients import QUIET, WAIT, daemon_client, wire_notes
 
-from bridge import protocol
-from bridge.osc import Message, OscClient
+from bridge.server import protocol
+from bridge.server.osc import Message, OscClient
 
 LATENT = 8
 A = [60, 0, 0.5, 90, 62, 0.5, 0.5, 90, 64, 1, 1, 90, 67, 2, 2, 90, 65, 4, 4, 90]

@@ -11,8 +11,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from bridge.live import STREAM_ADDRESSES
-from bridge.protocol import ADDRESSES, address_table_markdown
+from bridge.live.live import STREAM_ADDRESSES
+from bridge.server.protocol import ADDRESSES, address_table_markdown
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 START, END = "<!-- addresses:start -->", "<!-- addresses:end -->"

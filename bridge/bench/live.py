@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from bridge.bench import summarize
+from bridge.bench.core import summarize
 
 JACK_RATE = 48_000
 JACK_PERIOD = 64
@@ -58,8 +58,8 @@ def _late_ms(trace: list[tuple[str, float, float]], kinds: tuple[str, ...]) -> l
 
 @contextmanager
 def _bridge(engine: Any, midi: bool = False, name: str = "bridge-bench") -> Iterator[Any]:
-    from bridge.daemon import Daemon
-    from bridge.live import LiveOptions, running
+    from bridge.live.live import LiveOptions, running
+    from bridge.server.daemon import Daemon
 
     daemon = Daemon({"rnn": engine}, port=0)
     with running(daemon, LiveOptions(virtual_midi=midi, client_name=name)) as live:
@@ -68,7 +68,7 @@ def _bridge(engine: Any, midi: bool = False, name: str = "bridge-bench") -> Iter
 
 def _play(daemon: Any, live: Any, streams: int, seconds: float, tempo: float) -> None:
     """Start ``streams`` streams, let them play ``seconds``, stop them."""
-    from bridge.osc import OscClient
+    from bridge.server.osc import OscClient
 
     clients = [OscClient(*daemon.address) for _ in range(streams)]
     try:

@@ -26,7 +26,7 @@ from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from bridge.clock import Clock, MonotonicClock
+from bridge.live.clock import Clock, MonotonicClock
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """The ``bridge`` command line: the group, ``serve``, ``ports`` and ``send``.
 
-The engines' own commands (generate, train, eval) live in ``bridge/cli_<engine>.py`` and
-``bench`` in ``bridge/cli_bench.py``; only the ``bridge/cli*`` modules print. Domain errors
+The engines' own commands (generate, train, eval) live in ``bridge/cli/<engine>.py`` and
+``bench`` in ``bridge/cli/bench.py``; only the ``bridge/cli/`` modules print. Domain errors
 (ValueError, missing files) become ``click.ClickException`` there, at the edge. Torch is
 imported only by the commands that load models, so ``bridge send`` starts fast.
 """
@@ -22,11 +22,11 @@ from typing import Any
 
 import click
 
-import bridge.cli_gan  # noqa: F401  (registers the gan commands)
-import bridge.cli_rnn  # noqa: F401  (registers the rnn commands)
-import bridge.cli_vae  # noqa: F401  (registers the vae commands)
-from bridge.cli_bench import bench
-from bridge.cli_common import DEVICE_OPTION, engine_options, eval_, generate, load_engines, train
+import bridge.cli.gan  # noqa: F401  (registers the gan commands)
+import bridge.cli.rnn  # noqa: F401  (registers the rnn commands)
+import bridge.cli.vae  # noqa: F401  (registers the vae commands)
+from bridge.cli.bench import bench
+from bridge.cli.common import DEVICE_OPTION, engine_options, eval_, generate, load_engines, train
 
 LOG_LEVELS = click.Choice(["debug", "info", "warning", "error"])
 
@@ -168,11 +168,11 @@ def serve(
     **checkpoints: Path | None,
 ) -> None:
     """Load the engines and answer OSC requests until Ctrl-C or SIGTERM."""
-    from bridge.callresponse import CallResponseOptions
-    from bridge.daemon import Daemon
-    from bridge.live import Live, LiveOptions
-    from bridge.midi import MidiError
-    from bridge.protocol import address_table_markdown
+    from bridge.live.callresponse import CallResponseOptions
+    from bridge.live.live import Live, LiveOptions
+    from bridge.live.midi import MidiError
+    from bridge.server.daemon import Daemon
+    from bridge.server.protocol import address_table_markdown
 
     if midi_out and virtual_midi:
         raise click.UsageError("--midi-out and --virtual-midi exclude each other")
@@ -217,7 +217,7 @@ def serve(
 )
 def ports(midi_api: str | None) -> None:
     """List the MIDI input and output ports (names for --midi-in and --midi-out)."""
-    from bridge.midi import MidiError, api_name, choose_api, list_ports
+    from bridge.live.midi import MidiError, api_name, choose_api, list_ports
 
     try:
         api = choose_api(midi_api)
@@ -317,7 +317,7 @@ def send(host: str, port: int, timeout: float, address: str, args: tuple[str, ..
     ARGS are sent as int, else float, else string: `bridge send /bridge/rnn/continue 1
     steps 16 notes 60 0 1 100`. Exits non-zero if nothing or /bridge/error came back.
     """
-    from bridge.osc import OscClient
+    from bridge.server.osc import OscClient
 
     if not address.startswith("/"):
         raise click.ClickException(f"an OSC address starts with '/', got {address!r}")

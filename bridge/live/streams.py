@@ -40,8 +40,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bridge.clock import Clock, MonotonicClock, TempoMap
-from bridge.scheduler import PlayedNote, Scheduler
+from bridge.live.clock import Clock, MonotonicClock, TempoMap
+from bridge.live.scheduler import PlayedNote, Scheduler
 from engines.notes import (
     HOLD,
     NOTE_ON_BASE,

@@ -91,8 +91,8 @@ def loopback_latency(
     """
     import torch
 
-    from bridge.daemon import Daemon
-    from bridge.osc import OscClient
+    from bridge.server.daemon import Daemon
+    from bridge.server.osc import OscClient
 
     if n < 1 or warmup < 0:
         raise ValueError(f"need n >= 1 and warmup >= 0, got n={n}, warmup={warmup}")
@@ -171,7 +171,7 @@ def bench_serve_startup(runs: int = 3, timeout: float = 60.0) -> dict[str, Any]:
     clock starts before the process is spawned, so interpreter start and engine loading
     count.
     """
-    from bridge.osc import OscClient
+    from bridge.server.osc import OscClient
 
     seconds = []
     for _ in range(runs):

@@ -27,13 +27,21 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from bridge.callresponse import CallResponse, CallResponseOptions
-from bridge.clock import MAX_TEMPO, MIN_TEMPO, Clock, MonotonicClock, clamp_tempo
-from bridge.midi import MidiClock, MidiError, MidiEvent, MidiInput, MidiOutput, MidiSink, choose_api
-from bridge.osc import Addr, encode, encode_bundle
-from bridge.protocol import PRIMER, SEED, TEMPERATURE, TOP_P, Address, Key, Request
-from bridge.scheduler import NoteSink, PlayedNote, Scheduler
-from bridge.streams import StreamOptions, StreamWorker, raise_priority
+from bridge.live.callresponse import CallResponse, CallResponseOptions
+from bridge.live.clock import MAX_TEMPO, MIN_TEMPO, Clock, MonotonicClock, clamp_tempo
+from bridge.live.midi import (
+    MidiClock,
+    MidiError,
+    MidiEvent,
+    MidiInput,
+    MidiOutput,
+    MidiSink,
+    choose_api,
+)
+from bridge.live.scheduler import NoteSink, PlayedNote, Scheduler
+from bridge.live.streams import StreamOptions, StreamWorker, raise_priority
+from bridge.server.osc import Addr, encode, encode_bundle
+from bridge.server.protocol import PRIMER, SEED, TEMPERATURE, TOP_P, Address, Key, Request
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from bridge.cli_common import DEVICES, engine_options, load_engines
+from bridge.cli.common import DEVICES, engine_options, load_engines
 
 BENCHES = ("rnn-step", "rnn-continue", "startup", "vae-interpolate", "gan-bars", "stream-osc",
            "stream-midi", "stream-load")  # fmt: skip
@@ -35,7 +35,7 @@ def bench(only: str, count: int | None, json_out: Path | None, seconds: float, d
     """Latency figures (median and p99) of the shipped engines on this machine."""
     import platform
 
-    from bridge import bench as b
+    from bridge.bench import core as b
 
     chosen = [x.strip() for x in only.split(",") if x.strip()]
     unknown = sorted(set(chosen) - set(BENCHES))
@@ -85,10 +85,10 @@ def bench(only: str, count: int | None, json_out: Path | None, seconds: float, d
 
 
 def _bench_live(kind: str, engines: dict[str, Any], seconds: float) -> dict[str, Any]:
-    """A stream-* benchmark (bridge.bench_live); lateness figures in ms."""
+    """A stream-* benchmark (bridge.bench.live); lateness figures in ms."""
     import shutil
 
-    from bridge import bench_live
+    from bridge.bench import live as bench_live
 
     engine = engines["rnn"]
     if kind == "osc":
@@ -117,12 +117,12 @@ def _echo_live(figures: dict[str, Any]) -> None:
 
 
 def _bench_vae(engine: Any, n: dict[str, int]) -> dict[str, Any]:
-    from bridge.bench_vae import bench_vae_interpolate
+    from bridge.bench.vae import bench_vae_interpolate
 
     return bench_vae_interpolate(engine, **n)
 
 
 def _bench_gan(engine: Any, n: dict[str, int]) -> dict[str, Any]:
-    from bridge.bench import bench_gan_bars
+    from bridge.bench.core import bench_gan_bars
 
     return bench_gan_bars(engine, **n)

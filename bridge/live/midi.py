@@ -30,7 +30,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bridge.scheduler import PlayedNote
+from bridge.live.scheduler import PlayedNote
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from bridge.cli_common import (
+from bridge.cli.common import (
     CHECKPOINT_OPTION,
     CORPUS_OPTION,
     DEVICE_OPTION,

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from bridge.cli_common import (
+from bridge.cli.common import (
     CHECKPOINT_OPTION,
     CORPUS_OPTION,
     DEVICE_OPTION,

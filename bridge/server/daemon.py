@@ -6,8 +6,8 @@ threads, so a long continuation never delays a ping. A handler never raises into
 every failure becomes ``/bridge/error`` and one log line.
 
 Adding an engine verb is one ``Address`` entry (with ``engine`` and ``run``) in
-``bridge.protocol.ENGINE_ADDRESSES``; the daemon needs no change. An address that needs the
-daemon's own state (streams, say) is added with ``Daemon.add_handler``.
+``bridge.server.protocol.ENGINE_ADDRESSES``; the daemon needs no change. An address that needs
+the daemon's own state (streams, say) is added with ``Daemon.add_handler``.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from bridge import protocol
-from bridge.osc import (
+from bridge.server import protocol
+from bridge.server.osc import (
     MAX_DATAGRAM,
     Addr,
     DatagramTooLarge,
@@ -30,7 +30,7 @@ from bridge.osc import (
     OscServer,
     Packet,
 )
-from bridge.protocol import Address, Request, RequestError
+from bridge.server.protocol import Address, Request, RequestError
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bridge.bench import Request, loopback_latency
+from bridge.bench.core import Request, loopback_latency
 
 # Two two-bar melodies (flat pitch start duration velocity), a rising line and a falling one.
 MELODY_A = [v for i in range(16) for v in (60 + (i * 7) % 12, i * 0.5, 0.5, 100)]
@@ -25,7 +25,7 @@ def bench_vae_interpolate(
     """Latency (ms) of ``/bridge/vae/interpolate`` with ``points`` points over loopback UDP:
     from sending the request to receiving its last reply message (one per point).
 
-    See :func:`bridge.bench.loopback_latency`: a real Daemon with one torch thread, one
+    See :func:`bridge.bench.core.loopback_latency`: a real Daemon with one torch thread, one
     client, one request at a time, each with its own seed.
     """
     if not 2 <= points <= 64:

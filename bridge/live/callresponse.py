@@ -23,9 +23,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bridge.clock import Clock, MonotonicClock, beats_to_seconds, seconds_to_beats
-from bridge.midi import NOTE_OFF, NOTE_ON, MidiEvent
-from bridge.scheduler import PlayedNote, Scheduler
+from bridge.live.clock import Clock, MonotonicClock, beats_to_seconds, seconds_to_beats
+from bridge.live.midi import NOTE_OFF, NOTE_ON, MidiEvent
+from bridge.live.scheduler import PlayedNote, Scheduler
 from engines.notes import BEATS_PER_BAR, STEPS_PER_BAR, Note, bar_padded_steps
 
 log = logging.getLogger(__name__)
