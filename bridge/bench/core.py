@@ -1,40 +1,19 @@
 """Latency benchmarks: timing helpers the CLI and loopback benchmarks share.
 
-No torch at module level: ``bench_rnn_step`` imports it when called.
+No torch at module level: ``bench_rnn_step`` imports it when called. The statistics
+(``percentile``, ``summarize``) are in ``bridge.stats``.
 """
 
 from __future__ import annotations
 
-import math
 import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any
 
-
-def percentile(sorted_samples: Sequence[float], q: float) -> float:
-    """The ``q``-th percentile (0..100) of sorted samples, linearly interpolated (as numpy)."""
-    if not sorted_samples:
-        return math.nan
-    pos = (len(sorted_samples) - 1) * q / 100.0
-    lo = math.floor(pos)
-    hi = min(lo + 1, len(sorted_samples) - 1)
-    return sorted_samples[lo] + (sorted_samples[hi] - sorted_samples[lo]) * (pos - lo)
-
-
-def summarize(samples_ms: Sequence[float]) -> dict[str, float | int]:
-    """Median, p99, mean and max (ms) and the count of latency samples given in ms."""
-    s = sorted(float(x) for x in samples_ms)
-    n = len(s)
-    return {
-        "median_ms": percentile(s, 50),
-        "p99_ms": percentile(s, 99),
-        "mean_ms": sum(s) / n if n else math.nan,
-        "max_ms": s[-1] if n else math.nan,
-        "n": n,
-    }
+from bridge.stats import percentile, summarize
 
 
 def bench_rnn_step(engine: Any, n: int = 2000, warmup: int = 200, seed: int = 0) -> dict[str, Any]:
@@ -221,6 +200,4 @@ __all__ = [
     "bench_rnn_step",
     "bench_serve_startup",
     "loopback_latency",
-    "percentile",
-    "summarize",
 ]

@@ -15,20 +15,16 @@ Each runs a real daemon and ``Live`` in this process. No torch at module level.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from bridge.bench.core import summarize
-
-JACK_RATE = 48_000
-JACK_PERIOD = 64
+from bridge.live.jackd import JACK_PERIOD, JACK_RATE, jack_server
+from bridge.stats import summarize
 
 # The receiving JACK client: a separate process, so its callback never waits for our GIL.
 # It prints "ready" once connected, then on stdin EOF a JSON list of
@@ -101,56 +97,6 @@ def bench_stream_osc(engine: Any, seconds: float = 30.0, tempo: float = 120.0) -
         late = _late_ms(live.scheduler.trace, ("on",))
         steps = _step_figures(live.worker)
     return {**summarize(late), "seconds": seconds, "tempo": tempo, "step_ms": steps}
-
-
-@contextmanager
-def jack_server(
-    period: int = JACK_PERIOD,
-    rate: int = JACK_RATE,
-    timeout: float = 20.0,
-    prefix: str = "bridge-bench",
-) -> Iterator[str]:
-    """A private ``jackd -d dummy``; its name is in JACK_DEFAULT_SERVER meanwhile.
-
-    RuntimeError, with jackd's output, when it does not answer ``jack_lsp`` within ``timeout``.
-    """
-    jackd = shutil.which("jackd")
-    if jackd is None:
-        raise RuntimeError("jackd is not installed (Debian package jackd2)")
-    name = f"{prefix}-{os.getpid()}"
-    env = {**os.environ, "JACK_NO_AUDIO_RESERVATION": "1", "JACK_NO_START_SERVER": "1"}
-    # jackd's output goes to a file, not a pipe: nothing reads it while it runs.
-    output = tempfile.TemporaryFile("w+")
-    proc = subprocess.Popen(
-        [jackd, "-n", name, "-d", "dummy", "-r", str(rate), "-p", str(period)],
-        stdin=subprocess.DEVNULL,
-        stdout=output,
-        stderr=subprocess.STDOUT,
-        env=env,
-    )
-    saved = {k: os.environ.get(k) for k in ("JACK_DEFAULT_SERVER", "JACK_NO_START_SERVER")}
-    os.environ.update(JACK_DEFAULT_SERVER=name, JACK_NO_START_SERVER="1")
-    try:
-        deadline = time.monotonic() + timeout
-        while subprocess.run(["jack_lsp"], capture_output=True, timeout=10).returncode != 0:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                output.seek(0)
-                raise RuntimeError(f"jackd did not start: {output.read()}")
-            time.sleep(0.1)
-        yield name
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        output.close()
 
 
 def _receive(source: str) -> subprocess.Popen[str]:
@@ -287,5 +233,4 @@ __all__ = [
     "bench_stream_load",
     "bench_stream_midi",
     "bench_stream_osc",
-    "jack_server",
 ]

@@ -1,6 +1,7 @@
 """Live playing: everything that happens in time. The clock and tempo maps (``clock``), the
 scheduler thread that sends notes at their time (``scheduler``), the RNN stream worker that
 samples ahead of the clock (``streams``), MIDI ports and the MIDI clock (``midi``), call and
-response (``callresponse``), and ``Live`` (``live``), which adds the streaming addresses to
-a ``bridge.server.daemon.Daemon`` and owns the rest.
+response (``callresponse``), a private JACK server for benchmarks and tests (``jackd``), and
+``Live`` (``live``), which adds the streaming addresses to a ``bridge.server.daemon.Daemon``
+and owns the rest.
 """
