@@ -122,20 +122,19 @@ def stop(proc: subprocess.Popen[str], name: str) -> None:
             pytest.fail(f"{name} did not stop within {STOP_TIMEOUT:g} s of SIGTERM")
 
 
-def bridge_executable() -> str:
-    # The console script beside this interpreter, not shutil.which("bridge"): iproute2
-    # installs an unrelated /sbin/bridge that would come first on a root PATH.
-    exe = Path(sys.executable).with_name("bridge")
-    if not exe.exists():
-        pytest.fail(f"no {exe}: install the package into this venv (pip install -e .)")
-    return str(exe)
+def bridge_command(*args: str) -> list[str]:
+    """The command line running ``bridge *args``: ``python -m bridge`` with this interpreter,
+    so the bridge on this interpreter's path (PYTHONPATH first) runs, whichever checkout that
+    is. Not shutil.which("bridge"): iproute2 installs an unrelated /sbin/bridge that would
+    come first on a root PATH."""
+    return [sys.executable, "-m", "bridge", *args]
 
 
 @contextmanager
 def serve(startup_timeout: float = STARTUP_TIMEOUT, **checkpoints: Path | None) -> Iterator[int]:
     """Run `bridge serve` on a free port with the given checkpoints (``rnn=folder``, ...; None
     leaves an engine out); yields the port once it is listening."""
-    cmd = [bridge_executable(), "serve", "--port", "0", "--device", "cpu"]
+    cmd = bridge_command("serve", "--port", "0", "--device", "cpu")
     for engine, folder in checkpoints.items():
         if folder is not None:
             cmd += [f"--{engine}", str(folder)]

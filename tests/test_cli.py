@@ -6,7 +6,6 @@ import re
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -15,19 +14,13 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from clients import bridge_command
 
 from bridge.cli.main import auto_type, format_osc, main
 from engines.notes import Note, read_midi, write_midi
 
 STARTUP = 90.0  # importing torch on two busy cores can take a while
 LISTENING = re.compile(r"bridge listening on 127\.0\.0\.1:(\d+)")
-
-
-def bridge_exe() -> str:
-    # The console script of this venv, not whatever `bridge` is first on PATH (iproute2).
-    exe = Path(sys.executable).with_name("bridge")
-    assert exe.exists(), f"no {exe}: pip install -e . into this venv"
-    return str(exe)
 
 
 class Output:
@@ -61,7 +54,7 @@ class Output:
 
 @pytest.fixture
 def served(tiny_rnn_checkpoint: Path) -> Iterator[tuple[subprocess.Popen[str], int, Output]]:
-    cmd = [bridge_exe(), "serve", "--port", "0", "--device", "cpu"]
+    cmd = bridge_command("serve", "--port", "0", "--device", "cpu")
     cmd += ["--rnn", str(tiny_rnn_checkpoint)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
@@ -75,7 +68,7 @@ def served(tiny_rnn_checkpoint: Path) -> Iterator[tuple[subprocess.Popen[str], i
 
 
 def run_send(port: int, *args: str) -> subprocess.CompletedProcess[str]:
-    cmd = [bridge_exe(), "send", "--port", str(port), "--timeout", "0.5", *args]
+    cmd = bridge_command("send", "--port", str(port), "--timeout", "0.5", *args)
     return subprocess.run(cmd, capture_output=True, text=True, timeout=60)
 
 
@@ -210,3 +203,13 @@ def test_generate_rnn_bad_input_is_a_clean_error(tmp_path: Path, tiny_rnn_checkp
     result = CliRunner().invoke(main, [*base, "--primer", str(tmp_path / "junk.mid")])
     assert result.exit_code == 1 and "cannot read MIDI file" in result.output
     assert not (tmp_path / "o.mid").exists()
+
+
+def test_console_script_runs_the_same_group_as_python_m_bridge() -> None:
+    # The tests run `python -m bridge`; this keeps pyproject's `bridge` script pointing at it.
+    import importlib
+
+    pyproject = (Path(__file__).resolve().parents[1] / "pyproject.toml").read_text()
+    entry = re.search(r'^bridge = "([\w.]+):(\w+)"$', pyproject, re.MULTILINE)
+    assert entry is not None, "no bridge console script in pyproject.toml"
+    assert getattr(importlib.import_module(entry.group(1)), entry.group(2)) is main

@@ -18,7 +18,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
-from clients import LISTENING, STARTUP_TIMEOUT, Lines, bridge_executable, expect, require_client
+from clients import LISTENING, STARTUP_TIMEOUT, Lines, bridge_command, expect, require_client
 
 from bridge.bench.live import jack_server
 from bridge.live.callresponse import CallResponseOptions
@@ -160,8 +160,9 @@ def test_stream_over_jack_midi_and_stop_ends_every_note(live_bridge) -> None:
 
 
 def test_sigterm_mid_stream_leaves_no_stuck_note(jack: str, tiny_rnn_checkpoint: Path) -> None:
-    cmd = [bridge_executable(), "serve", "--port", "0", "--device", "cpu", "--rnn",
-           str(tiny_rnn_checkpoint), "--virtual-midi", "--midi-name", "bridge-term"]  # fmt: skip
+    cmd = bridge_command("serve", "--port", "0", "--device", "cpu", "--rnn",
+                         str(tiny_rnn_checkpoint), "--virtual-midi",
+                         "--midi-name", "bridge-term")  # fmt: skip
     proc = subprocess.Popen(
         cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
