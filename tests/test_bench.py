@@ -1,12 +1,16 @@
+"""The latency statistics, and ``bridge bench --only rnn-step`` on a tiny RNN."""
+
+import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from click.testing import CliRunner
 
-from bridge.bench.core import bench_rnn_step, percentile, summarize
-from engines.rnn.engine import RnnEngine
-from engines.rnn.model import RnnConfig
+from bridge.cli.main import main
+from bridge.stats import percentile, summarize
 
 
 def test_summarize_agrees_with_numpy():
@@ -26,12 +30,23 @@ def test_summarize_edge_cases():
     assert percentile([1.0, 2.0], 50) == 1.5
 
 
-def test_bench_rnn_step_times_single_steps_and_restores_threads():
-    engine = RnnEngine.from_config(RnnConfig(embed=16, hidden=32, layers=1), "cpu")
+def test_bench_rnn_step_times_single_steps_and_restores_threads(
+    tmp_path: Path,
+    tiny_rnn_checkpoint: Path,
+    tiny_vae_checkpoint: Path,
+    tiny_gan_checkpoint: Path,
+):
+    out = tmp_path / "bench.json"
+    args = ["bench", "--only", "rnn-step", "-n", "50", "--json", str(out), "--device", "cpu",
+            "--rnn", str(tiny_rnn_checkpoint), "--vae", str(tiny_vae_checkpoint),
+            "--gan", str(tiny_gan_checkpoint)]  # fmt: skip
     threads = torch.get_num_threads()
-    r = bench_rnn_step(engine, n=50, warmup=5)
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
     assert torch.get_num_threads() == threads
+    r = json.loads(out.read_text())["rnn-step"]
     assert r["n"] == 50 and r["threads"] == 1
     assert 0 < r["median_ms"] <= r["p99_ms"] <= r["max_ms"]
-    with pytest.raises(ValueError):
-        bench_rnn_step(engine, n=0)
+    # No benchmark runs zero times: the command refuses -n 0 before loading anything.
+    refused = CliRunner().invoke(main, ["bench", "--only", "rnn-step", "-n", "0"])
+    assert refused.exit_code == 2 and "-n" in refused.output

@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 from clients import LISTENING, STARTUP_TIMEOUT, Lines, bridge_command, expect, require_client
 
-from bridge.bench.live import jack_server
 from bridge.live.callresponse import CallResponseOptions
+from bridge.live.jackd import jack_server
 from bridge.live.live import Live, LiveOptions, running
 from bridge.live.midi import ALL_NOTES_OFF, ALL_SOUND_OFF, CLOCK, START, STOP, MidiClock, MidiEvent
 from bridge.server.daemon import Daemon

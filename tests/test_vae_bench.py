@@ -1,13 +1,28 @@
-"""The VAE interpolation loopback benchmark runs and reports percentiles."""
+"""The VAE interpolation loopback benchmark, through ``bridge bench``, runs and reports
+percentiles."""
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from pathlib import Path
 
-from bridge.bench.vae import bench_vae_interpolate
+from click.testing import CliRunner
+
+from bridge.cli.main import main
 
 
-def test_bench_vae_interpolate_tiny(tiny_vae: Any) -> None:
-    result = bench_vae_interpolate(tiny_vae, n=5, points=8, warmup=1)
-    assert result["n"] == 5 and result["points"] == 8
-    assert 0 < result["median_ms"] <= result["p99_ms"] <= result["max_ms"]
+def test_bench_vae_interpolate_tiny(
+    tmp_path: Path,
+    tiny_rnn_checkpoint: Path,
+    tiny_vae_checkpoint: Path,
+    tiny_gan_checkpoint: Path,
+) -> None:
+    out = tmp_path / "bench.json"
+    args = ["bench", "--only", "vae-interpolate", "-n", "5", "--json", str(out), "--device",
+            "cpu", "--rnn", str(tiny_rnn_checkpoint), "--vae", str(tiny_vae_checkpoint),
+            "--gan", str(tiny_gan_checkpoint)]  # fmt: skip
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    figures = json.loads(out.read_text())["vae-interpolate"]
+    assert figures["n"] == 5 and figures["points"] == 8
+    assert 0 < figures["median_ms"] <= figures["p99_ms"] <= figures["max_ms"]
