@@ -18,11 +18,13 @@ import numpy as np
 import torch
 
 from engines import common
+from engines.base import Engine
 from engines.checkpoint import load_model, resolve_device, save_checkpoint
 from engines.common import seeded_generator
 from engines.notes import STEPS_PER_BEAT, Note, is_note_on, notes_to_tokens, tokens_to_notes
 from engines.vae.data import ATTRIBUTES
 from engines.vae.model import FastDecoder, VaeConfig, VaeModel
+from engines.vae.verbs import VERBS
 
 ENGINE = "vae"
 BEATS = 8.0
@@ -64,10 +66,11 @@ def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     return (torch.sin((1 - t) * omega) / so) * a + (torch.sin(t * omega) / so) * b
 
 
-class VaeEngine:
+class VaeEngine(Engine):
     """A recurrent VAE over two-bar melodies: a latent space to morph, sample and steer."""
 
     name = ENGINE
+    verbs = VERBS
 
     def __init__(
         self,
