@@ -88,6 +88,15 @@ class Engine(ABC):
     def load(cls, path: str | Path, device: str = "auto") -> Engine:
         """The engine of a checkpoint folder on ``device`` (auto, cpu or cuda)."""
 
+    @classmethod
+    @abstractmethod
+    def tiny(cls, seed: int = 0) -> Engine:
+        """A random-init engine small enough to load and answer in milliseconds (tests)."""
+
+    @abstractmethod
+    def save(self, path: str | Path, extra: dict[str, Any] | None = None) -> Path:
+        """Write the checkpoint folder (``config.json`` + ``model.safetensors``)."""
+
     def warm_up(self) -> None:  # noqa: B027 - an engine with nothing to warm up keeps this
         """Run the compiled paths once, so that a performer's first request is fast."""
 

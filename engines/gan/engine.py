@@ -59,6 +59,15 @@ class GanEngine(Engine):
         return cls(BarGan(config), resolve_device(device))
 
     @classmethod
+    def tiny(cls, seed: int = 0) -> GanEngine:
+        """A random-init engine small enough to load and answer in milliseconds (tests)."""
+        return cls.from_config(
+            GanConfig(z_dim=8, g_channels=16, cond_channels=8, d_channels=8),
+            device="cpu",
+            seed=seed,
+        )
+
+    @classmethod
     def load(cls, path: str | Path, device: str = "auto") -> GanEngine:
         model, dev, extra, _ = load_model(path, ENGINE, GanConfig, BarGan, device)
         return cls(model, dev, extra)

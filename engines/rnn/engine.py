@@ -215,6 +215,11 @@ class RnnEngine(StreamingEngine):
         return cls(RnnModel(config), resolve_device(device), int8=int8)
 
     @classmethod
+    def tiny(cls, seed: int = 0) -> RnnEngine:
+        """A random-init engine small enough to load and answer in milliseconds (tests)."""
+        return cls.from_config(RnnConfig(embed=16, hidden=32, layers=1), device="cpu", seed=seed)
+
+    @classmethod
     def load(cls, path: str | Path, device: str = "auto", int8: bool | None = None) -> RnnEngine:
         model, dev, extra, _ = load_model(path, ENGINE, RnnConfig, RnnModel, device)
         return cls(model, dev, extra, int8)

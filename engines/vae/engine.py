@@ -94,6 +94,15 @@ class VaeEngine(Engine):
         return cls(VaeModel(config), resolve_device(device))
 
     @classmethod
+    def tiny(cls, seed: int = 0) -> VaeEngine:
+        """A random-init engine small enough to load and answer in milliseconds (tests)."""
+        return cls.from_config(
+            VaeConfig(embed=8, enc_hidden=16, latent=8, dec_hidden=16, dec_layers=1),
+            device="cpu",
+            seed=seed,
+        )
+
+    @classmethod
     def load(cls, path: str | Path, device: str = "auto") -> VaeEngine:
         model, dev, extra, tensors = load_model(path, ENGINE, VaeConfig, VaeModel, device)
         attributes = {
