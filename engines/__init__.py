@@ -1,7 +1,10 @@
 """The models. Torch lives here; nothing here knows OSC, ports or time.
 
-``load_engine(name_or_path, device)`` takes a registered engine name (its shipped
-checkpoint) or a checkpoint folder; an unknown name fails with the list of known ones.
+``ENGINES`` is the registry: an engine's name and where its class is (imported only when
+asked for). Every engine implements :class:`engines.base.Engine`; adding one is a line here
+and a folder beside this file. ``load_engine(name_or_path, device)`` takes a registered
+engine name (its shipped checkpoint) or a checkpoint folder; an unknown name fails with the
+list of known ones.
 """
 
 from __future__ import annotations
@@ -9,7 +12,10 @@ from __future__ import annotations
 import importlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from engines.base import Engine
 
 ENGINES: dict[str, str] = {
     "rnn": "engines.rnn.engine:RnnEngine",
@@ -24,7 +30,7 @@ def available_engines() -> list[str]:
     return sorted(ENGINES)
 
 
-def engine_class(name: str) -> Any:
+def engine_class(name: str) -> type[Engine]:
     """The engine class registered under ``name``, imported lazily."""
     if name not in ENGINES:
         raise ValueError(f"unknown engine {name!r}; available: {', '.join(available_engines())}")
@@ -36,7 +42,7 @@ def default_checkpoint(name: str) -> Path:
     return CHECKPOINTS / name
 
 
-def load_engine(name_or_path: str | Path, device: str = "auto") -> Any:
+def load_engine(name_or_path: str | Path, device: str = "auto") -> Engine:
     """An engine from its registered name (shipped checkpoint) or a checkpoint folder."""
     path = Path(name_or_path)
     if str(name_or_path) in ENGINES:
@@ -50,4 +56,6 @@ def load_engine(name_or_path: str | Path, device: str = "auto") -> Any:
         )
     if not (path / "config.json").is_file():
         raise FileNotFoundError(f"no shipped checkpoint for engine {name!r} at {path}")
-    return engine_class(name).load(path, device=device)
+    engine = engine_class(name).load(path, device=device)
+    engine.folder = path
+    return engine

@@ -7,6 +7,7 @@ unpickles, and refuses a checkpoint written for another engine.
 
 from __future__ import annotations
 
+import datetime
 import json
 from collections.abc import Callable
 from dataclasses import asdict, fields
@@ -52,11 +53,13 @@ def save_checkpoint(
     for k, v in (tensors or {}).items():
         state[f"extra.{k}"] = v.detach().cpu().contiguous()
     save_file(state, str(folder / "model.safetensors"))
+    # when it was trained travels with it (``/bridge/describe`` shows it)
+    notes = {**(extra or {}), "trained": datetime.date.today().isoformat()}
     meta = {
         "format": FORMAT_VERSION,
         "engine": engine,
         "config": asdict(config),
-        "extra": extra or {},
+        "extra": notes,
     }
     (folder / "config.json").write_text(json.dumps(meta, indent=2) + "\n")
     return folder

@@ -10,11 +10,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from engines.base import Engine
 from engines.checkpoint import load_model, resolve_device, save_checkpoint
 from engines.common import check_note, check_temperature, seeded_generator
 from engines.gan.chords import Triad, parse_chords
 from engines.gan.data import REST, bar_grid
 from engines.gan.model import STEPS, BarGan, GanConfig
+from engines.gan.verbs import VERBS
 from engines.notes import STEPS_PER_BEAT, Note
 
 log = logging.getLogger(__name__)
@@ -33,7 +35,7 @@ def check_prev(prev: Sequence[Note]) -> None:
         check_note(n, bar_beats=BAR_BEATS)
 
 
-class GanEngine:
+class GanEngine(Engine):
     """A conditional GAN that writes one bar of melody per chord, each following the last.
 
     Noise is drawn on the CPU from the seed, so a seed gives the same bars on any device;
@@ -41,6 +43,7 @@ class GanEngine:
     """
 
     name = ENGINE
+    verbs = VERBS
 
     def __init__(self, model: BarGan, device: torch.device, info: dict | None = None) -> None:
         self.model = model.to(device).eval()
@@ -54,6 +57,15 @@ class GanEngine:
         """A freshly initialised (untrained) engine, for training and tests."""
         torch.manual_seed(seed)
         return cls(BarGan(config), resolve_device(device))
+
+    @classmethod
+    def tiny(cls, seed: int = 0) -> GanEngine:
+        """A random-init engine small enough to load and answer in milliseconds (tests)."""
+        return cls.from_config(
+            GanConfig(z_dim=8, g_channels=16, cond_channels=8, d_channels=8),
+            device="cpu",
+            seed=seed,
+        )
 
     @classmethod
     def load(cls, path: str | Path, device: str = "auto") -> GanEngine:

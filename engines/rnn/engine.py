@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
 
+from engines.base import Session, StreamingEngine, Verb
 from engines.checkpoint import load_model, resolve_device, save_checkpoint
 from engines.common import check_note, check_temperature, seeded_generator
 from engines.notes import (
     BOS,
+    HOLD,
+    NOTE_ON_BASE,
     STEPS_PER_BAR,
     Note,
     bar_padded_steps,
     notes_to_tokens,
     tokens_to_notes,
 )
+from engines.params import PRIMER, SEED, SET_TEMPERATURE, STEPS, TEMPERATURE, TOP_P
 from engines.rnn.model import RnnConfig, RnnModel
 from engines.rnn.step import FastStepper, pick
 
@@ -25,6 +30,18 @@ ENGINE = "rnn"
 MAX_STEPS = 1024
 MAX_PRIMER_NOTES = 4096
 MAX_PRIMER_BEATS = 1024.0
+MIN_ROWS = 4  # a batched stream step has at least this many rows (see RnnEngine.advance)
+
+# A typical request for benchmarks and tests: two bars of a folk-like line (flat wire
+# quadruples: pitch start duration velocity).
+PRIMER_8 = [
+    v
+    for p, start, dur in [
+        (67, 0, 1), (71, 1, 0.5), (74, 1.5, 0.5), (72, 2, 1),
+        (71, 3, 1), (69, 4, 1.5), (67, 5.5, 0.5), (66, 6, 2),
+    ]
+    for v in (p, start, dur, 96)
+]  # fmt: skip
 
 
 def check_sampling(temperature: float, top_p: float | None) -> None:
@@ -120,10 +137,51 @@ class RnnStream:
         return out
 
 
-class RnnEngine:
+class RnnSession(Session):
+    """A live stream's LSTM state (an :class:`RnnStream`) with its temperature and top-p."""
+
+    def __init__(self, stream: RnnStream, temperature: float, top_p: float | None) -> None:
+        self.stream = stream
+        self.temperature = temperature
+        self.top_p = top_p
+
+    def sample(self) -> int:
+        s = self.stream
+        assert s.logits is not None
+        tok = int(s.sampler(s.logits, self.temperature, self.top_p)[0])
+        # BOS is never a step (it should not be sampled)
+        return HOLD if tok >= NOTE_ON_BASE + 128 else tok
+
+    def feed(self, tokens: Sequence[int]) -> None:
+        self.stream.feed(tokens)
+
+    def snapshot(self) -> Any:
+        s = self.stream
+        return s.h, s.c, s.logits, s.position
+
+    def restore(self, snapshot: Any) -> None:
+        s = self.stream
+        s.h, s.c, s.logits, s.position = snapshot
+
+
+class RnnEngine(StreamingEngine):
     """An LSTM continuator: given what the performer played, continue the phrase."""
 
     name = ENGINE
+    verbs = (
+        Verb(
+            "continue",
+            (TEMPERATURE, STEPS, SEED, TOP_P, PRIMER),
+            "notes",
+            """Continue a phrase. Reply: the continuation's notes. Their `start` is counted
+            from the end of the primer's last bar (the primer is padded to a whole bar of 4
+            beats). Without `notes`, the model starts from nothing.""",
+            method="continue_",
+            bench=("steps", 32, "notes", *PRIMER_8),
+        ),
+    )
+    stream_params = (TEMPERATURE, SEED, PRIMER, TOP_P)
+    stream_set_params = (SET_TEMPERATURE,)
 
     def __init__(
         self,
@@ -155,6 +213,11 @@ class RnnEngine:
         """A freshly initialised (untrained) engine, for training and tests."""
         torch.manual_seed(seed)
         return cls(RnnModel(config), resolve_device(device), int8=int8)
+
+    @classmethod
+    def tiny(cls, seed: int = 0) -> RnnEngine:
+        """A random-init engine small enough to load and answer in milliseconds (tests)."""
+        return cls.from_config(RnnConfig(embed=16, hidden=32, layers=1), device="cpu", seed=seed)
 
     @classmethod
     def load(cls, path: str | Path, device: str = "auto", int8: bool | None = None) -> RnnEngine:
@@ -192,6 +255,38 @@ class RnnEngine:
 
     def stream(self, seed: int | None = None) -> RnnStream:
         return RnnStream(self, seed)
+
+    # -- live streams (engines.base.StreamingEngine) -----------------------------------------
+
+    def grid_tokens(self, notes: Sequence[Note]) -> list[int]:
+        return self.primer_tokens(notes)
+
+    def open_session(self, values: Mapping[str, Any], primer: Sequence[int]) -> RnnSession:
+        stream = self.stream(values.get("seed"))
+        stream.feed(primer)
+        return RnnSession(stream, float(values.get("temperature", 1.0)), values.get("top_p"))
+
+    def advance(self, sessions: Sequence[Session], tokens: Sequence[int]) -> None:
+        """One float32 LSTM step for every session (the ``batch_stepper``). The batch is
+        padded to ``MIN_ROWS`` rows because BLAS kernels round differently for 1-3 rows than
+        for 4 or more: padded, a stream's numbers (so its notes for a seed) do not depend on
+        which other streams play beside it."""
+        rows = [s.stream for s in sessions]  # type: ignore[attr-defined]
+        n = len(rows)
+        if n == 0:
+            return
+        idx = list(range(n)) + [0] * max(0, MIN_ROWS - n)
+        layers = len(rows[0].h)
+        h = [torch.cat([rows[i].h[layer] for i in idx]) for layer in range(layers)]
+        c = [torch.cat([rows[i].c[layer] for i in idx]) for layer in range(layers)]
+        x = torch.tensor([int(tokens[i]) for i in idx], device=self.device)
+        p = torch.tensor([rows[i].position for i in idx], device=self.device)
+        logits, h, c = self.batch_stepper(x, p, h, c)
+        for i, r in enumerate(rows):
+            r.position += 1
+            r.logits = logits[i : i + 1]
+            r.h = [t[i : i + 1] for t in h]
+            r.c = [t[i : i + 1] for t in c]
 
     def primer_tokens(self, notes: Sequence[Note]) -> list[int]:
         """The primer on the grid, padded with rests to the end of its last bar."""
@@ -231,4 +326,4 @@ class RnnEngine:
         return -logp[0].gather(-1, seq[0, 1:, None])[:, 0].cpu().numpy()
 
 
-__all__ = ["RnnEngine", "RnnStream", "Sampler", "STEPS_PER_BAR", "MAX_STEPS"]
+__all__ = ["RnnEngine", "RnnSession", "RnnStream", "Sampler", "STEPS_PER_BAR", "MAX_STEPS"]

@@ -18,11 +18,13 @@ import numpy as np
 import torch
 
 from engines import common
+from engines.base import Engine
 from engines.checkpoint import load_model, resolve_device, save_checkpoint
 from engines.common import seeded_generator
 from engines.notes import STEPS_PER_BEAT, Note, is_note_on, notes_to_tokens, tokens_to_notes
 from engines.vae.data import ATTRIBUTES
 from engines.vae.model import FastDecoder, VaeConfig, VaeModel
+from engines.vae.verbs import VERBS
 
 ENGINE = "vae"
 BEATS = 8.0
@@ -64,10 +66,11 @@ def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     return (torch.sin((1 - t) * omega) / so) * a + (torch.sin(t * omega) / so) * b
 
 
-class VaeEngine:
+class VaeEngine(Engine):
     """A recurrent VAE over two-bar melodies: a latent space to morph, sample and steer."""
 
     name = ENGINE
+    verbs = VERBS
 
     def __init__(
         self,
@@ -89,6 +92,15 @@ class VaeEngine:
         """A freshly initialised (untrained) engine, for training and tests."""
         torch.manual_seed(seed)
         return cls(VaeModel(config), resolve_device(device))
+
+    @classmethod
+    def tiny(cls, seed: int = 0) -> VaeEngine:
+        """A random-init engine small enough to load and answer in milliseconds (tests)."""
+        return cls.from_config(
+            VaeConfig(embed=8, enc_hidden=16, latent=8, dec_hidden=16, dec_layers=1),
+            device="cpu",
+            seed=seed,
+        )
 
     @classmethod
     def load(cls, path: str | Path, device: str = "auto") -> VaeEngine:
