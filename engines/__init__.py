@@ -21,6 +21,7 @@ ENGINES: dict[str, str] = {
     "rnn": "engines.rnn.engine:RnnEngine",
     "vae": "engines.vae.engine:VaeEngine",
     "gan": "engines.gan.engine:GanEngine",
+    "ngram": "engines.ngram.engine:NgramEngine",
 }
 
 CHECKPOINTS = Path(__file__).parent / "checkpoints"

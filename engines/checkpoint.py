@@ -53,6 +53,17 @@ def save_checkpoint(
     for k, v in (tensors or {}).items():
         state[f"extra.{k}"] = v.detach().cpu().contiguous()
     save_file(state, str(folder / "model.safetensors"))
+    return write_config(folder, engine, config, extra)
+
+
+def write_config(
+    path: str | Path, engine: str, config: Any, extra: dict[str, Any] | None = None
+) -> Path:
+    """Write a checkpoint's ``config.json``: format, engine, the config dataclass and the
+    extra notes, with today's date as ``trained``. For an engine whose weights are not a
+    torch module (it writes ``model.safetensors`` itself)."""
+    folder = Path(path)
+    folder.mkdir(parents=True, exist_ok=True)
     # when it was trained travels with it (``/bridge/describe`` shows it)
     notes = {**(extra or {}), "trained": datetime.date.today().isoformat()}
     meta = {

@@ -5,10 +5,15 @@ words, and seeded random generators on the CPU (so a seed gives the same notes o
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import torch
 
 from engines.notes import Note
+
+MAX_STEPS = 1024  # the most 16th steps one request may ask for
+MAX_PRIMER_NOTES = 4096
+MAX_PRIMER_BEATS = 1024.0
 
 
 def seeded_generator(seed: int | None) -> torch.Generator:
@@ -46,3 +51,29 @@ def check_note(n: Note, bar_beats: float | None = None) -> None:
         raise ValueError(f"note duration must be > 0 beats, got {n.duration}")
     if not 1 <= n.velocity <= 127:
         raise ValueError(f"velocity must be 1..127, got {n.velocity}")
+
+
+def check_steps(steps: int) -> None:
+    """Raise ValueError unless ``steps`` is 1..MAX_STEPS."""
+    if not 1 <= steps <= MAX_STEPS:
+        raise ValueError(f"steps must be 1..{MAX_STEPS}, got {steps}")
+
+
+def check_sampling(temperature: float, top_p: float | None) -> None:
+    """Raise ValueError, in a performer's words, for a bad temperature or top-p."""
+    check_temperature(temperature)
+    if top_p is not None and not (0 < top_p <= 1):
+        raise ValueError(f"top_p must be in (0, 1], got {top_p:g}")
+
+
+def check_primer(notes: Sequence[Note]) -> None:
+    """Raise ValueError unless ``notes`` is a primer a continuator takes: playable notes, at
+    most MAX_PRIMER_NOTES of them, ending within MAX_PRIMER_BEATS."""
+    if len(notes) > MAX_PRIMER_NOTES:
+        raise ValueError(f"primer has {len(notes)} notes; the most is {MAX_PRIMER_NOTES}")
+    for n in notes:
+        check_note(n)
+        if n.end > MAX_PRIMER_BEATS:
+            raise ValueError(
+                f"primer is {n.end:g} beats long; the most is {MAX_PRIMER_BEATS:g} beats"
+            )

@@ -112,6 +112,16 @@ STEPS = Param(
     high=1024,
     metavar="N",
 )
+# A typical primer for benchmarks and tests (a verb's ``bench`` request): two bars of a
+# folk-like line in G, as flat wire quadruples (pitch start duration velocity).
+PRIMER_8 = [
+    v
+    for p, start, dur in [
+        (67, 0, 1), (71, 1, 0.5), (74, 1.5, 0.5), (72, 2, 1),
+        (71, 3, 1), (69, 4, 1.5), (67, 5.5, 0.5), (66, 6, 2),
+    ]
+    for v in (p, start, dur, 96)
+]  # fmt: skip
 SET_TEMPERATURE = Param(
     "temperature",
     "float",
@@ -127,6 +137,7 @@ __all__ = [
     "LIST_KINDS",
     "Param",
     "PRIMER",
+    "PRIMER_8",
     "SEED",
     "SET_TEMPERATURE",
     "STEPS",

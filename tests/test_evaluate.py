@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from engines.corpus import load_corpus
-from engines.ngram import NgramModel
+from engines.ngram.model import NgramModel
 from engines.notes import NOTE_ON_BASE, VOCAB_SIZE, Note
 from engines.rnn.engine import RnnEngine
 from engines.rnn.evaluate import (

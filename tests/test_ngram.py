@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from engines.corpus import load_corpus
-from engines.ngram import NgramModel
+from engines.ngram.model import NgramModel
 from engines.notes import BOS, HOLD, NOTE_ON_BASE, OFF, VOCAB_SIZE, Note
 
 

@@ -11,7 +11,14 @@ import torch
 
 from engines.base import Session, StreamingEngine, Verb
 from engines.checkpoint import load_model, resolve_device, save_checkpoint
-from engines.common import check_note, check_temperature, seeded_generator
+from engines.common import (
+    MAX_PRIMER_NOTES,
+    MAX_STEPS,
+    check_primer,
+    check_sampling,
+    check_steps,
+    seeded_generator,
+)
 from engines.notes import (
     BOS,
     HOLD,
@@ -22,44 +29,12 @@ from engines.notes import (
     notes_to_tokens,
     tokens_to_notes,
 )
-from engines.params import PRIMER, SEED, SET_TEMPERATURE, STEPS, TEMPERATURE, TOP_P
+from engines.params import PRIMER, PRIMER_8, SEED, SET_TEMPERATURE, STEPS, TEMPERATURE, TOP_P
 from engines.rnn.model import RnnConfig, RnnModel
 from engines.rnn.step import FastStepper, pick
 
 ENGINE = "rnn"
-MAX_STEPS = 1024
-MAX_PRIMER_NOTES = 4096
-MAX_PRIMER_BEATS = 1024.0
 MIN_ROWS = 4  # a batched stream step has at least this many rows (see RnnEngine.advance)
-
-# A typical request for benchmarks and tests: two bars of a folk-like line (flat wire
-# quadruples: pitch start duration velocity).
-PRIMER_8 = [
-    v
-    for p, start, dur in [
-        (67, 0, 1), (71, 1, 0.5), (74, 1.5, 0.5), (72, 2, 1),
-        (71, 3, 1), (69, 4, 1.5), (67, 5.5, 0.5), (66, 6, 2),
-    ]
-    for v in (p, start, dur, 96)
-]  # fmt: skip
-
-
-def check_sampling(temperature: float, top_p: float | None) -> None:
-    """Raise ValueError, in a performer's words, for a bad temperature or top-p."""
-    check_temperature(temperature)
-    if top_p is not None and not (0 < top_p <= 1):
-        raise ValueError(f"top_p must be in (0, 1], got {top_p:g}")
-
-
-def check_primer(notes: Sequence[Note]) -> None:
-    if len(notes) > MAX_PRIMER_NOTES:
-        raise ValueError(f"primer has {len(notes)} notes; the most is {MAX_PRIMER_NOTES}")
-    for n in notes:
-        check_note(n)
-        if n.end > MAX_PRIMER_BEATS:
-            raise ValueError(
-                f"primer is {n.end:g} beats long; the most is {MAX_PRIMER_BEATS:g} beats"
-            )
 
 
 class Sampler:
@@ -306,8 +281,7 @@ class RnnEngine(StreamingEngine):
         The reply's starts count from the end of the primer's last bar. Velocity is the
         primer's mean (100 without a primer).
         """
-        if not 1 <= steps <= MAX_STEPS:
-            raise ValueError(f"steps must be 1..{MAX_STEPS}, got {steps}")
+        check_steps(steps)
         check_sampling(temperature, top_p)
         primer = self.primer_tokens(notes)
         stream = self.stream(seed)
@@ -326,4 +300,13 @@ class RnnEngine(StreamingEngine):
         return -logp[0].gather(-1, seq[0, 1:, None])[:, 0].cpu().numpy()
 
 
-__all__ = ["RnnEngine", "RnnSession", "RnnStream", "Sampler", "STEPS_PER_BAR", "MAX_STEPS"]
+__all__ = [
+    "MAX_PRIMER_NOTES",
+    "MAX_STEPS",
+    "PRIMER_8",
+    "RnnEngine",
+    "RnnSession",
+    "RnnStream",
+    "STEPS_PER_BAR",
+    "Sampler",
+]

@@ -3,7 +3,7 @@
 Two views of the test split:
 
 - likelihood: NLL per 16th step and per note of the model and of an interpolated
-  Kneser-Ney n-gram fit on the train split (:mod:`engines.ngram`); the shipped model must
+  Kneser-Ney n-gram fit on the train split (:mod:`engines.ngram.model`); the shipped model must
   beat the baseline's per-note NLL by at least ``REQUIRED_IMPROVEMENT``;
 - continuations: for primers taken from the start of test tunes, sampled continuations are
   compared with the tunes' real continuations on two musical statistics: the share of notes
@@ -27,7 +27,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from engines.corpus import Corpus
-from engines.ngram import NgramModel
+from engines.ngram.model import NgramModel
 from engines.notes import NOTE_ON_BASE, STEPS_PER_BAR, Note, tokens_to_notes
 
 log = logging.getLogger(__name__)

@@ -17,7 +17,17 @@ the RNN's softmax is), interpolated down to a uniform distribution, so it sums t
 no token has probability zero: NLLs are comparable with ``RnnEngine.token_nll``.
 
 Counting is done on int64 codes of n-grams (base ``VOCAB_SIZE``) with ``np.unique``; lookups
-are ``np.searchsorted`` on the sorted codes, vectorised over a whole sequence.
+are ``np.searchsorted`` on the sorted codes, vectorised over a whole sequence (or, for
+:meth:`NgramModel.next_probs`, over a batch of histories).
+
+A fitted model is a checkpoint folder like every engine's: ``config.json`` (engine
+``ngram``, its order, training notes) and ``model.safetensors`` holding, per order ``k``,
+the sorted codes of the k-grams seen (``order{k}.grams``, int64) and their adjusted counts
+(``order{k}.counts``, int32); everything else is derived from those on loading. No pickles.
+
+The model's own :meth:`NgramModel.sample` (numpy's generator, no top-p) is what
+``engines.rnn.evaluate`` uses for its baseline continuations; the served engine
+(:mod:`engines.ngram.engine`) samples with a seeded torch CPU generator like the RNN does.
 """
 
 from __future__ import annotations
@@ -25,13 +35,26 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import numpy as np
+from safetensors.numpy import load_file, save_file
 
+from engines.checkpoint import read_config, write_config
 from engines.notes import BOS, VOCAB_SIZE, Note, bar_padded_steps, notes_to_tokens, tokens_to_notes
+
+ENGINE = "ngram"
 
 V = VOCAB_SIZE
 MAX_ORDER = 8  # V**8 < 2**63: codes of longer n-grams would overflow int64
+
+
+@dataclass
+class NgramConfig:
+    """The hyperparameters a checkpoint's ``config.json`` carries: the model's order."""
+
+    order: int = 5
 
 
 @dataclass
@@ -171,18 +194,29 @@ class NgramModel:
 
     def probs(self, history: Sequence[int] | np.ndarray) -> np.ndarray:
         """The next-token distribution [VOCAB_SIZE] after ``BOS + history``."""
-        hist = [BOS, *[int(t) for t in history]]
+        return self.next_probs([[BOS, *[int(t) for t in history[-self.order :]]]])[0]
+
+    def next_probs(self, contexts: Sequence[Sequence[int]]) -> np.ndarray:
+        """The next-token distributions [B, VOCAB_SIZE] after each of ``contexts``.
+
+        A context is a whole sequence so far, ``BOS`` first, or its tail of at least
+        ``order - 1`` tokens (only that many are read; a shorter one must start with BOS).
+        Each row is computed elementwise, so it does not depend on the other rows.
+        """
+        b = len(contexts)
         w = np.arange(V, dtype=np.int64)
+        lengths = np.array([len(c) for c in contexts], dtype=np.int64)
+        ctx = np.zeros(b, dtype=np.int64)
         ctx_codes, grams, usable = [], [], []
-        ctx = 0
         for k in range(1, self.order + 1):
-            ok = len(hist) >= k - 1
-            if k > 1 and ok:
-                ctx += hist[-(k - 1)] * V ** (k - 2)  # one more token of history, on the left
-            ctx_codes.append(np.full(V, ctx, dtype=np.int64))
-            grams.append(ctx * V + w)
-            usable.append(np.full(V, ok))
-        return self._interpolate(ctx_codes, grams, usable)
+            ok = lengths >= k - 1
+            if k > 1:  # one more token of history, on the left
+                left = [int(c[-(k - 1)]) if len(c) >= k - 1 else 0 for c in contexts]
+                ctx = ctx + np.where(ok, np.array(left, dtype=np.int64) * V ** (k - 2), 0)
+            ctx_codes.append(np.repeat(ctx, V))
+            grams.append((ctx[:, None] * V + w).ravel())
+            usable.append(np.repeat(ok, V))
+        return self._interpolate(ctx_codes, grams, usable).reshape(b, V)
 
     def sample(
         self,
@@ -220,5 +254,52 @@ class NgramModel:
         velocity = round(sum(n.velocity for n in notes) / len(notes)) if notes else 100
         return tokens_to_notes(self.sample(primer, steps, temperature, seed), velocity=velocity)
 
+    # -- checkpoints ------------------------------------------------------------------------
 
-__all__ = ["NgramModel", "MAX_ORDER"]
+    def arrays(self) -> dict[str, np.ndarray]:
+        """What ``model.safetensors`` holds: per order, the k-gram codes and their counts."""
+        out: dict[str, np.ndarray] = {}
+        for k, level in enumerate(self.levels, start=1):
+            out[f"order{k}.grams"] = np.ascontiguousarray(level.grams, dtype=np.int64)
+            out[f"order{k}.counts"] = np.ascontiguousarray(level.counts, dtype=np.int32)
+        return out
+
+    @classmethod
+    def from_arrays(cls, order: int, arrays: dict[str, np.ndarray]) -> NgramModel:
+        """The model of :meth:`arrays` (the KN statistics are derived again)."""
+        if not 1 <= order <= MAX_ORDER:
+            raise ValueError(f"order must be 1..{MAX_ORDER}, got {order}")
+        levels = []
+        for k in range(1, order + 1):
+            try:
+                grams, counts = arrays[f"order{k}.grams"], arrays[f"order{k}.counts"]
+            except KeyError as exc:
+                raise ValueError(f"n-gram arrays lack {exc.args[0]} for order {order}") from None
+            grams = np.asarray(grams, dtype=np.int64)
+            if len(grams) != len(counts) or (len(grams) > 1 and (np.diff(grams) <= 0).any()):
+                raise ValueError(f"n-gram arrays of order {k} are not sorted codes with counts")
+            levels.append(cls._level(grams, np.asarray(counts, dtype=np.int64)))
+        return cls(order, levels)
+
+    def save(self, path: str | Path, extra: dict[str, Any] | None = None) -> Path:
+        """Write a checkpoint folder: ``model.safetensors`` (:meth:`arrays`) and
+        ``config.json`` (engine ``ngram``, the order, ``extra`` notes and today's date)."""
+        folder = Path(path)
+        folder.mkdir(parents=True, exist_ok=True)
+        save_file(self.arrays(), str(folder / "model.safetensors"))
+        return write_config(folder, ENGINE, NgramConfig(self.order), extra)
+
+    @classmethod
+    def load(cls, path: str | Path) -> tuple[NgramModel, dict[str, Any]]:
+        """The model of a checkpoint folder and its extra notes; refuses another engine's."""
+        config, extra = read_config(path, ENGINE, NgramConfig)
+        arrays = load_file(str(Path(path) / "model.safetensors"))
+        return cls.from_arrays(config.order, arrays), extra
+
+    @property
+    def size(self) -> int:
+        """How many n-grams (of every order) the model stores."""
+        return int(sum(len(level.grams) for level in self.levels))
+
+
+__all__ = ["ENGINE", "MAX_ORDER", "NgramConfig", "NgramModel"]
