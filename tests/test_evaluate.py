@@ -63,8 +63,10 @@ def test_primers_are_long_enough_and_chosen_by_seed(folk):
 
 def test_an_untrained_engine_is_near_uniform_and_loses_to_the_ngram(folk):
     engine = RnnEngine.from_config(RnnConfig(embed=16, hidden=32, layers=1), "cpu")
-    r = evaluate(engine, folk, n_continuations=4, max_tunes=5)
+    r = evaluate(engine, folk, n_continuations=4, max_tunes=5, check_seeds=1)
     json.dumps(r)  # plain types only
+    names = [c["name"] for c in r["musician"]["checks"]]
+    assert "in key, worst major key, T=1" in names and "empty replies, T=0.1" in names
     assert r["data"]["test_tunes"] == 5 and r["data"]["test_notes"] > 0
     nll = r["nll"]
     assert abs(nll["model"]["per_step"] - math.log(VOCAB_SIZE)) < 0.5
@@ -100,7 +102,7 @@ class Sharper:
 @pytest.mark.parametrize("scale, passed", [(0.85, True), (0.95, False)])
 def test_the_pass_bar_is_ten_percent_per_note(folk, scale, passed):
     ngram = NgramModel.fit(folk.tunes("train"), 5)
-    r = evaluate(Sharper(ngram, scale), folk, n_continuations=2, max_tunes=3)
+    r = evaluate(Sharper(ngram, scale), folk, n_continuations=2, max_tunes=3, check_seeds=0)
     assert r["nll"]["improvement_per_note"] == pytest.approx(1 - scale)
     assert r["nll"]["passed"] is passed
     assert ("PASS" in format_report(r)) is passed
@@ -115,6 +117,7 @@ def test_real_continuations_are_the_bars_after_the_primer(folk):
         folk,
         n_continuations=1,
         max_tunes=1,
+        check_seeds=0,
     )
     assert r["continuations"]["n"] == 1
     assert r["continuations"]["real"]["notes"] == ons

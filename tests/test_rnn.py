@@ -10,9 +10,10 @@ import torch
 
 import engines
 from engines.corpus import Corpus
-from engines.notes import BOS, NOTE_ON_BASE, Note
-from engines.rnn.engine import MAX_PRIMER_NOTES, RnnEngine, pick
+from engines.notes import BOS, HOLD, NOTE_ON_BASE, OFF, VOCAB_SIZE, Note
+from engines.rnn.engine import MAX_PRIMER_NOTES, RnnEngine
 from engines.rnn.model import RnnConfig
+from engines.rnn.step import REPEAT_FREE, RULES, note_run, pick, shape
 from engines.rnn.train import TrainOptions, train_rnn
 
 TINY = RnnConfig(embed=16, hidden=32, layers=2)
@@ -202,14 +203,50 @@ def test_gumbel_max_draws_from_the_tempered_softmax() -> None:
     logits = torch.tensor([[2.0, 1.0, 0.0, -1.0, -3.0]])
     g = torch.Generator().manual_seed(0)
     n = 20000
-    for temperature in (0.7, 1.5):
+    for temperature in (1.0, 1.5):
         u = torch.rand(n, 5, generator=g)
-        tokens = pick(logits.expand(n, -1), temperature, 1.0, u)
+        tokens = pick(logits.expand(n, -1), temperature, 1.0, u, -1, 0, RULES)
         freq = torch.bincount(tokens, minlength=5).float() / n
         assert torch.allclose(freq, torch.softmax(logits[0] / temperature, -1), atol=0.015)
     # top-p 0.8 keeps the likeliest tokens that reach 0.8: here the first two (0.64, 0.24)
-    tokens = pick(logits.expand(n, -1), 1.0, 0.8, torch.rand(n, 5, generator=g))
+    tokens = pick(logits.expand(n, -1), 1.0, 0.8, torch.rand(n, 5, generator=g), -1, 0, RULES)
     assert set(tokens.tolist()) == {0, 1}
+
+
+def test_below_temperature_one_rhythm_keeps_its_odds_and_pitch_sharpens() -> None:
+    g = torch.Generator().manual_seed(1)
+    logits = torch.randn(1, VOCAB_SIZE, generator=g) * 2
+    plain = torch.softmax(logits[0], -1)
+    on = slice(NOTE_ON_BASE, NOTE_ON_BASE + 128)
+    for temperature in (0.5, 0.1):
+        p = torch.softmax(shape(logits, temperature, -1, 0, RULES)[0], -1)
+        # hold, rest, "a note starts" and BOS: the odds of temperature 1
+        assert torch.allclose(p[:NOTE_ON_BASE], plain[:NOTE_ON_BASE], atol=1e-6)
+        assert torch.allclose(p[on].sum(), plain[on].sum(), atol=1e-6)
+        # which pitch, given a note starts: the tempered softmax
+        want = torch.softmax(logits[0, on] / temperature, -1)
+        assert torch.allclose(p[on] / p[on].sum(), want, atol=1e-6)
+    # at 1 and above: a plain tempered softmax
+    p = torch.softmax(shape(logits, 1.5, -1, 0, RULES)[0], -1)
+    assert torch.allclose(p, torch.softmax(logits[0] / 1.5, -1), atol=1e-6)
+
+
+def test_below_temperature_one_a_repeated_pitch_is_penalised_the_longer_it_runs() -> None:
+    logits = torch.zeros(1, VOCAB_SIZE)
+    pitch = 60
+    logits[0, NOTE_ON_BASE + pitch] = 3.0
+    p = [
+        torch.softmax(shape(logits, 0.5, pitch, run, RULES)[0], -1)[NOTE_ON_BASE + pitch]
+        for run in (1, REPEAT_FREE - 1, REPEAT_FREE, REPEAT_FREE + 2)
+    ]
+    assert p[0] == p[1] > p[2] > p[3]
+    # note-ons count, rests and holds do not break a run
+    last, run = -1, 0
+    for t in (NOTE_ON_BASE + 60, HOLD, OFF, NOTE_ON_BASE + 60, NOTE_ON_BASE + 62):
+        last, run = note_run(last, run, t, NOTE_ON_BASE)
+        if t == NOTE_ON_BASE + 60:
+            assert last == 60
+    assert (last, run) == (62, 1)
 
 
 def test_without_torchscript_the_step_runs_eagerly_with_the_same_tokens(
@@ -222,3 +259,30 @@ def test_without_torchscript_the_step_runs_eagerly_with_the_same_tokens(
     eager = RnnEngine(engine.model, engine.device, int8=engine.int8)
     assert not isinstance(eager.stepper.core, torch.jit.ScriptModule)
     assert eager.continue_(PRIMER, steps=24, seed=3) == engine.continue_(PRIMER, steps=24, seed=3)
+
+
+def test_a_primer_octaves_away_is_answered_the_same_octaves_away(engine: RnnEngine) -> None:
+    """The model hears every primer in its own register (whole octaves, so key and shape
+    stay) and its answer moves back: a low or high primer gets the middle one's answer."""
+    middle = [Note(60 + p, i * 0.5, 0.5, 90) for i, p in enumerate((0, 2, 4, 5, 7, 5, 4, 2))]
+    want = engine.continue_(middle, steps=48, temperature=0.5, seed=3)
+    assert want
+    for octaves in (-2, -1, 1, 2):
+        moved = [Note(n.pitch + 12 * octaves, n.start, n.duration, n.velocity) for n in middle]
+        got = engine.continue_(moved, steps=48, temperature=0.5, seed=3)
+        # the same notes, moved (a random model's pitch past 0..127 folds back by octaves)
+        assert [(n.pitch % 12, n.start, n.duration) for n in got] == [
+            (n.pitch % 12, n.start, n.duration) for n in want
+        ]
+        assert any(g.pitch == w.pitch + 12 * octaves for g, w in zip(got, want, strict=True))
+
+
+def test_musician_checks_score_written_primers(engine: RnnEngine) -> None:
+    from engines.rnn import checks
+
+    p = checks.primer(2, "minor", "low", "eighth")
+    assert len(p.notes) == 16 and p.notes[0].pitch == 38
+    assert all(n.pitch % 12 in p.scale for n in p.notes)
+    res = checks.score(engine, [p], 0.5, seeds=2)
+    assert res["replies"] == 2 and 0 <= res["in_key"] <= 1
+    assert checks.longest_run([Note(60, i, 1, 90) for i in range(9)]) == 9

@@ -31,9 +31,10 @@ from engines.notes import (
 )
 from engines.params import PRIMER, PRIMER_8, SEED, SET_TEMPERATURE, STEPS, TEMPERATURE, TOP_P
 from engines.rnn.model import RnnConfig, RnnModel
-from engines.rnn.step import FastStepper, pick
+from engines.rnn.step import RULES, FastStepper, note_run, pick
 
 ENGINE = "rnn"
+REGISTER_CENTER = 69  # the mean pitch the model hears primers at (see register_shift)
 MIN_ROWS = 4  # a batched stream step has at least this many rows (see RnnEngine.advance)
 
 
@@ -53,29 +54,80 @@ class Sampler:
         return torch.rand(rows, vocab, generator=self.generator)
 
     def __call__(
-        self, logits: torch.Tensor, temperature: float, top_p: float | None = None
+        self,
+        logits: torch.Tensor,
+        temperature: float,
+        top_p: float | None = None,
+        last: int = -1,
+        run: int = 0,
     ) -> torch.Tensor:
-        """logits [B, V] -> tokens [B] (on the CPU)."""
+        """logits [B, V] -> tokens [B] (on the CPU); ``last``/``run``: see :func:`note_run`."""
         u = self.noise(*logits.shape)
-        return pick(logits.float().cpu(), temperature, 1.0 if top_p is None else top_p, u)
+        p = 1.0 if top_p is None else top_p
+        return pick(logits.float().cpu(), temperature, p, u, last, run, RULES)
+
+
+def transpose_token(token: int, semitones: int) -> int:
+    """A grid token moved by ``semitones`` (a note-on; rests and holds stay), folded back by
+    octaves into MIDI's 0..127."""
+    if not NOTE_ON_BASE <= token < NOTE_ON_BASE + 128 or not semitones:
+        return token
+    pitch = token - NOTE_ON_BASE + semitones
+    while pitch > 127:
+        pitch -= 12
+    while pitch < 0:
+        pitch += 12
+    return NOTE_ON_BASE + pitch
+
+
+def register_shift(tokens: Sequence[int]) -> int:
+    """Whole octaves that bring a primer's mean pitch (of its note-ons) nearest
+    ``REGISTER_CENTER``: 0 for a primer in the register the model learned.
+
+    The corpus (folk tunes) sits around the octave above middle C, and a primer two octaves
+    lower was answered two octaves higher and out of key. Octaves keep a melody's key and
+    shape, so the model hears the primer moved into its register and its answer is moved
+    back by as many octaves.
+    """
+    pitches = [t - NOTE_ON_BASE for t in tokens if NOTE_ON_BASE <= t < NOTE_ON_BASE + 128]
+    if not pitches:
+        return 0
+    mean = sum(pitches) / len(pitches)
+    return 12 * round((REGISTER_CENTER - mean) / 12)
 
 
 class RnnStream:
-    """A stateful continuation: feed tokens, sample the next, keep the LSTM state."""
+    """A stateful continuation: feed tokens, sample the next, keep the LSTM state.
 
-    def __init__(self, engine: RnnEngine, seed: int | None = None) -> None:
+    ``shift`` (semitones, whole octaves: :func:`register_shift`) moves what the model hears:
+    tokens fed are moved by it, tokens sampled are moved back. ``last``/``run`` follow the
+    model's note-ons (:func:`engines.rnn.step.note_run`) for the repeat penalty.
+    """
+
+    def __init__(self, engine: RnnEngine, seed: int | None = None, shift: int = 0) -> None:
         self.engine = engine
         self.sampler = Sampler(seed)
+        self.shift = shift
         self.h: list[torch.Tensor] = []
         self.c: list[torch.Tensor] = []
         self.logits: torch.Tensor | None = None
         self.position = 0  # inputs fed since BOS (BOS included)
+        self.last, self.run = -1, 0
         self.reset()
 
     def reset(self) -> None:
         """Forget everything and start again from the start-of-sequence token."""
         self.logits, self.h, self.c = self.engine.stepper.start
         self.position = 1
+        self.last, self.run = -1, 0
+
+    def heard(self, token: int) -> int:
+        """``token`` as the model hears it (moved by ``shift``)."""
+        return transpose_token(token, self.shift)
+
+    def played(self, token: int) -> int:
+        """A token the model sampled as it is played (moved back by ``shift``)."""
+        return transpose_token(token, -self.shift)
 
     def feed(self, tokens: Sequence[int]) -> None:
         """Advance the state through ``tokens`` (one compiled call, a layer at a time; the
@@ -83,10 +135,11 @@ class RnnStream:
         activation rounding with int8 weights)."""
         if not tokens:
             return
-        self.logits, self.h, self.c = self.engine.stepper.feed(
-            tokens, self.position, self.h, self.c
-        )
+        heard = [self.heard(int(t)) for t in tokens]
+        self.logits, self.h, self.c = self.engine.stepper.feed(heard, self.position, self.h, self.c)
         self.position += len(tokens)
+        for t in heard:
+            self.last, self.run = note_run(self.last, self.run, t, NOTE_ON_BASE)
 
     def sample(self, temperature: float = 1.0, top_p: float | None = None) -> int:
         """Sample the next token, feed it back, and return it."""
@@ -99,7 +152,7 @@ class RnnStream:
         ``steps`` calls of :meth:`sample`, in one call)."""
         assert self.logits is not None
         noise = self.sampler.noise(steps, self.logits.shape[-1])
-        out, self.logits, self.h, self.c = self.engine.stepper.generate(
+        out, self.logits, self.h, self.c, self.last, self.run = self.engine.stepper.generate(
             self.logits,
             self.position,
             self.h,
@@ -107,9 +160,11 @@ class RnnStream:
             float(temperature),
             1.0 if top_p is None else float(top_p),
             noise,
+            self.last,
+            self.run,
         )
         self.position += steps
-        return out
+        return [self.played(t) for t in out]
 
 
 class RnnSession(Session):
@@ -123,20 +178,20 @@ class RnnSession(Session):
     def sample(self) -> int:
         s = self.stream
         assert s.logits is not None
-        tok = int(s.sampler(s.logits, self.temperature, self.top_p)[0])
+        tok = int(s.sampler(s.logits, self.temperature, self.top_p, s.last, s.run)[0])
         # BOS is never a step (it should not be sampled)
-        return HOLD if tok >= NOTE_ON_BASE + 128 else tok
+        return HOLD if tok >= NOTE_ON_BASE + 128 else s.played(tok)
 
     def feed(self, tokens: Sequence[int]) -> None:
         self.stream.feed(tokens)
 
     def snapshot(self) -> Any:
         s = self.stream
-        return s.h, s.c, s.logits, s.position
+        return s.h, s.c, s.logits, s.position, s.last, s.run
 
     def restore(self, snapshot: Any) -> None:
         s = self.stream
-        s.h, s.c, s.logits, s.position = snapshot
+        s.h, s.c, s.logits, s.position, s.last, s.run = snapshot
 
 
 class RnnEngine(StreamingEngine):
@@ -228,8 +283,8 @@ class RnnEngine(StreamingEngine):
         for _ in range(3):
             self.batch_stepper(tokens, positions, zeros, zeros)
 
-    def stream(self, seed: int | None = None) -> RnnStream:
-        return RnnStream(self, seed)
+    def stream(self, seed: int | None = None, shift: int = 0) -> RnnStream:
+        return RnnStream(self, seed, shift)
 
     # -- live streams (engines.base.StreamingEngine) -----------------------------------------
 
@@ -237,7 +292,7 @@ class RnnEngine(StreamingEngine):
         return self.primer_tokens(notes)
 
     def open_session(self, values: Mapping[str, Any], primer: Sequence[int]) -> RnnSession:
-        stream = self.stream(values.get("seed"))
+        stream = self.stream(values.get("seed"), register_shift(primer))
         stream.feed(primer)
         return RnnSession(stream, float(values.get("temperature", 1.0)), values.get("top_p"))
 
@@ -254,7 +309,10 @@ class RnnEngine(StreamingEngine):
         layers = len(rows[0].h)
         h = [torch.cat([rows[i].h[layer] for i in idx]) for layer in range(layers)]
         c = [torch.cat([rows[i].c[layer] for i in idx]) for layer in range(layers)]
-        x = torch.tensor([int(tokens[i]) for i in idx], device=self.device)
+        heard = [r.heard(int(t)) for r, t in zip(rows, tokens, strict=True)]
+        for r, t in zip(rows, heard, strict=True):
+            r.last, r.run = note_run(r.last, r.run, t, NOTE_ON_BASE)
+        x = torch.tensor([heard[i] for i in idx], device=self.device)
         p = torch.tensor([rows[i].position for i in idx], device=self.device)
         logits, h, c = self.batch_stepper(x, p, h, c)
         for i, r in enumerate(rows):
@@ -284,7 +342,7 @@ class RnnEngine(StreamingEngine):
         check_steps(steps)
         check_sampling(temperature, top_p)
         primer = self.primer_tokens(notes)
-        stream = self.stream(seed)
+        stream = self.stream(seed, register_shift(primer))
         stream.feed(primer)
         out = stream.generate(steps, temperature, top_p)
         velocity = round(sum(n.velocity for n in notes) / len(notes)) if notes else 100

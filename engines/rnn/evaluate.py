@@ -29,6 +29,7 @@ import numpy as np
 from engines.corpus import Corpus
 from engines.ngram.model import NgramModel
 from engines.notes import NOTE_ON_BASE, STEPS_PER_BAR, Note, tokens_to_notes
+from engines.rnn import checks
 
 log = logging.getLogger(__name__)
 
@@ -139,10 +140,13 @@ def evaluate(
     ngram_order: int = 5,
     seed: int = 0,
     max_tunes: int | None = None,
+    check_seeds: int = 2,
 ) -> dict[str, Any]:
     """Evaluate ``engine`` on the test split of ``corpus`` against an n-gram fit on train.
 
-    ``max_tunes`` keeps only the first test tunes (for quick runs). ``seed`` picks the
+    ``max_tunes`` keeps only the first test tunes (for quick runs). ``check_seeds``: how many
+    times the musician's checks (:mod:`engines.rnn.checks`) continue each written primer (0
+    skips them). ``seed`` picks the
     primers; continuation ``i`` is sampled with seed ``i`` (model and n-gram alike), so a
     rerun gives the same numbers. Returns a JSON-ready dict of plain numbers;
     :func:`format_report` turns it into text.
@@ -212,6 +216,7 @@ def evaluate(
             "minor_keys": keys["minor"],
             **{who: t.result(continuation_bars) for who, t in tallies.items()},
         },
+        "musician": checks.run_checks(engine, check_seeds) if check_seeds else None,
         "seconds": {
             "ngram_fit": t_fit,
             "nll": t_nll,
@@ -250,6 +255,8 @@ def format_report(result: dict[str, Any]) -> str:
         ("silent replies", "silent", "{:>10.1%}"),
     ):
         lines.append(f"{label:<24}" + "".join(fmt.format(c[w][key]) for w in whos))
+    if result.get("musician"):
+        lines += ["", *checks.format_checks(result["musician"])]
     lines += [
         "",
         f"time: {s['total']:.1f} s (n-gram fit {s['ngram_fit']:.1f} s, NLL {s['nll']:.1f} s, "

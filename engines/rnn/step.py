@@ -17,24 +17,83 @@ from typing import Any
 import torch
 from torch import nn
 
-from engines.notes import BOS
+from engines.notes import BOS, NOTE_ON_BASE
 from engines.rnn.model import RnnModel
 
 log = logging.getLogger(__name__)
 
 
+REPEAT_FREE = 3  # below 1, a pitch may start this many times in a row unpenalised ...
+REPEAT_PENALTY = 1.0  # ... then its logit drops by this many nats per further repeat
+RULES = (NOTE_ON_BASE, REPEAT_FREE, REPEAT_PENALTY)  # what shape() and pick() are given
+
+
+def note_run(last: int, run: int, token: int, on_base: int) -> tuple[int, int]:
+    """The pitch of the last note-on and how many times in a row it started, after ``token``
+    (rests and holds between the notes do not break a run). ``on_base`` is
+    ``NOTE_ON_BASE``: TorchScript cannot read a global, so the constants come in as
+    arguments."""
+    if on_base <= token < on_base + 128:
+        pitch = token - on_base
+        return pitch, run + 1 if pitch == last else 1
+    return last, run
+
+
+def shape(
+    logits: torch.Tensor,
+    temperature: float,
+    last: int,
+    run: int,
+    rules: tuple[int, int, float],
+) -> torch.Tensor:
+    """Scores [B, V] whose softmax is the distribution sampled at ``temperature``.
+
+    Rhythm and pitch take temperature differently (as Notochord does): whether the next step
+    holds, rests or starts a note is drawn at ``max(temperature, 1)``, and which pitch, given
+    that a note starts, at ``temperature``. So a low temperature makes the choice of pitches
+    safer without thinning the rhythm: sharpening the whole softmax let the likeliest token,
+    HOLD, win ever more often, and replies went silent or drew out one note. At 1 and above
+    this is ``logits / temperature``: the same draws as a plain softmax.
+
+    Below 1, pitch ``last`` after ``run`` starts in a row (:func:`note_run`) is also made
+    less likely the longer the run (``REPEAT_PENALTY`` nats a repeat past ``REPEAT_FREE``):
+    near-greedy pitch choice otherwise settles on one note and drones for bars. ``rules`` is
+    ``RULES``: (``NOTE_ON_BASE``, ``REPEAT_FREE``, ``REPEAT_PENALTY``).
+    """
+    base, free, penalty = rules
+    scores = logits.float()
+    if temperature >= 1.0:
+        return scores / temperature
+    on = scores[:, base : base + 128]
+    if last >= 0 and run >= free:
+        bump = torch.zeros_like(on)
+        bump[:, last] = penalty * float(run - free + 1)
+        on = on - bump
+    pitch = on / temperature
+    # log P(a note starts), at temperature 1, plus log P(pitch | a note starts), at T
+    on = torch.logsumexp(on, -1, keepdim=True) + pitch - torch.logsumexp(pitch, -1, keepdim=True)
+    return torch.cat([scores[:, :base], on, scores[:, base + 128 :]], -1)
+
+
 def pick(
-    logits: torch.Tensor, temperature: float, top_p: float, uniform: torch.Tensor
+    logits: torch.Tensor,
+    temperature: float,
+    top_p: float,
+    uniform: torch.Tensor,
+    last: int,
+    run: int,
+    rules: tuple[int, int, float],
 ) -> torch.Tensor:
     """A token per row by the Gumbel-max trick: logits [B, V], uniform noise in [0, 1) of
     the same shape -> tokens [B].
 
-    ``argmax(logits / T + Gumbel noise)`` is a draw from ``softmax(logits / T)``; with
-    ``top_p < 1`` the tokens outside the nucleus (the likeliest tokens whose probabilities
-    reach ``top_p``; the top token always stays) are masked first. Noise drawn up front is
-    what lets a whole continuation run in one scripted call with the seed's own numbers.
+    ``argmax(scores + Gumbel noise)`` is a draw from ``softmax(scores)``, the scores being
+    :func:`shape`'s; with ``top_p < 1`` the tokens outside the nucleus (the likeliest tokens
+    whose probabilities reach ``top_p``; the top token always stays) are masked first. Noise
+    drawn up front is what lets a whole continuation run in one scripted call with the
+    seed's own numbers.
     """
-    scores = logits.float() / temperature
+    scores = shape(logits, temperature, last, run, rules)
     if top_p < 1.0:
         probs = torch.softmax(scores, dim=-1)
         sorted_p, order = probs.sort(dim=-1, descending=True)
@@ -189,6 +248,7 @@ class _StepCore(nn.Module):
         lstm = model.lstm
         cfg = model.config
         self.bar_steps = cfg.bar_steps or 1
+        self.rules: tuple[int, int, float] = RULES
         with torch.no_grad():
             w = [
                 [
@@ -266,23 +326,27 @@ class _StepCore(nn.Module):
         temperature: float,
         top_p: float,
         noise: torch.Tensor,
-    ) -> tuple[torch.Tensor, torch.Tensor, list[torch.Tensor], list[torch.Tensor]]:
+        last: int,
+        run: int,
+    ) -> tuple[torch.Tensor, torch.Tensor, list[torch.Tensor], list[torch.Tensor], int, int]:
         """Samples ``len(noise)`` tokens on one stream, feeding each back -> the tokens [n]
-        (CPU), the logits after the last and the new h, c."""
+        (CPU), the logits after the last, the new h, c and the note run (:func:`note_run`)."""
         noise = noise.to(logits.device)
-        if top_p >= 1.0:  # argmax(l / T + G) = argmax(l + T * G): one add a step
+        fast = top_p >= 1.0 and temperature >= 1.0
+        if fast:  # argmax(l / T + G) = argmax(l + T * G): one add a step
             noise = gumbel(noise) * temperature
         out: list[torch.Tensor] = []
         for k in range(noise.shape[0]):
-            if top_p >= 1.0:
+            if fast:
                 token = (logits + noise[k : k + 1]).argmax(-1)
             else:
-                token = pick(logits, temperature, top_p, noise[k : k + 1])
+                token = pick(logits, temperature, top_p, noise[k : k + 1], last, run, self.rules)
+            last, run = note_run(last, run, int(token[0]), self.rules[0])
             out.append(token)
             q = (position + k) % self.bar_steps
             h, c = self.layers(self.table0[token] + self.pos0[q : q + 1], h, c)
             logits = self.head(h[-1])
-        return torch.cat(out).cpu(), logits, h, c
+        return torch.cat(out).cpu(), logits, h, c, last, run
 
 
 def _script(core: _StepCore) -> nn.Module:
@@ -344,10 +408,15 @@ class FastStepper:
         temperature: float,
         top_p: float,
         noise: torch.Tensor,
-    ) -> tuple[list[int], torch.Tensor, list[torch.Tensor], list[torch.Tensor]]:
-        """Sample ``len(noise)`` tokens on one stream -> tokens, last logits, new h, c."""
-        out, logits, h, c = self.core.generate(logits, position, h, c, temperature, top_p, noise)
-        return out.tolist(), logits, h, c
+        last: int = -1,
+        run: int = 0,
+    ) -> tuple[list[int], torch.Tensor, list[torch.Tensor], list[torch.Tensor], int, int]:
+        """Sample ``len(noise)`` tokens on one stream -> tokens, last logits, new h, c and the
+        note run after them."""
+        out, logits, h, c, last, run = self.core.generate(
+            logits, position, h, c, temperature, top_p, noise, last, run
+        )
+        return out.tolist(), logits, h, c, last, run
 
 
-__all__ = ["FastStepper", "gumbel", "pick"]
+__all__ = ["FastStepper", "gumbel", "note_run", "pick", "shape"]
