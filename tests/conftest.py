@@ -1,67 +1,52 @@
-"""Shared fixtures: tiny random-init RNN, VAE and GAN checkpoints, made once per test session."""
+"""Shared fixtures: a tiny random-init checkpoint of every registered engine, made once per
+test session (``engines.engine_class(name).tiny()``), and each loaded on the CPU.
+
+``tiny_checkpoints`` and ``tiny_engines`` map engine names to them; ``tiny_<name>_checkpoint``
+and ``tiny_<name>`` are one engine's, made for every registered engine (a new engine gets its
+fixtures free).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-
-@pytest.fixture(scope="session")
-def tiny_rnn_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A random-init RNN checkpoint folder small enough to load and sample in milliseconds."""
-    from engines.rnn.engine import RnnEngine
-    from engines.rnn.model import RnnConfig
-
-    folder = tmp_path_factory.mktemp("tiny-rnn")
-    RnnEngine.from_config(RnnConfig(embed=16, hidden=32, layers=1), device="cpu").save(folder)
-    return folder
+import engines
 
 
 @pytest.fixture(scope="session")
-def tiny_rnn(tiny_rnn_checkpoint: Path) -> Any:
-    """The tiny checkpoint loaded on the CPU (shared: engines are read-only when serving)."""
-    import engines
-
-    return engines.load_engine(tiny_rnn_checkpoint, "cpu")
-
-
-@pytest.fixture(scope="session")
-def tiny_vae_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A random-init VAE checkpoint folder, tiny like the RNN's."""
-    from engines.vae.engine import VaeEngine
-    from engines.vae.model import VaeConfig
-
-    folder = tmp_path_factory.mktemp("tiny-vae")
-    config = VaeConfig(embed=8, enc_hidden=16, latent=8, dec_hidden=16, dec_layers=1)
-    VaeEngine.from_config(config, device="cpu").save(folder)
-    return folder
+def tiny_checkpoints(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Every registered engine's tiny checkpoint folder, by engine name."""
+    folders = {}
+    for name in engines.available_engines():
+        folder = tmp_path_factory.mktemp(f"tiny-{name}")
+        engines.engine_class(name).tiny().save(folder)
+        folders[name] = folder
+    return folders
 
 
 @pytest.fixture(scope="session")
-def tiny_gan_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A random-init GAN checkpoint folder, tiny like the RNN's."""
-    from engines.gan.engine import GanEngine
-    from engines.gan.model import GanConfig
-
-    folder = tmp_path_factory.mktemp("tiny-gan")
-    config = GanConfig(z_dim=8, g_channels=16, cond_channels=8, d_channels=8)
-    GanEngine.from_config(config, device="cpu").save(folder)
-    return folder
+def tiny_engines(tiny_checkpoints: dict[str, Path]) -> dict[str, Any]:
+    """Every tiny checkpoint loaded on the CPU (shared: engines are read-only when serving,
+    so tests must not change them)."""
+    return {name: engines.load_engine(f, "cpu") for name, f in tiny_checkpoints.items()}
 
 
-@pytest.fixture(scope="session")
-def tiny_vae(tiny_vae_checkpoint: Path) -> Any:
-    """The tiny VAE checkpoint loaded on the CPU (shared: tests must not change it)."""
-    import engines
+def _engine_fixtures(name: str) -> tuple[Callable[..., Path], Callable[..., Any]]:
+    @pytest.fixture(scope="session", name=f"tiny_{name}_checkpoint")
+    def checkpoint(tiny_checkpoints: dict[str, Path]) -> Path:
+        return tiny_checkpoints[name]
 
-    return engines.load_engine(tiny_vae_checkpoint, "cpu")
+    @pytest.fixture(scope="session", name=f"tiny_{name}")
+    def engine(tiny_engines: dict[str, Any]) -> Any:
+        return tiny_engines[name]
+
+    return checkpoint, engine
 
 
-@pytest.fixture(scope="session")
-def tiny_gan(tiny_gan_checkpoint: Path) -> Any:
-    """The tiny GAN checkpoint loaded on the CPU (shared: tests must not change it)."""
-    import engines
-
-    return engines.load_engine(tiny_gan_checkpoint, "cpu")
+for _name in engines.available_engines():
+    # pytest finds fixtures among a conftest's module attributes, so each gets a name here
+    globals()[f"tiny_{_name}_checkpoint"], globals()[f"tiny_{_name}"] = _engine_fixtures(_name)

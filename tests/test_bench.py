@@ -1,4 +1,5 @@
-"""The latency statistics, and ``bridge bench --only rnn-step`` on a tiny RNN."""
+"""The latency statistics, ``bridge bench --only rnn-step`` on a tiny RNN, and every engine
+verb's loopback entry (``<engine>-<verb>``, from the registry) on the tiny engines."""
 
 import json
 import math
@@ -9,6 +10,7 @@ import pytest
 import torch
 from click.testing import CliRunner
 
+from bridge.bench.verbs import bar_verdict, request_figures, verb_entries
 from bridge.cli.main import main
 from bridge.stats import percentile, summarize
 
@@ -30,16 +32,16 @@ def test_summarize_edge_cases():
     assert percentile([1.0, 2.0], 50) == 1.5
 
 
+def checkpoint_args(tiny_checkpoints: dict[str, Path]) -> list[str]:
+    return [a for name, folder in tiny_checkpoints.items() for a in (f"--{name}", str(folder))]
+
+
 def test_bench_rnn_step_times_single_steps_and_restores_threads(
-    tmp_path: Path,
-    tiny_rnn_checkpoint: Path,
-    tiny_vae_checkpoint: Path,
-    tiny_gan_checkpoint: Path,
+    tmp_path: Path, tiny_checkpoints: dict[str, Path]
 ):
     out = tmp_path / "bench.json"
     args = ["bench", "--only", "rnn-step", "-n", "50", "--json", str(out), "--device", "cpu",
-            "--rnn", str(tiny_rnn_checkpoint), "--vae", str(tiny_vae_checkpoint),
-            "--gan", str(tiny_gan_checkpoint)]  # fmt: skip
+            *checkpoint_args(tiny_checkpoints)]  # fmt: skip
     threads = torch.get_num_threads()
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
@@ -47,6 +49,49 @@ def test_bench_rnn_step_times_single_steps_and_restores_threads(
     r = json.loads(out.read_text())["rnn-step"]
     assert r["n"] == 50 and r["threads"] == 1
     assert 0 < r["median_ms"] <= r["p99_ms"] <= r["max_ms"]
+    assert "bar p99 <= 1 ms: " in result.output  # the README's bar, met or not, beside it
     # No benchmark runs zero times: the command refuses -n 0 before loading anything.
     refused = CliRunner().invoke(main, ["bench", "--only", "rnn-step", "-n", "0"])
     assert refused.exit_code == 2 and "-n" in refused.output
+
+
+def test_every_verb_with_a_bench_request_has_an_entry():
+    entries = verb_entries()
+    # the historical names stay (docs/bench.json, the README's Speed table)
+    assert {"rnn-continue", "vae-interpolate", "gan-bars"} <= set(entries)
+    for name, (engine, verb) in entries.items():
+        assert name == f"{engine}-{verb.name}" and verb.bench
+    assert request_figures(entries["rnn-continue"][1]) == {"steps": 32, "notes": 8}
+
+
+def test_bench_verb_entries_run_through_a_daemon(tmp_path: Path, tiny_checkpoints: dict[str, Path]):
+    out = tmp_path / "bench.json"
+    names = ",".join(verb_entries())
+    args = ["bench", "--only", names, "-n", "3", "--json", str(out), "--device", "cpu",
+            *checkpoint_args(tiny_checkpoints)]  # fmt: skip
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    report = json.loads(out.read_text())
+    measured = {name for name in verb_entries() if "skipped" not in report[name]}
+    # a tiny VAE has no attribute vectors: /bridge/vae/attribute is refused, the entry skipped
+    assert "attribute vectors" in report["vae-attribute"]["skipped"]
+    assert measured == set(verb_entries()) - {"vae-attribute"}
+    for name in measured:
+        figures = report[name]
+        assert figures["n"] == 3 and figures["threads"] == 1, name
+        assert 0 < figures["median_ms"] <= figures["p99_ms"] <= figures["max_ms"], name
+        assert name in result.output
+    assert report["vae-sample"]["request"] == {"n": 4}
+    assert report["vae-interpolate"]["points"] == 8 and report["gan-bars"]["bars"] == 8
+    assert report["rnn-continue"]["steps"] == 32
+    assert "gan-bars" in result.output and "bar p99 <= 30 ms: " in result.output
+    unknown = CliRunner().invoke(main, ["bench", "--only", "rnn-nothing", "--device", "cpu",
+                                        *checkpoint_args(tiny_checkpoints)])  # fmt: skip
+    assert unknown.exit_code == 2 and "rnn-continue" in unknown.output
+
+
+def test_bar_verdict():
+    assert bar_verdict("gan-bars", {"p99_ms": 29.0}) == "p99 <= 30 ms: met"
+    assert bar_verdict("gan-bars", {"p99_ms": 31.0}) == "p99 <= 30 ms: NOT MET"
+    assert bar_verdict("stream-load", {"over_5ms": 2}) == "none over 5 ms: NOT MET"
+    assert bar_verdict("vae-sample", {"p99_ms": 1.0}) == ""

@@ -4,9 +4,9 @@ addresses (and keys) the daemon answers.
 Every .maxpat in max_patches/ and .amxd in ableton/ is read back from disk (the .amxd through
 its binary chunks) and checked against max_patches/objects.json, the table of real Max objects
 and their inlet/outlet counts. The OSC addresses the patches send and route are checked against
-the daemon's own address table (bridge.server.protocol and bridge.live.live), or, for an address
-of PROTOCOL.md the daemon does not serve yet, skipped with a note. The devices' Live API script
-runs under node against a fake Live set.
+the daemon's own address table (tools/maxtable.py: the registered engines' verbs, and
+bridge.server.protocol's and bridge.live.live's addresses), the table the generators read. The
+devices' Live API script runs under node against a fake Live set.
 """
 
 from __future__ import annotations
@@ -27,58 +27,18 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 
 import maxpat  # noqa: E402
+import maxtable  # noqa: E402
 
 PATCHES = sorted((ROOT / "max_patches").glob("*.maxpat"))
 DEVICES = sorted((ROOT / "ableton").glob("*.amxd"))
 FILES = PATCHES + DEVICES
 TABLE = maxpat.load_objects()
 
-# PROTOCOL.md's addresses and keys: the contract, for addresses the daemon does not serve yet.
-CONTRACT_KEYS: dict[str, tuple[str, ...]] = {
-    "/bridge/ping": (),
-    "/bridge/engines": (),
-    "/bridge/register": ("port",),
-    "/bridge/rnn/continue": ("temperature", "steps", "seed", "notes"),
-    "/bridge/vae/interpolate": ("steps", "temperature", "seed", "a", "b"),
-    "/bridge/vae/sample": ("n", "temperature", "seed"),
-    "/bridge/gan/bars": ("chords", "seed", "prev"),
-    "/bridge/rnn/stream/start": ("tempo", "temperature", "seed", "channel", "steps", "notes"),
-    "/bridge/rnn/stream/set": ("stream", "tempo", "temperature"),
-    "/bridge/rnn/stream/feed": ("stream", "notes"),
-    "/bridge/rnn/stream/stop": ("stream",),
-}
-CONTRACT_MULTI = {"notes", "a", "b", "prev", "chords"}  # keys whose value is a list
-CONTRACT_EVENTS = {"/bridge/pong", "/bridge/error", "/bridge/note"}
-
-
-def contract_reply(path: str) -> str:
-    return "/bridge/pong" if path == "/bridge/ping" else "/bridge/reply/" + path[len("/bridge/") :]
-
-
-def daemon_table() -> tuple[dict[str, Any], set[str]] | None:
-    """The daemon's addresses {path: Address} and the addresses it sends, or None."""
-    try:
-        from bridge.server import daemon, protocol
-    except ImportError:
-        return None
-    addresses: dict[str, Any] = dict(protocol.ADDRESSES)
-    sends = {daemon.ERROR_ADDRESS}
-    try:
-        from bridge.live import live
-    except ImportError:
-        live = None
-    if live is not None:
-        for name in dir(live):
-            value = getattr(live, name)
-            if name.endswith("ADDRESSES") and isinstance(value, tuple):
-                addresses.update({a.path: a for a in value})
-            if name.endswith("_ADDRESS") and isinstance(value, str):
-                sends.add(value)
-    sends.update(a.reply for a in addresses.values())
-    return addresses, sends
-
-
-DAEMON = daemon_table()
+# The daemon's address table (tools/maxtable.py: the registered engines' verbs, the daemon's
+# own addresses, the streams'), which the patch generators read too, and what it sends.
+TABLE_ADDRESSES = maxtable.table()
+SENDS = maxtable.sends()
+EVENTS = {"/bridge/pong", "/bridge/error", "/bridge/note"}  # sent, never requested
 
 
 # --- every file: real objects, real inlets and outlets --------------------------------------
@@ -197,7 +157,7 @@ def requests_in(doc: dict[str, Any]) -> list[tuple[str, list[str]]]:
         words = TOKEN.findall(text)
         if words[:1] == ["prepend"]:
             words = words[1:]
-        if words and words[0].startswith("/bridge/") and words[0] not in CONTRACT_EVENTS:
+        if words and words[0].startswith("/bridge/") and words[0] not in EVENTS:
             if not words[0].startswith("/bridge/reply/"):
                 found.append((words[0], words[1:]))
     return found
@@ -241,17 +201,10 @@ def test_patches_name_addresses() -> None:
 
 @pytest.mark.parametrize("name,address,words", ALL_REQUESTS)
 def test_sent_address_and_keys_are_served(name: str, address: str, words: str) -> None:
-    if DAEMON is not None and address in DAEMON[0]:
-        spec = DAEMON[0][address]
-        keys = {k.name: k.kind for k in spec.keys}
-        multi = {n for n, kind in keys.items() if kind in ("notes", "strings", "floats")}
-    elif address in CONTRACT_KEYS:
-        if DAEMON is not None:
-            pytest.skip(f"{address} is in PROTOCOL.md but not in the daemon's table yet")
-        keys = dict.fromkeys(CONTRACT_KEYS[address], "")
-        multi = CONTRACT_MULTI
-    else:
-        pytest.fail(f"{name} sends {address}, which neither the daemon nor PROTOCOL.md knows")
+    if address not in TABLE_ADDRESSES:
+        pytest.fail(f"{name} sends {address}, which the daemon does not answer")
+    keys = {k.name: k.kind for k in TABLE_ADDRESSES[address].keys}
+    multi = {n for n, kind in keys.items() if kind in maxtable.LIST_KINDS}
     current = None
     for word in words.split():
         if word in keys:
@@ -264,14 +217,22 @@ def test_sent_address_and_keys_are_served(name: str, address: str, words: str) -
 
 @pytest.mark.parametrize("name,address", ALL_ROUTED)
 def test_routed_address_is_sent_by_the_daemon(name: str, address: str) -> None:
-    contract = CONTRACT_EVENTS | {contract_reply(a) for a in CONTRACT_KEYS}
-    if DAEMON is not None and address in DAEMON[1]:
-        return
-    if address in contract:
-        if DAEMON is not None:
-            pytest.skip(f"{address} is in PROTOCOL.md but the daemon does not send it yet")
-        return
-    pytest.fail(f"{name} listens for {address}, which the daemon never sends")
+    assert address in SENDS, f"{name} listens for {address}, which the daemon never sends"
+
+
+def test_table_holds_every_engine_verb() -> None:
+    # the table the patches are checked against is the registry's, not a copy
+    import engines
+
+    for engine in engines.available_engines():
+        for verb in engines.engine_class(engine).verbs:
+            spec = TABLE_ADDRESSES[f"/bridge/{engine}/{verb.name}"]
+            assert [k.name for k in spec.keys] == [p.name for p in verb.params]
+    assert maxtable.request(maxtable.CONTINUE, temperature=1, steps=2) == (
+        "/bridge/rnn/continue temperature $1 steps $2"
+    )
+    with pytest.raises(KeyError, match="no key 'tempo'"):
+        maxtable.request(maxtable.CONTINUE, tempo=1)
 
 
 # --- the devices' Live API script, under node with a fake Live set --------------------------

@@ -4,7 +4,8 @@
 
 Every file is written from the definitions in max_client.py, max_performer.py and
 max_devices.py through patcher.py, which takes each object's inlet and outlet counts from
-max_patches/objects.json and refuses a cord to an outlet or inlet that does not exist. The
+max_patches/objects.json and refuses a cord to an outlet or inlet that does not exist; the
+addresses, keys and ranges they send come from the bridge's own table (maxtable.py). The
 generated files are committed; run this after editing the definitions (a test compares them).
 """
 
@@ -14,6 +15,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(1, str(Path(__file__).resolve().parents[1]))  # bridge, engines: the address table
 
 from max_client import LIVE_DIR, MAX_DIR, bridge_client  # noqa: E402
 from max_devices import bars_device, continue_device, interpolate_device, stream_device  # noqa: E402

@@ -6,6 +6,7 @@ writes clips through [js bridge_clip.js] (ableton/), which must sit next to the 
 
 from __future__ import annotations
 
+import maxtable as osc
 from max_client import (
     CHORD_PRESETS,
     DAEMON_PORT,
@@ -137,7 +138,7 @@ def continue_device() -> Patcher:
     p.connect(order, 1, with_key, 0)
     p.connect(with_key, 0, request, 1)
     p.connect(order, 0, keep, 0)
-    head = p.msg("/bridge/rnn/continue temperature $1 steps $2", 20, 480)
+    head = p.msg(osc.request(osc.CONTINUE, temperature=1, steps=2), 20, 480)
     p.connect(keep, 0, head, 0)
     p.connect(head, 0, request, 0)
     p.connect(request, 0, client, 0)
@@ -150,7 +151,7 @@ def continue_device() -> Patcher:
         **SMALL,
     )
 
-    notes = reply_notes(p, client, "/bridge/reply/rnn/continue", 700, 600)
+    notes = reply_notes(p, client, osc.reply(osc.CONTINUE), 700, 600)
     write = p.obj("prepend write continuation", 700, 680)
     p.connect(notes, 1, write, 0)
     p.connect(write, 0, clip, 0)
@@ -214,7 +215,7 @@ def interpolate_device() -> Patcher:
     p.connect(key_a, 0, both, 0)
     p.connect(both, 0, request, 1)
     p.connect(ask, 0, keep, 0)
-    head = p.msg("/bridge/vae/interpolate steps $1 temperature $2", 240, 360)
+    head = p.msg(osc.request(osc.INTERPOLATE, steps=1, temperature=2), 240, 360)
     p.connect(keep, 0, head, 0)
     p.connect(head, 0, request, 0)
     p.connect(request, 0, client, 0)
@@ -227,7 +228,7 @@ def interpolate_device() -> Patcher:
         **SMALL,
     )
 
-    points = reply_notes(p, client, "/bridge/reply/vae/interpolate", 700, 600)
+    points = reply_notes(p, client, osc.reply(osc.INTERPOLATE), 700, 600)
     write = p.obj("prepend writepoint", 700, 680)
     p.connect(points, 1, write, 0)
     p.connect(write, 0, clip, 0)
@@ -272,7 +273,7 @@ def bars_device() -> Patcher:
         p.connect(m, 0, show, 0)
     go = trigger(p, "Make bars", 620, 60, (210.0, 42.0, 86.0, 22.0))
     p.connect(go, 0, chords, 0)
-    head = p.obj("prepend /bridge/gan/bars chords", 20, 260)
+    head = p.obj(f"prepend {osc.prefix(osc.BARS, 'chords')}", 20, 260)
     p.connect(chords, 0, head, 0)
     p.connect(head, 0, client, 0)
     p.comment(
@@ -284,7 +285,7 @@ def bars_device() -> Patcher:
         **SMALL,
     )
 
-    bars = reply_notes(p, client, "/bridge/reply/gan/bars", 700, 600)
+    bars = reply_notes(p, client, osc.reply(osc.BARS), 700, 600)
     write = p.obj("prepend write bars", 700, 680)
     p.connect(bars, 1, write, 0)
     p.connect(write, 0, clip, 0)
@@ -327,14 +328,14 @@ def stream_device() -> Patcher:
     p.connect(params, 0, live, 1)
     with_stream = p.obj("zl join", 300, 300)
     p.connect(live, 0, with_stream, 0)
-    set_msg = p.msg("/bridge/rnn/stream/set stream $3 tempo $1 temperature $2", 300, 340)
+    set_msg = p.msg(osc.request(osc.STREAM_SET, stream=3, tempo=1, temperature=2), 300, 340)
     p.connect(with_stream, 0, set_msg, 0)
     p.connect(set_msg, 0, client, 0)
 
     onoff = p.obj("sel 1 0", 20, 140)
     p.connect(run, 0, onoff, 0)
     p.connect(onoff, 0, keep, 0)
-    start = p.msg("/bridge/rnn/stream/start tempo $1 temperature $2", 20, 300)
+    start = p.msg(osc.request(osc.STREAM_START, tempo=1, temperature=2), 20, 300)
     p.connect(keep, 0, start, 0)
     p.connect(start, 0, client, 0)
     stopping = p.obj("t b b 0", 100, 180)
@@ -342,10 +343,10 @@ def stream_device() -> Patcher:
     p.connect(stopping, 2, live, 0)
     stream = p.obj("i -1", 100, 380)
     p.connect(stopping, 1, stream, 0)
-    stop_msg = p.msg("/bridge/rnn/stream/stop stream $1", 100, 420)
+    stop_msg = p.msg(osc.request(osc.STREAM_STOP, stream=1), 100, 420)
     p.connect(stream, 0, stop_msg, 0)
     p.connect(stop_msg, 0, client, 0)
-    started = p.obj("route /bridge/reply/rnn/stream/start", 700, 440)
+    started = p.obj(f"route {osc.reply(osc.STREAM_START)}", 700, 440)
     p.connect(client, 0, started, 0)
     sid = p.obj("zl mth 1", 700, 480)
     p.connect(started, 0, sid, 0)

@@ -6,6 +6,7 @@ the daemon's status and every error on its presentation.
 
 from __future__ import annotations
 
+import maxtable as osc
 from max_client import (
     CHORD_PRESETS,
     MAX_DIR,
@@ -129,6 +130,7 @@ def continue_patch() -> Patcher:
     p.comment("index pitch start duration velocity, in beats", 560, 560, near=note, **SMALL)
 
     # the request: /bridge/rnn/continue temperature T steps N notes <phrase>
+    steps_key = osc.key(osc.CONTINUE, "steps")
     temp = p.ui(
         "flonum",
         240,
@@ -149,18 +151,18 @@ def continue_patch() -> Patcher:
         50,
         22,
         present=(150.0, 162.0, 50.0, 22.0),
-        minimum=1,
-        maximum=1024,
+        minimum=int(steps_key.low),
+        maximum=int(steps_key.high),
         varname="steps",
     )
     p.comment("steps (16ths)", 300, 140, present=(202.0, 162.0, 90.0, 20.0), near=steps)
-    params = p.obj("pak 1. 32", 240, 180)
+    params = p.obj(f"pak 1. {steps_key.default}", 240, 180)
     p.connect(temp, 0, params, 0)
     p.connect(steps, 0, params, 1)
     keep = p.obj("zl reg", 240, 220)
     p.connect(params, 0, keep, 1)
     init_load = p.obj("loadbang", 380, 20)
-    for i, (box, value) in enumerate(((temp, "1."), (steps, "32"))):
+    for i, (box, value) in enumerate(((temp, "1."), (steps, str(steps_key.default)))):
         m = p.msg(value, 380 + 50 * i, 60)
         p.connect(init_load, 0, m, 0)
         p.connect(m, 0, box, 0)
@@ -179,13 +181,13 @@ def continue_patch() -> Patcher:
     p.connect(ask, 3, request, 0)
     p.connect(with_key, 0, request, 1)
     p.connect(ask, 0, keep, 0)
-    head = p.msg("/bridge/rnn/continue temperature $1 steps $2", 240, 300)
+    head = p.msg(osc.request(osc.CONTINUE, temperature=1, steps=2), 240, 300)
     p.connect(keep, 0, head, 0)
     p.connect(head, 0, request, 0)
     p.connect(request, 0, client, 0)
 
     # the answer: show it and play it
-    notes = reply_notes(p, client, "/bridge/reply/rnn/continue", 820, 560)
+    notes = reply_notes(p, client, osc.reply(osc.CONTINUE), 820, 560)
     show = p.obj("prepend set", 1000, 640)
     shown = p.msg("", 1000, 680, 220)
     p.connect(notes, 1, show, 0)
@@ -262,7 +264,7 @@ def stream_patch() -> Patcher:
     p.connect(params, 0, live, 1)
     with_stream = p.obj("zl join", 380, 280)
     p.connect(live, 0, with_stream, 0)
-    set_msg = p.msg("/bridge/rnn/stream/set stream $3 tempo $1 temperature $2", 380, 320)
+    set_msg = p.msg(osc.request(osc.STREAM_SET, stream=3, tempo=1, temperature=2), 380, 320)
     p.connect(with_stream, 0, set_msg, 0)
     p.connect(set_msg, 0, client, 0)
 
@@ -270,7 +272,7 @@ def stream_patch() -> Patcher:
     onoff = p.obj("sel 1 0", 20, 200)
     p.connect(run, 0, onoff, 0)
     p.connect(onoff, 0, keep, 0)
-    start = p.msg("/bridge/rnn/stream/start tempo $1 temperature $2", 20, 280)
+    start = p.msg(osc.request(osc.STREAM_START, tempo=1, temperature=2), 20, 280)
     p.connect(keep, 0, start, 0)
     p.connect(start, 0, client, 0)
     stopping = p.obj("t b b 0", 120, 240)
@@ -278,12 +280,12 @@ def stream_patch() -> Patcher:
     p.connect(stopping, 2, live, 0)
     stream = p.obj("i -1", 120, 360)
     p.connect(stopping, 1, stream, 0)
-    stop_msg = p.msg("/bridge/rnn/stream/stop stream $1", 120, 400)
+    stop_msg = p.msg(osc.request(osc.STREAM_STOP, stream=1), 120, 400)
     p.connect(stream, 0, stop_msg, 0)
     p.connect(stop_msg, 0, client, 0)
 
     # the start reply carries the stream id: keep it, open the /set gate
-    started = p.obj("route /bridge/reply/rnn/stream/start", 560, 440)
+    started = p.obj(f"route {osc.reply(osc.STREAM_START)}", 560, 440)
     p.connect(client, 0, started, 0)
     sid = p.obj("zl mth 1", 560, 480)
     p.connect(started, 0, sid, 0)
@@ -346,6 +348,7 @@ def interpolate_patch() -> Patcher:
     p.connect(load, 0, mel_a, 0)
     p.connect(load, 0, mel_b, 0)
 
+    points = osc.key(osc.INTERPOLATE, "steps")
     steps = p.ui(
         "number",
         500,
@@ -353,15 +356,15 @@ def interpolate_patch() -> Patcher:
         50,
         22,
         present=(10.0, 196.0, 50.0, 22.0),
-        minimum=2,
-        maximum=64,
+        minimum=int(points.low),
+        maximum=int(points.high),
         varname="steps",
     )
     p.comment("points", 560, 100, present=(62.0, 196.0, 50.0, 20.0), near=steps)
-    init = p.msg("5", 560, 60)
+    init = p.msg(str(points.default), 560, 60)
     p.connect(load, 0, init, 0)
     p.connect(init, 0, steps, 0)
-    count = p.obj("i 5", 500, 240)
+    count = p.obj(f"i {points.default}", 500, 240)
     p.connect(steps, 0, count, 1)
 
     # /bridge/vae/interpolate steps N a <A> b <B>
@@ -381,7 +384,7 @@ def interpolate_patch() -> Patcher:
     p.connect(ask, 4, request, 0)
     p.connect(both, 0, request, 1)
     p.connect(ask, 0, count, 0)
-    head = p.msg("/bridge/vae/interpolate steps $1", 500, 280)
+    head = p.msg(osc.request(osc.INTERPOLATE, steps=1), 500, 280)
     p.connect(count, 0, head, 0)
     p.connect(head, 0, request, 0)
     p.connect(request, 0, client, 0)
@@ -391,7 +394,7 @@ def interpolate_patch() -> Patcher:
     p.connect(forget, 0, points, 0)
 
     # one reply per point: id index count notes -> coll points (index -> notes), slider range
-    reply = reply_notes(p, client, "/bridge/reply/vae/interpolate", 820, 360)
+    reply = reply_notes(p, client, osc.reply(osc.INTERPOLATE), 820, 360)
     header = p.obj(f"zl slice 2 {NOTE_LISTS}", 820, 440)
     p.connect(reply, 1, header, 0)
     entry = p.obj(f"zl join {NOTE_LISTS}", 820, 480)
@@ -486,11 +489,11 @@ def bars_patch() -> Patcher:
 
     go = button(p, "make bars", 20, 180, (10.0, 150.0))
     p.connect(go, 0, chords, 0)
-    head = p.obj("prepend /bridge/gan/bars chords", 20, 280)
+    head = p.obj(f"prepend {osc.prefix(osc.BARS, 'chords')}", 20, 280)
     p.connect(chords, 0, head, 0)
     p.connect(head, 0, client, 0)
 
-    notes = reply_notes(p, client, "/bridge/reply/gan/bars", 600, 400)
+    notes = reply_notes(p, client, osc.reply(osc.BARS), 600, 400)
     display = p.obj("prepend set", 780, 480)
     shown = p.msg("", 780, 520, 260)
     p.connect(notes, 1, display, 0)

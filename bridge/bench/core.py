@@ -56,13 +56,14 @@ Request = tuple[str, list[Any]]  # address, arguments after the id
 def loopback_latency(
     engines: Mapping[str, Any],
     request: Callable[[int], Request],
-    replies: int = 1,
+    replies: int | None = 1,
     n: int = 500,
     warmup: int = 20,
     timeout: float = 10.0,
 ) -> dict[str, float | int]:
     """Latency (ms) of a request over loopback UDP through a real Daemon, from sending it to
-    receiving its last reply (``replies`` messages carry its id).
+    receiving its last reply (``replies`` messages carry its id; ``None``: as many as the
+    first reply's count says, for indexed replies ``<id> <index> <count> <notes...>``).
 
     The Daemon serves ``engines`` on 127.0.0.1 (a free port) with one torch thread, as
     ``bridge serve`` does; one client sends ``request(i)`` (address and the arguments after
@@ -83,64 +84,21 @@ def loopback_latency(
                 address, args = request(i)
                 t0 = time.perf_counter_ns()
                 client.send(address, i, *args)
-                got = 0
-                while got < replies:
+                got, expected = 0, replies
+                while expected is None or got < expected:
                     msg = client.receive(timeout)
                     if msg is None:
-                        raise RuntimeError(f"{address} {i}: {got} of {replies} replies")
+                        raise RuntimeError(f"{address} {i}: {got} of {expected} replies")
                     if msg.address == "/bridge/error":
                         raise RuntimeError(f"{address} {i} failed: {msg.args}")
-                    got += msg.args[:1] == [i]
+                    if msg.args[:1] == [i]:
+                        got += 1
+                        expected = int(msg.args[2]) if expected is None else expected
                 if i >= warmup:
                     samples.append((time.perf_counter_ns() - t0) / 1e6)
     finally:
         torch.set_num_threads(threads)
     return summarize(samples)
-
-
-# An 8-note primer (flat pitch start duration velocity): two bars of a folk-like line.
-PRIMER_8 = [
-    v
-    for p, start, dur in [
-        (67, 0, 1),
-        (71, 1, 0.5),
-        (74, 1.5, 0.5),
-        (72, 2, 1),
-        (71, 3, 1),
-        (69, 4, 1.5),
-        (67, 5.5, 0.5),
-        (66, 6, 2),
-    ]  # fmt: skip
-    for v in (p, start, dur, 96)
-]
-
-
-def bench_rnn_continue(
-    engine: Any, n: int = 500, warmup: int = 20, steps: int = 32
-) -> dict[str, Any]:
-    """``/bridge/rnn/continue`` with an 8-note primer and ``steps`` steps, request to reply."""
-
-    def request(i: int) -> Request:
-        return "/bridge/rnn/continue", ["steps", steps, "seed", i, "notes", *PRIMER_8]
-
-    return {**loopback_latency({"rnn": engine}, request, 1, n, warmup), "steps": steps}
-
-
-# A chord progression and the bar before it (flat pitch start duration velocity).
-PROGRESSION = ("C", "Am", "F", "G7", "Em", "Am", "Dm7", "G")
-PREV_BAR = [60, 0, 1, 100, 62, 1, 1, 100, 64, 2, 1, 100, 67, 3, 1, 100]
-
-
-def bench_gan_bars(engine: Any, n: int = 500, warmup: int = 20, bars: int = 8) -> dict[str, Any]:
-    """``/bridge/gan/bars`` with ``bars`` chords and a ``prev`` bar, request to reply."""
-    if not 1 <= bars <= 256:
-        raise ValueError(f"bars must be 1..256, got {bars}")
-    chords = [PROGRESSION[k % len(PROGRESSION)] for k in range(bars)]
-
-    def request(i: int) -> Request:
-        return "/bridge/gan/bars", ["chords", *chords, "seed", i, "prev", *PREV_BAR]
-
-    return {**loopback_latency({"gan": engine}, request, 1, n, warmup), "bars": bars}
 
 
 def bench_serve_startup(runs: int = 3, timeout: float = 60.0) -> dict[str, Any]:
@@ -195,8 +153,6 @@ def _wait_for_port(proc: subprocess.Popen, deadline: float) -> int:
 
 
 __all__ = [
-    "bench_gan_bars",
-    "bench_rnn_continue",
     "bench_rnn_step",
     "bench_serve_startup",
     "loopback_latency",

@@ -11,16 +11,24 @@ import click
 
 from bridge.cli.common import DEVICES, engine_options, load_engines
 
-BENCHES = ("rnn-step", "rnn-continue", "startup", "vae-interpolate", "gan-bars", "stream-osc",
-           "stream-midi", "stream-load")  # fmt: skip
+# Entries that are no engine verb: the streaming engine's step and streams, serve's start-up.
+# Each needs the engine named (None: none); the verbs' entries come from the registry.
+OTHER_BENCHES: dict[str, str | None] = {
+    "rnn-step": "rnn",
+    "startup": None,
+    "stream-osc": "rnn",
+    "stream-midi": "rnn",
+    "stream-load": "rnn",
+}
 
 
 @click.command()
 @click.option(
     "--only",
-    default=",".join(BENCHES),
-    show_default=True,
-    help="Comma-separated benchmarks to run.",
+    default=None,
+    help="Comma-separated benchmarks to run (default: all): "
+    f"{', '.join(OTHER_BENCHES)}, and <engine>-<verb> for every verb with a bench request "
+    "(rnn-continue, vae-interpolate, gan-bars, ...).",
 )
 @click.option("-n", "count", type=click.IntRange(min=1), default=None,
               help="Measured repetitions per benchmark (default: each one's own).")  # fmt: skip
@@ -30,25 +38,26 @@ BENCHES = ("rnn-step", "rnn-continue", "startup", "vae-interpolate", "gan-bars",
               help="How long each stream-* benchmark plays (120 BPM 16ths).")  # fmt: skip
 @engine_options
 @click.option("--device", type=DEVICES, default="cpu", show_default=True)
-def bench(only: str, count: int | None, json_out: Path | None, seconds: float, device: str,
-          **checkpoints: Path | None) -> None:  # fmt: skip
-    """Latency figures (median and p99) of the shipped engines on this machine."""
+def bench(only: str | None, count: int | None, json_out: Path | None, seconds: float,
+          device: str, **checkpoints: Path | None) -> None:  # fmt: skip
+    """Latency figures (median and p99) of the shipped engines on this machine, each beside
+    its bar (README, Speed) where it has one."""
     import platform
 
     from bridge.bench import core as b
+    from bridge.bench.verbs import bar_verdict, bench_verb, verb_entries
 
-    chosen = [x.strip() for x in only.split(",") if x.strip()]
-    unknown = sorted(set(chosen) - set(BENCHES))
-    if unknown:
-        raise click.BadParameter(f"unknown {unknown}; choose from {', '.join(BENCHES)}")
     engines = load_engines(checkpoints, device)
+    verbs = verb_entries()
+    known = [*OTHER_BENCHES][:2] + [*verbs] + [*OTHER_BENCHES][2:]
+    chosen = known if only is None else [x.strip() for x in only.split(",") if x.strip()]
+    unknown = sorted(set(chosen) - set(known))
+    if unknown:
+        raise click.BadParameter(f"unknown {unknown}; choose from {', '.join(known)}")
     n = {} if count is None else {"n": count}
     runners = {
         "rnn-step": lambda: b.bench_rnn_step(engines["rnn"], **n),
-        "rnn-continue": lambda: b.bench_rnn_continue(engines["rnn"], **n),
         "startup": lambda: b.bench_serve_startup(**({"runs": count} if count else {})),
-        "vae-interpolate": lambda: _bench_vae(engines["vae"], n),
-        "gan-bars": lambda: _bench_gan(engines["gan"], n),
         "stream-osc": lambda: _bench_live("osc", engines, seconds),
         "stream-midi": lambda: _bench_live("midi", engines, seconds),
         "stream-load": lambda: _bench_live("load", engines, seconds),
@@ -62,22 +71,29 @@ def bench(only: str, count: int | None, json_out: Path | None, seconds: float, d
         }
     }
     for name in chosen:
-        engine = "rnn" if name.startswith("stream-") else name.split("-")[0]
-        if engine in ("rnn", "vae", "gan") and engine not in engines:
+        engine = verbs[name][0] if name in verbs else OTHER_BENCHES[name]
+        if engine is not None and engine not in engines:
             click.echo(f"{name}: skipped, no {engine} engine loaded", err=True)
             continue
-        results[name] = figures = runners[name]()
+        if name in verbs:
+            e, verb = verbs[name]
+            results[name] = figures = bench_verb(e, engines[e], verb, **n)
+        else:
+            results[name] = figures = runners[name]()
         if "skipped" in figures:
             click.echo(f"{name}: skipped, {figures['skipped']}", err=True)
-        elif "median_ms" in figures:
+            continue
+        bar = bar_verdict(name, figures)
+        bar = f"   bar {bar}" if bar else ""
+        if "median_ms" in figures:
             click.echo(
                 f"{name:16s} median {figures['median_ms']:7.3f} ms   "
-                f"p99 {figures['p99_ms']:7.3f} ms   (n={figures['n']})"
+                f"p99 {figures['p99_ms']:7.3f} ms   (n={figures['n']}){bar}"
             )
         else:
             click.echo(
                 f"{name:16s} median {figures['median_s']:7.3f} s    "
-                f"max {figures['max_s']:7.3f} s    (n={figures['n']})"
+                f"max {figures['max_s']:7.3f} s    (n={figures['n']}){bar}"
             )
         _echo_live(figures)
     if json_out is not None:
@@ -114,15 +130,3 @@ def _echo_live(figures: dict[str, Any]) -> None:
                 f"{'':16s} model step {label}, {int(batch):2d} stream(s): median "
                 f"{f['median_ms']:7.3f} ms   p99 {f['p99_ms']:7.3f} ms   (n={f['n']})"
             )
-
-
-def _bench_vae(engine: Any, n: dict[str, int]) -> dict[str, Any]:
-    from bridge.bench.vae import bench_vae_interpolate
-
-    return bench_vae_interpolate(engine, **n)
-
-
-def _bench_gan(engine: Any, n: dict[str, int]) -> dict[str, Any]:
-    from bridge.bench.core import bench_gan_bars
-
-    return bench_gan_bars(engine, **n)

@@ -1,43 +1,34 @@
-"""What the ``bridge`` commands share: options, engine loading, the command groups."""
+"""What the ``bridge`` commands share: engine options and loading, the train and eval groups.
+
+The options an engine's own commands share with the bridge's are in ``engines.cli_common``
+(engines never import ``bridge``).
+"""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+import importlib
+from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import click
 
-from engines import available_engines
+from engines import ENGINES, available_engines
+from engines.cli_common import DEVICE_OPTION, DEVICES, domain_errors
 
-DEVICES = click.Choice(["auto", "cpu", "cuda"])
-DEVICE_OPTION = click.option("--device", type=DEVICES, default="auto", show_default=True)
-SEED_OPTION = click.option("--seed", type=int, default=0, show_default=True)
-JSON_OPTION = click.option(
-    "--json",
-    "json_out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Also write the full report as JSON here.",
-)
+__all__ = ["DEVICES", "DEVICE_OPTION", "EngineCommands", "auto_type", "domain_errors",
+           "engine_cli", "engine_options", "eval_", "load_engines", "train"]  # fmt: skip
 
 
-@contextmanager
-def domain_errors() -> Iterator[None]:
-    """An engine's ValueError or OSError becomes a ClickException: a message, no traceback."""
-    try:
-        yield
-    except (ValueError, OSError) as exc:
-        raise click.ClickException(str(exc)) from exc
-
-
-def echo_report(text: str, report: Any, json_out: Path | None) -> None:
-    """Print a report; also write it as JSON to ``json_out`` when one is given."""
-    click.echo(text)
-    if json_out is not None:
-        json_out.write_text(json.dumps(report, indent=2) + "\n")
+def auto_type(text: str) -> int | float | str:
+    """A command-line argument as int, else float, else string."""
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
 
 
 def engine_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -86,48 +77,43 @@ def load_engines(checkpoints: dict[str, Path | None], device: str) -> dict[str, 
     return engines
 
 
-def load_checkpoint_engine(name: str, checkpoint: Path | None, device: str) -> Any:
-    """Engine ``name`` from a checkpoint folder or its shipped one (ValueError otherwise)."""
-    from engines import load_engine
+def engine_cli(name: str) -> ModuleType | None:
+    """Engine ``name``'s own commands, ``engines/<name>/cli.py``, or None if it has none."""
+    module = f"engines.{name}.cli"
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name == module:
+            return None
+        raise  # the module is there but imports something missing: say so
 
-    engine = load_engine(name if checkpoint is None else str(checkpoint.resolve()), device)
-    if engine.name != name:
-        raise ValueError(f"{checkpoint} is a checkpoint of the {engine.name} engine, not {name}")
-    return engine
+
+class EngineCommands(click.Group):
+    """A group whose commands are the engines' own: ``attr`` of each ``engines/<name>/cli.py``
+    (``train``, ``evaluate``), under the engine's name. Found through the registry when asked
+    for, so a new engine's commands appear without editing the bridge."""
+
+    def __init__(self, name: str, attr: str, **attrs: Any) -> None:
+        super().__init__(name, **attrs)
+        self.attr = attr
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [n for n in available_engines() if self.get_command(ctx, n) is not None]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in ENGINES:
+            return None
+        command = getattr(engine_cli(cmd_name), self.attr, None)
+        return command if isinstance(command, click.Command) else None
 
 
-CHECKPOINT_OPTION = click.option(
-    "--checkpoint",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    default=None,
-    help="Checkpoint folder (default: the shipped one).",
+train = EngineCommands(
+    "train",
+    "train",
+    help="Train an engine on a corpus; the best checkpoint (on the valid split) is kept.",
 )
-
-
-CORPUS_OPTION = click.option(
-    "--corpus",
-    default="folk",
-    show_default=True,
-    help="folk, bach, or a folder of MIDI files.",
+eval_ = EngineCommands(
+    "eval",
+    "evaluate",
+    help="Measure an engine on the corpus's held-out test split, with PASS/FAIL per bar.",
 )
-LIMIT_FILES_OPTION = click.option(
-    "--limit-files",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Parse only the first files of each collection (quick runs).",
-)
-
-
-@click.group()
-def generate() -> None:
-    """Generate offline into a MIDI file (no server needed)."""
-
-
-@click.group()
-def train() -> None:
-    """Train an engine on a corpus; the best checkpoint (on the valid split) is kept."""
-
-
-@click.group("eval")
-def eval_() -> None:
-    """Measure an engine on the corpus's held-out test split, with PASS/FAIL per bar."""

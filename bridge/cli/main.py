@@ -1,7 +1,8 @@
 """The ``bridge`` command line: the group, ``serve``, ``ports`` and ``send``.
 
-The engines' own commands (generate, train, eval) live in ``bridge/cli/<engine>.py`` and
-``bench`` in ``bridge/cli/bench.py``; only the ``bridge/cli/`` modules print. Domain errors
+The engines' own commands (train, eval, an engine's generate options) live in
+``engines/<engine>/cli.py``, found through the registry; ``generate`` (built from the verbs) is
+in ``bridge/cli/generate.py`` and ``bench`` in ``bridge/cli/bench.py``. Domain errors
 (ValueError, missing files) become ``click.ClickException`` there, at the edge. Torch is
 imported only by the commands that load models, so ``bridge send`` starts fast.
 """
@@ -22,11 +23,9 @@ from typing import Any
 
 import click
 
-import bridge.cli.gan  # noqa: F401  (registers the gan commands)
-import bridge.cli.rnn  # noqa: F401  (registers the rnn commands)
-import bridge.cli.vae  # noqa: F401  (registers the vae commands)
 from bridge.cli.bench import bench
-from bridge.cli.common import DEVICE_OPTION, engine_options, eval_, generate, load_engines, train
+from bridge.cli.common import DEVICE_OPTION, auto_type, engine_options, eval_, load_engines, train
+from bridge.cli.generate import generate
 
 LOG_LEVELS = click.Choice(["debug", "info", "warning", "error"])
 
@@ -273,16 +272,6 @@ def run_until_signal(daemon: Any, host: str, port: int) -> None:
 
 
 # --- send --------------------------------------------------------------------------------
-
-
-def auto_type(text: str) -> int | float | str:
-    """A command-line argument as int, else float, else string."""
-    for kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            pass
-    return text
 
 
 def format_osc(address: str, args: list[Any]) -> str:

@@ -1,4 +1,5 @@
-"""The GAN bar generator's commands: ``generate gan``, ``train gan``, ``eval gan``."""
+"""The GAN bar generator's commands: ``generate gan`` (its own options; ``bridge generate gan
+<verb>`` is built from its verbs), ``train gan``, ``eval gan``."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from bridge.cli.common import (
+from engines.cli_common import (
     CHECKPOINT_OPTION,
     DEVICE_OPTION,
     JSON_OPTION,
@@ -14,14 +15,12 @@ from bridge.cli.common import (
     SEED_OPTION,
     domain_errors,
     echo_report,
-    eval_,
-    generate,
     load_checkpoint_engine,
-    train,
+    read_midi_file,
 )
 
 
-@generate.command("gan")
+@click.command("gan")
 @click.option("--chords", required=True, help='Chord names, one per bar: "C Am F G".')
 @click.option(
     "--bars",
@@ -41,7 +40,7 @@ from bridge.cli.common import (
 @click.option("--seed", type=int, default=None, help="Same seed, same result.")
 @CHECKPOINT_OPTION
 @DEVICE_OPTION
-def generate_gan(
+def generate(
     chords: str,
     bars: int | None,
     output: Path,
@@ -54,18 +53,13 @@ def generate_gan(
 ) -> None:
     """A melody over a chord progression, one bar per chord, into a MIDI file."""
     from engines.gan.chords import parse_chords
-    from engines.notes import Note, read_midi, write_midi
+    from engines.notes import Note, write_midi
 
     names = chords.replace(",", " ").split()
     if not names:
         raise click.ClickException('give at least one chord, e.g. --chords "C Am F G"')
     progression = [names[k % len(names)] for k in range(bars or len(names))]
-    before: list[Note] = []
-    if prev is not None:
-        try:
-            before = [n for n in read_midi(prev) if n.start < 4.0]
-        except (OSError, ValueError, EOFError, KeyError) as exc:
-            raise click.ClickException(f"cannot read MIDI file {prev}: {exc}") from exc
+    before = [] if prev is None else [n for n in read_midi_file(prev) if n.start < 4.0]
     with domain_errors():
         triads = parse_chords(progression)
         melody = load_checkpoint_engine("gan", checkpoint, device).bars(
@@ -78,7 +72,7 @@ def generate_gan(
     click.echo(f"wrote {len(melody)} notes over {len(triads)} bars to {output}")
 
 
-@train.command("gan")
+@click.command("gan")
 @click.option(
     "--sources",
     default="bach,folk",
@@ -108,7 +102,7 @@ def generate_gan(
 @click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True)
 @SEED_OPTION
 @DEVICE_OPTION
-def train_gan_command(
+def train(
     sources: str,
     limit_files: int | None,
     out: Path | None,
@@ -158,7 +152,7 @@ def train_gan_command(
     )
 
 
-@eval_.command("gan")
+@click.command("gan")
 @click.option("--sources", default="bach,folk", show_default=True, help="As for train gan.")
 @LIMIT_FILES_OPTION
 @CHECKPOINT_OPTION
@@ -173,7 +167,7 @@ def train_gan_command(
 @JSON_OPTION
 @SEED_OPTION
 @DEVICE_OPTION
-def eval_gan_command(
+def evaluate(
     sources: str,
     limit_files: int | None,
     checkpoint: Path | None,

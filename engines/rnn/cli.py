@@ -1,4 +1,5 @@
-"""The RNN continuator's commands: ``generate rnn``, ``train rnn``, ``eval rnn``."""
+"""The RNN continuator's commands: ``generate rnn`` (its own options; ``bridge generate rnn
+<verb>`` is built from its verbs), ``train rnn``, ``eval rnn``."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from bridge.cli.common import (
+from engines.cli_common import (
     CHECKPOINT_OPTION,
     CORPUS_OPTION,
     DEVICE_OPTION,
@@ -15,14 +16,12 @@ from bridge.cli.common import (
     SEED_OPTION,
     domain_errors,
     echo_report,
-    eval_,
-    generate,
     load_checkpoint_engine,
-    train,
+    read_midi_file,
 )
 
 
-@generate.command("rnn")
+@click.command("rnn")
 @click.option(
     "--primer",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -36,7 +35,7 @@ from bridge.cli.common import (
 @click.option("--seed", type=int, default=None, help="Same seed, same result.")
 @CHECKPOINT_OPTION
 @DEVICE_OPTION
-def generate_rnn(
+def generate(
     primer: Path | None,
     output: Path,
     steps: int,
@@ -47,14 +46,9 @@ def generate_rnn(
     device: str,
 ) -> None:
     """Continue a MIDI primer; write the primer and, after its last bar, the continuation."""
-    from engines.notes import STEPS_PER_BEAT, Note, bar_padded_steps, read_midi, write_midi
+    from engines.notes import STEPS_PER_BEAT, Note, bar_padded_steps, write_midi
 
-    notes: list[Note] = []
-    if primer is not None:
-        try:
-            notes = read_midi(primer)
-        except (OSError, ValueError, EOFError, KeyError) as exc:
-            raise click.ClickException(f"cannot read MIDI file {primer}: {exc}") from exc
+    notes: list[Note] = [] if primer is None else read_midi_file(primer)
     with domain_errors():
         engine = load_checkpoint_engine("rnn", checkpoint, device)
         new = engine.continue_(notes, steps=steps, temperature=temperature, seed=seed, top_p=top_p)
@@ -64,7 +58,7 @@ def generate_rnn(
     click.echo(f"wrote {len(notes)} primer notes and {len(placed)} new notes to {output}")
 
 
-@train.command("rnn")
+@click.command("rnn")
 @CORPUS_OPTION
 @LIMIT_FILES_OPTION
 @click.option(
@@ -87,7 +81,7 @@ def generate_rnn(
               help="Go on training from this checkpoint (same architecture).")  # fmt: skip
 @SEED_OPTION
 @DEVICE_OPTION
-def train_rnn_command(
+def train(
     corpus: str,
     limit_files: int | None,
     out: Path | None,
@@ -136,7 +130,7 @@ def train_rnn_command(
     )
 
 
-@eval_.command("rnn")
+@click.command("rnn")
 @CORPUS_OPTION
 @LIMIT_FILES_OPTION
 @CHECKPOINT_OPTION
@@ -146,7 +140,7 @@ def train_rnn_command(
 @JSON_OPTION
 @SEED_OPTION
 @DEVICE_OPTION
-def eval_rnn_command(
+def evaluate(
     corpus: str,
     limit_files: int | None,
     checkpoint: Path | None,

@@ -1,14 +1,14 @@
-"""The VAE interpolator's commands: ``generate vae ...``, ``train vae``, ``eval vae``."""
+"""The VAE interpolator's commands: ``train vae`` and ``eval vae`` (``bridge generate vae
+<verb>`` is built from its verbs)."""
 
 from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Any
 
 import click
 
-from bridge.cli.common import (
+from engines.cli_common import (
     CHECKPOINT_OPTION,
     CORPUS_OPTION,
     DEVICE_OPTION,
@@ -17,10 +17,7 @@ from bridge.cli.common import (
     SEED_OPTION,
     domain_errors,
     echo_report,
-    eval_,
-    generate,
     load_checkpoint_engine,
-    train,
 )
 from engines.vae.config import TrainOptions as VaeTrainOptions
 from engines.vae.config import VaeConfig
@@ -29,102 +26,7 @@ VAE_CONFIG = VaeConfig()
 VAE_OPTIONS = VaeTrainOptions()
 
 
-def write_melodies(melodies: list[list[Any]], output: Path) -> int:
-    """Two-bar melodies into one MIDI file, melody k at beat 8k; returns the note count."""
-    from engines.notes import Note, write_midi
-
-    placed = [
-        Note(n.pitch, n.start + 8.0 * k, n.duration, n.velocity)
-        for k, melody in enumerate(melodies)
-        for n in melody
-    ]
-    write_midi(placed, output)
-    return len(placed)
-
-
-@generate.group("vae")
-def generate_vae() -> None:
-    """Two-bar melodies from the VAE: morph one into another, or sample new ones."""
-
-
-@generate_vae.command("interpolate")
-@click.option(
-    "--a",
-    "a_file",
-    required=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="MIDI file of the first melody (its first 2 bars).",
-)
-@click.option(
-    "--b",
-    "b_file",
-    required=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="MIDI file of the last melody (its first 2 bars).",
-)
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--steps",
-    default=5,
-    show_default=True,
-    type=click.IntRange(2, 64),
-    help="Melodies from a to b, both included.",
-)
-@click.option("--temperature", default=1.0, show_default=True, help="0 for the likeliest.")
-@click.option("--seed", type=int, default=None, help="Same seed, same result.")
-@CHECKPOINT_OPTION
-@DEVICE_OPTION
-def generate_vae_interpolate(
-    a_file: Path,
-    b_file: Path,
-    output: Path,
-    steps: int,
-    temperature: float,
-    seed: int | None,
-    checkpoint: Path | None,
-    device: str,
-) -> None:
-    """Morph melody A into melody B; write the whole morph, one melody per 2 bars."""
-    from engines.notes import read_midi
-
-    melodies = []
-    for path in (a_file, b_file):
-        try:
-            melodies.append(read_midi(path))
-        except (OSError, ValueError, EOFError, KeyError) as exc:
-            raise click.ClickException(f"cannot read MIDI file {path}: {exc}") from exc
-    with domain_errors():
-        engine = load_checkpoint_engine("vae", checkpoint, device)
-        morph = engine.interpolate(*melodies, steps=steps, temperature=temperature, seed=seed)
-    count = write_melodies(morph, output)
-    click.echo(f"wrote {steps} melodies ({count} notes, {2 * steps} bars) to {output}")
-
-
-@generate_vae.command("sample")
-@click.option("-n", default=1, show_default=True, type=click.IntRange(1, 64), help="Melodies.")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--temperature", default=1.0, show_default=True, help="0 for the likeliest.")
-@click.option("--seed", type=int, default=None, help="Same seed, same result.")
-@CHECKPOINT_OPTION
-@DEVICE_OPTION
-def generate_vae_sample(
-    n: int,
-    output: Path,
-    temperature: float,
-    seed: int | None,
-    checkpoint: Path | None,
-    device: str,
-) -> None:
-    """Sample new two-bar melodies; write them one after another."""
-    with domain_errors():
-        melodies = load_checkpoint_engine("vae", checkpoint, device).sample(
-            n, temperature=temperature, seed=seed
-        )
-    count = write_melodies(melodies, output)
-    click.echo(f"wrote {n} melodies ({count} notes, {2 * n} bars) to {output}")
-
-
-@train.command("vae")
+@click.command("vae")
 @CORPUS_OPTION
 @LIMIT_FILES_OPTION
 @click.option(
@@ -155,7 +57,7 @@ def generate_vae_sample(
 @click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True)
 @click.option("--seed", type=int, default=VAE_OPTIONS.seed, show_default=True)
 @DEVICE_OPTION
-def train_vae_command(
+def train(
     corpus: str,
     limit_files: int | None,
     out: Path | None,
@@ -207,7 +109,7 @@ def train_vae_command(
     )
 
 
-@eval_.command("vae")
+@click.command("vae")
 @CORPUS_OPTION
 @LIMIT_FILES_OPTION
 @CHECKPOINT_OPTION
@@ -221,7 +123,7 @@ def train_vae_command(
     help="Torch threads (small batches gain nothing from more; they spin against other work).",
 )
 @DEVICE_OPTION
-def eval_vae_command(
+def evaluate(
     corpus: str,
     limit_files: int | None,
     checkpoint: Path | None,
