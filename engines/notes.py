@@ -48,6 +48,9 @@ class Note:
         return self.start + self.duration
 
 
+REGISTER_CENTER = 69  # the mean pitch models hear melodies at (see register_shift)
+
+
 def is_note_on(token: int) -> bool:
     return NOTE_ON_BASE <= token < NOTE_ON_BASE + 128
 
@@ -148,6 +151,35 @@ def transpose_tokens(tokens: Sequence[int], semitones: int) -> list[int]:
             tok = NOTE_ON_BASE + p
         out.append(tok)
     return out
+
+
+def transpose_token(token: int, semitones: int) -> int:
+    """A grid token moved by ``semitones`` (a note-on; rests and holds stay), folded back by
+    octaves into MIDI's 0..127."""
+    if not NOTE_ON_BASE <= token < NOTE_ON_BASE + 128 or not semitones:
+        return token
+    pitch = token - NOTE_ON_BASE + semitones
+    while pitch > 127:
+        pitch -= 12
+    while pitch < 0:
+        pitch += 12
+    return NOTE_ON_BASE + pitch
+
+
+def register_shift(tokens: Sequence[int]) -> int:
+    """Whole octaves that bring a primer's mean pitch (of its note-ons) nearest
+    ``REGISTER_CENTER``: 0 for a melody in the register the models learned.
+
+    The corpora (folk tunes, chorale sopranos) sit around the octave above middle C, and a
+    primer two octaves lower was answered two octaves higher and out of key. Octaves keep a
+    melody's key and shape, so a model hears the melody moved into its register and its
+    answer is moved back by as many octaves.
+    """
+    pitches = [t - NOTE_ON_BASE for t in tokens if NOTE_ON_BASE <= t < NOTE_ON_BASE + 128]
+    if not pitches:
+        return 0
+    mean = sum(pitches) / len(pitches)
+    return 12 * round((REGISTER_CENTER - mean) / 12)
 
 
 def read_midi(path: str | Path) -> list[Note]:

@@ -278,9 +278,10 @@ def test_a_primer_octaves_away_is_answered_the_same_octaves_away(engine: RnnEngi
 
 
 def test_musician_checks_score_written_primers(engine: RnnEngine) -> None:
+    from engines import written
     from engines.rnn import checks
 
-    p = checks.primer(2, "minor", "low", "eighth")
+    p = written.primer(2, "minor", "low", "eighth")
     assert len(p.notes) == 16 and p.notes[0].pitch == 38
     assert all(n.pitch % 12 in p.scale for n in p.notes)
     res = checks.score(engine, [p], 0.5, seeds=2)

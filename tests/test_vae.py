@@ -232,3 +232,38 @@ def test_shipped_checkpoint_meets_its_bars_on_a_small_held_out_set(corpus):
         assert report["attributes"][name]["plus_raises"] >= 0.8
         assert report["attributes"][name]["minus_lowers"] >= 0.8
     assert report["kl_per_example"]["mean"] >= 10
+
+
+def test_a_morph_ends_on_the_melodies_given_at_any_temperature(engine):
+    """The ends of a morph are decoded greedily: the melodies' reconstructions."""
+    a = [Note(60 + p, i * 0.5, 0.5, 90) for i, p in enumerate((0, 2, 4, 5, 7, 9, 11, 12))]
+    b = [Note(72 - p, i * 1.0, 1.0, 70) for i, p in enumerate((0, 1, 3, 5, 7, 8, 10, 12))]
+    for temperature in (0.5, 1.0, 1.5):
+        morph = engine.interpolate(a, b, steps=4, temperature=temperature, seed=9)
+        assert morph[0] == engine.reconstruct(a)
+        assert morph[-1] == engine.reconstruct(b)
+
+
+def test_a_melody_octaves_away_is_heard_in_the_models_register(engine):
+    middle = [Note(60 + p, i * 0.5, 0.5, 90) for i, p in enumerate((0, 2, 4, 5, 7, 5, 4, 2))]
+    want = engine.reconstruct(middle)
+    assert want
+    for octaves in (-2, 2):
+        moved = [Note(n.pitch + 12 * octaves, n.start, n.duration, 90) for n in middle]
+        got = engine.reconstruct(moved)
+        assert [(n.pitch % 12, n.start) for n in got] == [(n.pitch % 12, n.start) for n in want]
+        mean = sum(n.pitch for n in got) / len(got)
+        assert abs(mean - sum(n.pitch for n in moved) / len(moved)) < 12  # stays down/up there
+        morph = engine.interpolate(middle, moved, steps=3)
+        assert morph[-1] == got
+
+
+def test_musician_checks_run_on_written_melodies(engine):
+    from engines.vae import checks
+
+    result = checks.run_checks(engine)
+    names = [c["name"] for c in result["checks"]]
+    assert "reconstruction, eighth notes" in names
+    assert "morph ends equal the melodies' reconstructions, T=1" in names
+    ends = next(c for c in result["checks"] if c["name"].startswith("morph ends"))
+    assert ends["passed"]

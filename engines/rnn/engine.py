@@ -27,14 +27,15 @@ from engines.notes import (
     Note,
     bar_padded_steps,
     notes_to_tokens,
+    register_shift,
     tokens_to_notes,
+    transpose_token,
 )
 from engines.params import PRIMER, PRIMER_8, SEED, SET_TEMPERATURE, STEPS, TEMPERATURE, TOP_P
 from engines.rnn.model import RnnConfig, RnnModel
 from engines.rnn.step import RULES, FastStepper, note_run, pick
 
 ENGINE = "rnn"
-REGISTER_CENTER = 69  # the mean pitch the model hears primers at (see register_shift)
 MIN_ROWS = 4  # a batched stream step has at least this many rows (see RnnEngine.advance)
 
 
@@ -65,35 +66,6 @@ class Sampler:
         u = self.noise(*logits.shape)
         p = 1.0 if top_p is None else top_p
         return pick(logits.float().cpu(), temperature, p, u, last, run, RULES)
-
-
-def transpose_token(token: int, semitones: int) -> int:
-    """A grid token moved by ``semitones`` (a note-on; rests and holds stay), folded back by
-    octaves into MIDI's 0..127."""
-    if not NOTE_ON_BASE <= token < NOTE_ON_BASE + 128 or not semitones:
-        return token
-    pitch = token - NOTE_ON_BASE + semitones
-    while pitch > 127:
-        pitch -= 12
-    while pitch < 0:
-        pitch += 12
-    return NOTE_ON_BASE + pitch
-
-
-def register_shift(tokens: Sequence[int]) -> int:
-    """Whole octaves that bring a primer's mean pitch (of its note-ons) nearest
-    ``REGISTER_CENTER``: 0 for a primer in the register the model learned.
-
-    The corpus (folk tunes) sits around the octave above middle C, and a primer two octaves
-    lower was answered two octaves higher and out of key. Octaves keep a melody's key and
-    shape, so the model hears the primer moved into its register and its answer is moved
-    back by as many octaves.
-    """
-    pitches = [t - NOTE_ON_BASE for t in tokens if NOTE_ON_BASE <= t < NOTE_ON_BASE + 128]
-    if not pitches:
-        return 0
-    mean = sum(pitches) / len(pitches)
-    return 12 * round((REGISTER_CENTER - mean) / 12)
 
 
 class RnnStream:

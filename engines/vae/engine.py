@@ -21,7 +21,15 @@ from engines import common
 from engines.base import Engine
 from engines.checkpoint import load_model, resolve_device, save_checkpoint
 from engines.common import seeded_generator
-from engines.notes import STEPS_PER_BEAT, Note, is_note_on, notes_to_tokens, tokens_to_notes
+from engines.notes import (
+    STEPS_PER_BEAT,
+    Note,
+    is_note_on,
+    notes_to_tokens,
+    register_shift,
+    tokens_to_notes,
+    transpose_token,
+)
 from engines.vae.data import ATTRIBUTES
 from engines.vae.model import FastDecoder, VaeConfig, VaeModel
 from engines.vae.verbs import VERBS
@@ -139,8 +147,12 @@ class VaeEngine(Engine):
             raise ValueError(f"{what} has no notes in its first {beats:g} beats")
         return tokens
 
-    def tokens_notes(self, tokens: torch.Tensor, velocity: int = 100) -> list[Note]:
-        return tokens_to_notes(tokens.tolist(), velocity=velocity)
+    def tokens_notes(
+        self, tokens: torch.Tensor, velocity: int = 100, semitones: int = 0
+    ) -> list[Note]:
+        """Decoded tokens -> notes, moved by ``semitones`` (octaves fold back into 0..127)."""
+        moved = [transpose_token(int(t), semitones) for t in tokens.tolist()]
+        return tokens_to_notes(moved, velocity=velocity)
 
     @staticmethod
     def _velocity(notes: Sequence[Note]) -> int:
@@ -220,14 +232,25 @@ class VaeEngine(Engine):
             raise ValueError(f"steps must be {MIN_POINTS}..{MAX_POINTS}, got {steps}")
         temperature = check_temperature(temperature)
         ta, tb = self.melody_tokens(a, "melody a"), self.melody_tokens(b, "melody b")
-        means = self._means([ta, tb])
+        sa, sb = register_shift(ta), register_shift(tb)
+        means = self._means(
+            [[transpose_token(t, sa) for t in ta], [transpose_token(t, sb) for t in tb]]
+        )
         t = torch.linspace(0.0, 1.0, steps, device=self.device)
-        tokens = self._decode(slerp(means[0], means[1], t), temperature, seed)
+        z = slerp(means[0], means[1], t)
+        # The ends are the melodies given, as the model hears them: decoded greedily, so a
+        # morph starts and ends where the performer asked; the points between are sampled.
+        ends = self._decode(z[[0, -1]], None, None)
+        inner = self._decode(z[1:-1], temperature, seed) if steps > 2 else ends[:0]
+        tokens = torch.cat([ends[:1], inner, ends[1:]])
         va, vb = self._velocity(a), self._velocity(b)
-        return [
-            self.tokens_notes(row, round(va + (vb - va) * k / (steps - 1)))
-            for k, row in enumerate(tokens)
-        ]
+        out = []
+        for k, row in enumerate(tokens):
+            # each point back in its own register: from a's octave to b's
+            shift = 12 * round((sa + (sb - sa) * k / (steps - 1)) / 12)
+            velocity = round(va + (vb - va) * k / (steps - 1))
+            out.append(self.tokens_notes(row, velocity, -shift))
+        return out
 
     def attribute(
         self,
@@ -250,10 +273,21 @@ class VaeEngine(Engine):
         if abs(amount) > MAX_AMOUNT:
             raise ValueError(f"amount must be -{MAX_AMOUNT:g}..{MAX_AMOUNT:g}, got {amount:g}")
         temperature = check_temperature(temperature)
-        mean = self._means([self.melody_tokens(notes)])[0]
+        tokens = self.melody_tokens(notes)
+        shift = register_shift(tokens)
+        mean = self._means([[transpose_token(t, shift) for t in tokens]])[0]
         z = mean + float(amount) * self.attributes[name]
-        tokens = self._decode(z[None], temperature, seed)
-        return self.tokens_notes(tokens[0], self._velocity(notes))
+        out = self._decode(z[None], temperature, seed)
+        return self.tokens_notes(out[0], self._velocity(notes), -shift)
+
+    def reconstruct(self, notes: Sequence[Note]) -> list[Note]:
+        """``notes`` as the model hears them: encoded and decoded greedily in the model's
+        register, moved back to theirs (what ``attribute`` with ``amount 0`` and the ends of
+        ``interpolate`` give)."""
+        tokens = self.melody_tokens(notes)
+        shift = register_shift(tokens)
+        out = self._decode(self._means([[transpose_token(t, shift) for t in tokens]]), None, None)
+        return self.tokens_notes(out[0], self._velocity(notes), -shift)
 
 
 __all__ = ["VaeEngine", "MIN_POINTS", "MAX_POINTS", "MAX_SAMPLES", "slerp"]

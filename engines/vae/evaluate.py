@@ -21,6 +21,7 @@ import torch
 
 from engines.corpus import Corpus
 from engines.notes import NOTE_ON_BASE, STEPS_PER_BAR, notes_to_tokens, tokens_to_notes
+from engines.vae import checks
 from engines.vae.data import ATTRIBUTES, density, note_on_mask, two_bar_slices
 from engines.vae.engine import VaeEngine, slerp
 from engines.vae.model import kl_per_example
@@ -99,8 +100,10 @@ def evaluate(
     attribute_melodies: int = 200,
     samples: int = 500,
     seed: int = 0,
+    musician: bool = True,
 ) -> dict:
-    """Every measure above on the test split, with PASS/FAIL per bar under ``bars``."""
+    """Every measure above on the test split, with PASS/FAIL per bar under ``bars``; with
+    ``musician``, also the checks on written melodies (:mod:`engines.vae.checks`)."""
     steps = engine.config.steps
     rng = np.random.default_rng(seed)
     test = two_bar_slices(corpus.tunes("test"), steps)
@@ -220,6 +223,9 @@ def evaluate(
         for k, bar in BARS.items()
     }
     report["passed"] = all(b["pass"] for b in report["bars"].values())
+    if musician:
+        report["musician"] = checks.run_checks(engine)
+        report["passed"] = report["passed"] and report["musician"]["passed"]
     return report
 
 
@@ -254,6 +260,8 @@ def format_report(report: dict) -> str:
             f"{a['minus_lowers_vs_reconstruction']:.3f}); mean {a['minus_mean']} <- "
             f"{a['input_mean']} -> {a['plus_mean']}"
         )
+    if report.get("musician"):
+        lines += checks.format_checks(report["musician"])
     s = report["samples"]
     npb, pr = s["notes_per_bar"], s["pitch_range"]
     lines.append(f"{s['count']} samples (temperature {s['temperature']}) vs held-out:")
