@@ -55,6 +55,7 @@ STATE_ADDRESS = "/bridge/callresponse/state"
 CLOCK_START_LEAD_S = 0.25  # a clock-following stream starts on the first beat this far ahead
 MAX_STREAMS = 64
 RESPONDER = "rnn"  # the engine that answers a phrase unless --respond-with names another
+CORE_STREAMS = "rnn"  # PROTOCOL.md's streams: their addresses answer even when it is not loaded
 
 LIVE_ADDRESSES: tuple[Address, ...] = (
     Address(
@@ -189,10 +190,10 @@ class Live:
             if isinstance(engine, StreamingEngine):
                 self._serve(name, type(engine))
                 self.workers[name] = self._start_worker(name, engine)
-        if RESPONDER not in self._served:  # the protocol's rnn streams answer "not loaded"
+        if CORE_STREAMS not in self._served:  # they answer "not loaded"
             import engines
 
-            self._serve(RESPONDER, engines.engine_class(RESPONDER))
+            self._serve(CORE_STREAMS, engines.engine_class(CORE_STREAMS))
         if self.midi_input is not None and responder is not None:
             self.callresponse = CallResponse(
                 responder,
