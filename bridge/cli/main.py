@@ -112,6 +112,9 @@ def live_options(command: Callable[..., Any]) -> Callable[..., Any]:
                      default=1.0, show_default=True),
         click.option("--response-channel", type=click.IntRange(1, 16), default=1,
                      show_default=True, help="MIDI channel of the answers."),
+        click.option("--respond-with", metavar="ENGINE", default=None,
+                     help="The engine that answers your phrases: any loaded engine with a "
+                     "`continue` verb (default: rnn, when it is loaded)."),
     ]  # fmt: skip
     for option in reversed(options):
         command = option(command)
@@ -164,6 +167,7 @@ def serve(
     response_bars: int,
     response_temperature: float,
     response_channel: int,
+    respond_with: str | None,
     **checkpoints: Path | None,
 ) -> None:
     """Load the engines and answer OSC requests until Ctrl-C or SIGTERM."""
@@ -191,12 +195,13 @@ def serve(
         raise click.UsageError(str(exc)) from exc
     engines = load_engines(checkpoints, device)
     daemon = Daemon(engines, host, port, reply_port=reply_port)
-    options = LiveOptions(midi_out, virtual_midi, midi_in, midi_api, midi_clock, midi_name, cr)
+    options = LiveOptions(midi_out, virtual_midi, midi_in, midi_api, midi_clock, midi_name, cr,
+                          respond_with=respond_with)  # fmt: skip
     with log_to_stderr(log_level):
         live = Live(daemon, options)
         try:
             live.start()
-        except MidiError as exc:
+        except (MidiError, ValueError) as exc:  # a port, or --respond-with
             raise click.ClickException(str(exc)) from exc
         click.echo(address_table_markdown(daemon.addresses))
         try:

@@ -39,9 +39,10 @@ class PlayedNote:
     """A note handed to the scheduler.
 
     ``channel`` is the MIDI channel 1..16. ``on_step``/``off_step`` are the 16th-note steps of
-    a stream (used by ``retime`` after a tempo change); ``lead`` > 0 asks the OSC sink to send
-    a timetagged bundle that many seconds early. ``target`` and ``stream`` are for the OSC
-    sink: where ``/bridge/note`` goes and the stream number it carries.
+    a stream (used by ``retime`` after a tempo change); ``lead`` > 0 has the sinks'
+    ``announce`` called that many seconds before the note-on (the OSC sink sends a timetagged
+    bundle then). ``route`` belongs to the sinks (the OSC sink's: which client, which stream);
+    the scheduler never looks inside it.
     """
 
     owner: Hashable
@@ -53,9 +54,8 @@ class PlayedNote:
     duration_beats: float = 0.0
     on_step: int | None = None
     off_step: int | None = None
-    stream: int = 0
-    target: Any = None
     lead: float = 0.0
+    route: Any = None
     state: str = field(default="pending", init=False)  # pending | sounding | done
     version: int = field(default=0, init=False)
 

@@ -29,6 +29,8 @@ from bridge.server.osc import (
     Message,
     OscServer,
     Packet,
+    encode,
+    encode_bundle,
 )
 from bridge.server.protocol import Address, Request, RequestError
 
@@ -76,6 +78,8 @@ class Daemon:
             "/bridge/engines": self._list_engines,
             "/bridge/register": self._register,
         }
+        # Called as hook(name, old, new) when an engine is swapped while serving.
+        self.on_engine_swap: list[Callable[[str, Any, Any], None]] = []
         self._registered: dict[str, int] = {}  # client host -> reply port
         self._lock = threading.Lock()
         self._pending = 0
@@ -191,6 +195,16 @@ class Daemon:
         server = self._server
         if server is not None:
             server.send(address, args, self.reply_target(sender))
+
+    def send_bundle(
+        self, sender: Addr, messages: Sequence[tuple[str, Sequence[Any]]], timetag: float
+    ) -> None:
+        """Send messages to ``sender``'s reply target in one bundle timetagged ``timetag``
+        (seconds since the Unix epoch; raises DatagramTooLarge)."""
+        server = self._server
+        if server is not None:
+            data = encode_bundle([encode(a, args) for a, args in messages], timetag)
+            server.send_packet(data, self.reply_target(sender))
 
     def send_all(self, sender: Addr, messages: Sequence[tuple[str, Sequence[Any]]]) -> None:
         """Send several messages to ``sender``'s reply target, or none if one is too large."""

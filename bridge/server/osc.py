@@ -246,6 +246,19 @@ class OscServer:
         """
         self.send_all([(address, args)], to)
 
+    def send_packet(self, data: bytes, to: Addr) -> None:
+        """Send an encoded message or bundle (``encode``, ``encode_bundle``); raises
+        DatagramTooLarge if it would not fit a datagram, logs a network error."""
+        if len(data) > MAX_DATAGRAM:
+            raise DatagramTooLarge(len(data))
+        sock = self._sock
+        if sock is None:
+            return
+        try:
+            sock.sendto(data, to)
+        except OSError as exc:
+            log.warning("could not send a %d-byte packet to %s:%s: %s", len(data), *to, exc)
+
     def send_all(self, messages: Sequence[tuple[str, Sequence[Any]]], to: Addr) -> None:
         """Send several messages, or none if any would not fit a datagram (DatagramTooLarge
         says which)."""
