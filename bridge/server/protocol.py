@@ -178,7 +178,8 @@ def describe(value: Any) -> str:
         return f"a {len(value)}-byte blob"
     if isinstance(value, list):
         return "an OSC array"
-    return f"an OSC {type(value).__name__}"
+    # osc.Tagged (colour, MIDI, time tag) describes itself; protocol imports no osc code
+    return getattr(value, "osc_description", None) or f"an OSC {type(value).__name__}"
 
 
 def _is_number(value: Any) -> bool:
