@@ -307,7 +307,7 @@ class Daemon:
         return False
 
     def _on_packet(self, packet: Packet, sender: Addr) -> None:
-        if is_event(packet.address):
+        if is_event(packet.address, getattr(packet, "args", ())):
             self.dropped["a reply or event"] += 1  # answering one could loop forever; silent
             return
         if isinstance(packet, Message) and self._registrations.get(sender) is None:

@@ -21,7 +21,8 @@ import socket
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 Addr = tuple[str, int]
 
@@ -39,9 +40,9 @@ BUDGET_CLIENTS = 1024
 
 LOOPBACK = ipaddress.ip_network("127.0.0.0/8")
 # Addresses the daemon sends and never answers (besides everything under /bridge/reply/).
-EVENT_ADDRESSES = frozenset(
-    {"/bridge/error", "/bridge/pong", "/bridge/note", "/bridge/callresponse/state"}
-)
+EVENT_ADDRESSES = frozenset({"/bridge/error", "/bridge/pong", "/bridge/note"})
+# Both a request (``<id>``) and the event the daemon sends (``<state:string>``).
+STATE_ADDRESS = "/bridge/callresponse/state"
 
 
 def escape(text: str, limit: int = 200) -> str:
@@ -56,8 +57,10 @@ def escape(text: str, limit: int = 200) -> str:
     return cut
 
 
-def is_event(address: str) -> bool:
-    """Whether ``address`` is one the daemon sends (a reply, error, pong or event)."""
+def is_event(address: str, args: Sequence[Any] = ()) -> bool:
+    """Whether a message is one the daemon sends (a reply, error, pong or event)."""
+    if address == STATE_ADDRESS:  # the request carries an id, the event a state name
+        return bool(args) and isinstance(args[0], str)
     return (
         address.startswith("/bridge/reply/")
         or address in EVENT_ADDRESSES
