@@ -281,7 +281,7 @@ def test_log_limiter_summarises_what_it_suppressed(records: Records) -> None:
         "line 0",
         "line 1",
         "line 2",
-        "suppressed 7 lines in the last 5 s",
+        "suppressed 7 lines in the last 5.0 s",
         "after",
     ]
 

@@ -159,33 +159,29 @@ def expected_ids(data: bytes) -> list[int]:
     return out
 
 
-class _Pinger(threading.Thread):
-    """Pings every PING_EVERY s from its own client; collects round trips in ms."""
-
-    def __init__(self, port: int) -> None:
-        super().__init__(name="fuzz-pinger", daemon=True)
-        self.client = OscClient("127.0.0.1", port)
-        self.rtts: list[float] = []
-        self.lost = 0
-        self.stop = threading.Event()
-
-    def run(self) -> None:
+def _ping(port: int, stop: Any, out: Any) -> None:
+    """Ping 127.0.0.1:``port`` every PING_EVERY s until ``stop`` is set; send
+    ``(round trips in ms, pings lost)`` to ``out``. Runs in a process of its own, so the
+    fuzzing threads' share of the GIL does not count as the daemon's latency."""
+    rtts: list[float] = []
+    lost = 0
+    with OscClient("127.0.0.1", port) as client:
         rid = 0
-        while not self.stop.is_set():
+        while not stop.is_set():
             rid += 1
             began = time.perf_counter()
-            self.client.send("/bridge/ping", rid)
+            client.send("/bridge/ping", rid)
             got = None
-            while (m := self.client.receive(1.0)) is not None:
+            while (m := client.receive(1.0)) is not None:
                 if m.address == "/bridge/pong" and m.args[:1] == [rid]:
                     got = m
                     break
             if got is None:
-                self.lost += 1
+                lost += 1
             else:
-                self.rtts.append(1000 * (time.perf_counter() - began))
-            self.stop.wait(max(0.0, PING_EVERY - (time.perf_counter() - began)))
-        self.client.close()
+                rtts.append(1000 * (time.perf_counter() - began))
+            stop.wait(max(0.0, PING_EVERY - (time.perf_counter() - began)))
+    out.send((rtts, lost))
 
 
 class _Collector(threading.Thread):
@@ -222,14 +218,20 @@ def run_fuzz(
     ``log_size``, ``rss`` and ``alive`` read the daemon's log bytes, resident bytes and
     liveness (a subprocess's, say); left out, those figures are left out.
     """
+    import multiprocessing
+
+    spawn = multiprocessing.get_context("spawn")
     fuzzer = OscClient("127.0.0.1", port)
-    pinger = _Pinger(port)
+    stop_pinging = spawn.Event()
+    results, pinged = spawn.Pipe(duplex=False)
+    pinger = spawn.Process(target=_ping, args=(port, stop_pinging, pinged), daemon=True)
     collector = _Collector(fuzzer)
     rss_before = rss() if rss else 0
     log_before = log_size() if log_size else 0
     expected: set[int] = set()
     pinger.start()
     collector.start()
+    time.sleep(0.5)  # the pinger's interpreter starts before the fuzz does
     began = time.perf_counter()
     try:
         for i, data in enumerate(datagrams(n, seed, own_port=port)):
@@ -243,18 +245,18 @@ def run_fuzz(
         while time.monotonic() < deadline and not expected <= collector.ids:
             time.sleep(0.05)
     finally:
-        pinger.stop.set()
+        stop_pinging.set()
         collector.stop.set()
+        rtts, lost = results.recv() if results.poll(10) else ([], -1)
         pinger.join(5)
         collector.join(5)
         fuzzer.close()
-    rtts = pinger.rtts
     figures: dict[str, Any] = {
         "datagrams": n,
         "seconds": round(elapsed, 2),
         "rate": round(n / elapsed, 1) if elapsed else 0.0,
         "pings": len(rtts),
-        "pings_lost": pinger.lost,
+        "pings_lost": lost,
         "ping_p50_ms": round(percentile(sorted(rtts), 50), 3) if rtts else None,
         "ping_p99_ms": round(percentile(sorted(rtts), 99), 3) if rtts else None,
         "ping_max_ms": round(max(rtts), 3) if rtts else None,

@@ -118,7 +118,7 @@ class LogLimiter:
     def _take_summary(self, now: float) -> tuple[str, int, float] | None:
         if not self._suppressed:
             return None
-        summary = ("suppressed %d lines in the last %.0f s", self._suppressed, now - self._since)
+        summary = ("suppressed %d lines in the last %.1f s", self._suppressed, now - self._since)
         self._suppressed = 0
         return summary
 
