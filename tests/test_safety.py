@@ -296,7 +296,8 @@ def test_a_flood_of_bad_datagrams_logs_a_bounded_number_of_lines(
         wait_until(lambda: c.receive(QUIET) is None, "the errors stop")
     # burst of 20, 10 a second: far fewer lines than the 600 bad messages
     assert len(records.records) < 100
-    assert ask(client_for(daemon), "/bridge/ping", 1).address == "/bridge/pong"
+    with client_for(daemon) as c:
+        assert ask(c, "/bridge/ping", 1).address == "/bridge/pong"
 
 
 # --- who is read at all ----------------------------------------------------------------------
