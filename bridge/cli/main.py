@@ -127,8 +127,16 @@ def live_options(command: Callable[..., Any]) -> Callable[..., Any]:
     default="127.0.0.1",
     show_default=True,
     help="Address to listen on. The default accepts only clients on this computer; use "
-    "0.0.0.0 to accept clients on other computers of your network (e.g. Max on another "
-    "laptop). Anyone on that network can then use the bridge.",
+    "0.0.0.0 with --allow to accept clients on other computers of your network (e.g. Max on "
+    "another laptop).",
+)
+@click.option(
+    "--allow",
+    "allow",
+    metavar="NETWORK",
+    multiple=True,
+    help="Also answer clients in this network (192.168.1.0/24, or one address; repeatable). "
+    "Only this computer is answered otherwise, whatever --host is.",
 )
 @click.option(
     "--port",
@@ -152,6 +160,7 @@ def live_options(command: Callable[..., Any]) -> Callable[..., Any]:
 def serve(
     ctx: click.Context,
     host: str,
+    allow: tuple[str, ...],
     port: int,
     device: str,
     reply_port: int | None,
@@ -175,6 +184,7 @@ def serve(
     from bridge.live.live import Live, LiveOptions
     from bridge.live.midi import MidiError
     from bridge.server.daemon import Daemon
+    from bridge.server.guard import parse_networks
     from bridge.server.protocol import address_table_markdown
 
     if midi_out and virtual_midi:
@@ -193,8 +203,12 @@ def serve(
         )
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
+    try:
+        networks = parse_networks(allow)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--allow") from exc
     engines = load_engines(checkpoints, device)
-    daemon = Daemon(engines, host, port, reply_port=reply_port)
+    daemon = Daemon(engines, host, port, reply_port=reply_port, allow=networks)
     options = LiveOptions(midi_out, virtual_midi, midi_in, midi_api, midi_clock, midi_name, cr,
                           respond_with=respond_with)  # fmt: skip
     with log_to_stderr(log_level):

@@ -12,15 +12,28 @@ the daemon's own state (streams, say) is added with ``Daemon.add_handler``.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import queue
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from bridge.server import protocol
+from bridge.server.guard import (
+    REPLY_MAX,
+    AllowList,
+    LogLimiter,
+    OwnHosts,
+    Registrations,
+    ReplyBudget,
+    escape,
+    is_event,
+    is_loopback,
+)
 from bridge.server.osc import (
     MAX_DATAGRAM,
     Addr,
@@ -30,6 +43,7 @@ from bridge.server.osc import (
     OscServer,
     Packet,
     encode,
+    encode_all,
     encode_bundle,
 )
 from bridge.server.protocol import Address, Request, RequestError
@@ -45,9 +59,15 @@ class Daemon:
 
     ``engines`` maps engine names ("rnn") to loaded engines. ``port=0`` picks a free port;
     ``address`` is the real (host, port) after ``start()``. ``reply_port`` sends every reply
-    to that port of the sender's host unless the host registered its own. ``torch_threads``
+    to that port of the sender's host unless the client registered its own. ``torch_threads``
     caps torch's intra-op threads while serving (the default of one per core fights the
-    worker threads and anything else running on the machine).
+    worker threads and anything else running on the machine). Datagrams from outside
+    loopback and the ``allow`` networks are dropped unread.
+
+    Safe to leave running (see bridge.server.guard): the daemon never answers itself, a
+    reply, an error, a pong or an event; registrations are capped; replies to a client that
+    has not registered are bounded by the size of its requests; bad datagrams are logged
+    at a bounded rate, their wire text escaped. ``dropped`` counts what was dropped unanswered.
     """
 
     def __init__(
@@ -61,6 +81,7 @@ class Daemon:
         max_pending: int = 64,
         torch_threads: int | None = 1,
         addresses: Mapping[str, Address] | None = None,
+        allow: Sequence[ipaddress.IPv4Network] = (),
     ) -> None:
         self.engines: dict[str, Any] = dict(engines or {})
         self.host = host
@@ -80,7 +101,12 @@ class Daemon:
         }
         # Called as hook(name, old, new) when an engine is swapped while serving.
         self.on_engine_swap: list[Callable[[str, Any, Any], None]] = []
-        self._registered: dict[str, int] = {}  # client host -> reply port
+        self.allow = AllowList(allow)
+        self.dropped: Counter[str] = Counter()  # why datagrams went unanswered -> how many
+        self._registrations = Registrations()  # client (host, source port) -> reply port
+        self._budget = ReplyBudget()
+        self._own_hosts = OwnHosts()
+        self._limiter = LogLimiter(log)
         self._lock = threading.Lock()
         self._pending = 0
         self._jobs: queue.Queue[Callable[[], None] | None] = queue.Queue()
@@ -116,7 +142,9 @@ class Daemon:
         ]
         for t in self._threads:
             t.start()
-        self._server = OscServer(self.host, self.port, self._on_packet)
+        self._server = OscServer(
+            self.host, self.port, self._on_packet, screen=self._screen, limiter=self._limiter
+        )
         try:
             self._server.start()
         except OSError:
@@ -125,6 +153,17 @@ class Daemon:
             raise
         host, port = self._server.address
         log.info("listening on %s:%d with engines: %s", host, port, self.engine_names())
+        if not is_loopback(host):
+            log.warning(
+                "listening on %s: other computers can reach the bridge; only datagrams from "
+                "%s are answered (add networks with --allow, e.g. --allow 192.168.1.0/24)",
+                host,
+                self.allow,
+            )
+        if self.reply_port == port:
+            log.warning("--reply-port %d is the bridge's own port: replies go to the port "
+                        "they came from instead", port)  # fmt: skip
+            self.reply_port = None
         return self
 
     def stop(self, timeout: float = 0.5) -> None:
@@ -136,6 +175,7 @@ class Daemon:
         self._running = False
         if self._server is not None:
             self._server.stop()
+        self._limiter.flush()
         for _ in self._threads:
             self._jobs.put(None)
         deadline = time.monotonic() + timeout
@@ -176,19 +216,17 @@ class Daemon:
     # -- replies --------------------------------------------------------------------------
 
     def reply_target(self, sender: Addr) -> Addr:
-        """Where replies for ``sender`` go: its host's registered port, else --reply-port,
-        else the port it sent from."""
-        host = sender[0]
-        with self._lock:
-            port = self._registered.get(host)
+        """Where replies for the client ``sender`` (its host and source port) go: the port it
+        registered, else --reply-port, else the port it sent from; always on its host."""
+        port = self._registrations.get(sender)
         if port is None:
             port = self.reply_port or sender[1]
-        return host, port
+        return sender[0], port
 
     def registered(self) -> list[Addr]:
-        """The (host, port) of every client that registered a reply port."""
-        with self._lock:
-            return sorted(self._registered.items())
+        """Every client (host, source port) that registered a reply port; ``reply_target``
+        of one says where its replies go."""
+        return self._registrations.clients()
 
     def send(self, sender: Addr, address: str, args: Sequence[Any]) -> None:
         """Send one message to ``sender``'s reply target (raises DatagramTooLarge)."""
@@ -207,10 +245,37 @@ class Daemon:
             server.send_packet(data, self.reply_target(sender))
 
     def send_all(self, sender: Addr, messages: Sequence[tuple[str, Sequence[Any]]]) -> None:
-        """Send several messages to ``sender``'s reply target, or none if one is too large."""
+        """Send the replies to one request to ``sender``'s reply target, or none if one is
+        too large (DatagramTooLarge). Replies over the bound (REPLY_MAX for any client, the
+        client's allowance if it has not registered) are not sent: /bridge/error says so."""
         server = self._server
-        if server is not None:
-            server.send_all(messages, self.reply_target(sender))
+        if server is None:
+            return
+        datagrams = encode_all(messages)
+        problem = self._over_bound(sender, sum(map(len, datagrams)), len(datagrams))
+        if problem is None:
+            server.send_datagrams(datagrams, self.reply_target(sender))
+            return
+        first = messages[0] if messages else ("", ())
+        request_id = first[1][0] if first[1] and isinstance(first[1][0], int) else protocol.NO_ID
+        path = first[0].replace("/bridge/reply/", "/bridge/", 1)
+        self.send_error(sender, request_id, path, problem)
+
+    def _over_bound(self, sender: Addr, total: int, count: int) -> str | None:
+        """Why ``total`` bytes of replies may not go to ``sender``, or None if they may."""
+        what = f"the reply is {total} bytes" + (f" in {count} messages" if count > 1 else "")
+        if total > REPLY_MAX:
+            return f"{what}, more than the {REPLY_MAX} the bridge sends for one request; ask less"
+        if self._registrations.get(sender) is not None:
+            return None
+        left = self._budget.spend(sender, total)
+        if left is None:
+            return None
+        return (
+            f"{what}, more than the {left} the bridge sends to a client that has not registered "
+            "(a small request could be spoofed to flood someone else); register your reply "
+            "port with /bridge/register <id> port <port>, or ask for less"
+        )
 
     def send_error(
         self,
@@ -220,15 +285,15 @@ class Daemon:
         message: str,
         level: int = logging.WARNING,
     ) -> None:
-        """Answer /bridge/error and log one line."""
-        log.log(
+        """Answer /bridge/error and log one line (rate-limited, wire text escaped)."""
+        self._limiter.log(
             level,
             "rejected %s (id %d) from %s:%d: %s",
-            address,
+            escape(address, 100),
             request_id,
             sender[0],
             sender[1],
-            message,
+            escape(message, 300),
         )
         try:
             self.send(sender, ERROR_ADDRESS, protocol.error_args(request_id, address, message))
@@ -238,7 +303,29 @@ class Daemon:
 
     # -- the receive thread ---------------------------------------------------------------
 
+    def _screen(self, sender: Addr) -> bool:
+        """Whether to read a datagram from ``sender`` at all (on the receive thread)."""
+        host, port = sender
+        why = None
+        if not self.allow.allows(host):
+            why = "outside --allow"
+        elif port == 0:
+            why = "from port 0"  # nothing can be sent back to port 0
+        elif self._server is not None and port == self._server.address[1]:
+            if host in self._own_hosts:
+                why = "from the bridge itself"
+        if why is None:
+            return True
+        self.dropped[why] += 1
+        self._limiter.log(logging.WARNING, "dropped a datagram from %s:%d: %s", host, port, why)
+        return False
+
     def _on_packet(self, packet: Packet, sender: Addr) -> None:
+        if is_event(packet.address, getattr(packet, "args", ())):
+            self.dropped["a reply or event"] += 1  # answering one could loop forever; silent
+            return
+        if isinstance(packet, Message) and self._registrations.get(sender) is None:
+            self._budget.grant(sender, packet.size)
         if isinstance(packet, Malformed):
             self.send_error(
                 sender, protocol.NO_ID, packet.address, f"malformed OSC message: {packet.reason}"
@@ -353,10 +440,18 @@ class Daemon:
 
     def _register(self, request: Request, sender: Addr) -> None:
         port = int(request["port"])
-        with self._lock:
-            if port:
-                self._registered[sender[0]] = port
-            else:
-                self._registered.pop(sender[0], None)
-        log.info("replies for %s now go to port %d", sender[0], self.reply_target(sender)[1])
+        own_port = self.address[1]
+        if port == own_port and sender[0] in self._own_hosts:
+            raise ValueError(
+                f"port {port} is the bridge's own port: replies sent there would come back "
+                "to the bridge; register the port your client listens on"
+            )
+        self._registrations.set(sender, port)  # ValueError over a cap: /bridge/error
+        self._limiter.log(
+            logging.INFO,
+            "replies for %s:%d now go to port %d",
+            sender[0],
+            sender[1],
+            self.reply_target(sender)[1],
+        )
         self.send(sender, self.addresses[request.address].reply, [request.id, port])

@@ -178,7 +178,8 @@ def describe(value: Any) -> str:
         return f"a {len(value)}-byte blob"
     if isinstance(value, list):
         return "an OSC array"
-    return f"an OSC {type(value).__name__}"
+    # osc.Tagged (colour, MIDI, time tag) describes itself; protocol imports no osc code
+    return getattr(value, "osc_description", None) or f"an OSC {type(value).__name__}"
 
 
 def _is_number(value: Any) -> bool:
@@ -579,10 +580,12 @@ CORE_ADDRESSES: tuple[Address, ...] = (
             ),
         ),
         reply_args="<port>",
-        doc="Send replies for your computer (its IP address) to `port` from now on: Max's "
-        "`[udpsend]` sends from a throwaway port, so a patch registers the port of its "
-        "`[udpreceive]`. This reply already goes to the registered port. `port 0` forgets "
-        "the registration, so replies go back to the sender's port.",
+        doc="Send replies for this client (your computer and the port you send from) to "
+        "`port` of your computer from now on: Max's `[udpsend]` sends from a port of its own, "
+        "so a patch registers the port of its `[udpreceive]`. Other clients on your computer "
+        "are not affected. This reply already goes to the registered port. `port 0` forgets "
+        "the registration. At most 16 clients per computer and 256 in all; the bridge's own "
+        "port is refused.",
     ),
 )
 
