@@ -16,6 +16,7 @@ from bridge.server import osc, protocol
 from bridge.server.daemon import Daemon
 from bridge.server.osc import Message, OscClient
 from engines.notes import Note
+from engines.params import Param
 
 
 @pytest.fixture
@@ -36,7 +37,7 @@ def client(daemon: Daemon) -> Iterator[OscClient]:
 
 
 class FakeEngine:
-    """An engine whose continue_ does what a test needs: block, fail, or return many notes."""
+    """An engine whose continue verb does what a test needs: block, fail, or return many notes."""
 
     name = "rnn"
 
@@ -47,7 +48,9 @@ class FakeEngine:
         self.release.set()
         self.started = threading.Event()
 
-    def continue_(self, notes: Any, **kw: Any) -> list[Note]:
+    def call(self, verb: str, values: dict[str, Any]) -> list[Note]:
+        """What the daemon calls (engines.base.Engine.call): only ``continue`` here."""
+        assert verb == "continue"
         self.started.set()
         assert self.release.wait(WAIT), "the test never released the engine"
         if self.error is not None:
@@ -275,6 +278,7 @@ def test_engine_not_loaded() -> None:
         reply = ask(c, "/bridge/rnn/continue", 2)
         assert reply.args[:2] == [2, "/bridge/rnn/continue"]
         assert "the rnn engine is not loaded" in reply.args[2]
+        assert "/bridge/load <id> engine rnn path <checkpoint>" in reply.args[2]
 
 
 def test_two_daemons_side_by_side(tiny_rnn: Any) -> None:
@@ -304,7 +308,7 @@ def test_stop_is_prompt_and_frees_the_port(tiny_rnn: Any) -> None:
 
 
 def test_add_handler_for_a_daemon_side_address(daemon: Daemon, client: OscClient) -> None:
-    spec = protocol.Address("/bridge/test/echo", keys=(protocol.Key("n", "int", "n"),))
+    spec = protocol.Address("/bridge/test/echo", keys=(Param("n", "int", "n"),))
 
     def echo(request: protocol.Request, sender: osc.Addr) -> None:
         if request["n"] == 0:

@@ -58,10 +58,10 @@ def contract_reply(path: str) -> str:
 def daemon_table() -> tuple[dict[str, Any], set[str]] | None:
     """The daemon's addresses {path: Address} and the addresses it sends, or None."""
     try:
-        from bridge.server import daemon, protocol
+        from bridge.server import daemon, table
     except ImportError:
         return None
-    addresses: dict[str, Any] = dict(protocol.ADDRESSES)
+    addresses: dict[str, Any] = table.addresses()
     sends = {daemon.ERROR_ADDRESS}
     try:
         from bridge.live import live

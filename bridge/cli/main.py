@@ -172,7 +172,7 @@ def serve(
     from bridge.live.live import Live, LiveOptions
     from bridge.live.midi import MidiError
     from bridge.server.daemon import Daemon
-    from bridge.server.protocol import address_table_markdown
+    from bridge.server.table import address_table_markdown
 
     if midi_out and virtual_midi:
         raise click.UsageError("--midi-out and --virtual-midi exclude each other")
