@@ -15,7 +15,6 @@ worker) learns of a swap through ``Daemon.on_engine_swap``.
 
 from __future__ import annotations
 
-import gc
 import logging
 import queue
 import sys
@@ -301,11 +300,14 @@ class Daemon:
 
     # -- worker threads -------------------------------------------------------------------
 
-    def _work(self) -> None:
+    def _limit_torch_threads(self) -> None:
         # OpenMP keeps its thread count per thread: a new thread would use every core
         torch = sys.modules.get("torch")
         if torch is not None and self.torch_threads:
             torch.set_num_threads(self.torch_threads)
+
+    def _work(self) -> None:
+        self._limit_torch_threads()
         while True:
             job = self._jobs.get()
             if job is None:
@@ -408,6 +410,7 @@ class Daemon:
 
     def _load_and_swap(self, request: Request, sender: Addr) -> None:
         name, path = request["engine"], request["path"]
+        self._limit_torch_threads()  # loading and warming up must not crowd out the workers
         try:
             with self._load_lock:
                 engine = load_checkpoint(name, path, self.device)
@@ -433,8 +436,9 @@ class Daemon:
                 hook(name, old, engine)
             except Exception as exc:  # a hook never stops the swap or the reply
                 log.error("engine swap hook %r failed: %r", hook, exc)
+        # no gc.collect(): it would hold the GIL for a fifth of a second with torch loaded,
+        # and an engine has no reference cycles, so the last reference going frees it
         del old
-        gc.collect()  # a model's modules refer to each other: free its tensors now
 
     def _register(self, request: Request, sender: Addr) -> None:
         port = int(request["port"])
