@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from bridge.server import protocol, table
-from bridge.server.loading import LoadError, load_checkpoint
+from bridge.server.loading import LoadError, load_checkpoint, release_free_memory
 from bridge.server.osc import (
     MAX_DATAGRAM,
     Addr,
@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 Handler = Callable[[Request, Addr], None]
 SwapHook = Callable[[str, Any, Any], None]
 ERROR_ADDRESS = "/bridge/error"
+MAX_WAITING_LOADS = 4
 
 
 class Daemon:
@@ -96,7 +97,10 @@ class Daemon:
             "/bridge/describe": self._describe,
             "/bridge/load": self._load,
         }
-        self._load_lock = threading.Lock()  # one /bridge/load at a time
+        # /bridge/load runs on one thread of its own, one load at a time: the same thread
+        # every time, so the memory of a replaced model is reused by the next (glibc keeps
+        # freed memory in the arena of the thread that allocated it)
+        self._loads: queue.Queue[tuple[Request, Addr] | None] = queue.Queue()
         self._registered: dict[str, int] = {}  # client host -> reply port
         self._lock = threading.Lock()
         self._pending = 0
@@ -127,10 +131,12 @@ class Daemon:
             torch.set_num_threads(self.torch_threads)
         self._jobs = queue.Queue()
         self._running = True
+        self._loads = queue.Queue()
         self._threads = [
             threading.Thread(target=self._work, name=f"bridge-worker-{i}", daemon=True)
             for i in range(self.workers)
         ]
+        self._threads.append(threading.Thread(target=self._loader, name="bridge-load", daemon=True))
         for t in self._threads:
             t.start()
         self._server = OscServer(self.host, self.port, self._on_packet)
@@ -153,8 +159,9 @@ class Daemon:
         self._running = False
         if self._server is not None:
             self._server.stop()
-        for _ in self._threads:
+        for _ in range(self.workers):
             self._jobs.put(None)
+        self._loads.put(None)
         deadline = time.monotonic() + timeout
         for t in self._threads:
             t.join(max(0.0, deadline - time.monotonic()))
@@ -399,24 +406,24 @@ class Daemon:
         name, path = request["engine"], request["path"]
         if name not in ENGINES:
             raise ValueError(f"unknown engine {name!r}; engines: {', '.join(sorted(ENGINES))}")
-        thread = threading.Thread(
-            target=self._load_and_swap,
-            args=(request, sender),
-            name=f"bridge-load-{name}",
-            daemon=True,
-        )
-        thread.start()
+        if self._loads.qsize() >= MAX_WAITING_LOADS:
+            raise ValueError(f"busy: {MAX_WAITING_LOADS} loads are waiting; try again later")
+        self._loads.put((request, sender))
         log.info("loading %s for the %s engine (id %d)", path, name, request.id)
+
+    def _loader(self) -> None:
+        self._limit_torch_threads()  # loading and warming up must not crowd out the workers
+        while (item := self._loads.get()) is not None:
+            if self._running:
+                self._load_and_swap(*item)
 
     def _load_and_swap(self, request: Request, sender: Addr) -> None:
         name, path = request["engine"], request["path"]
-        self._limit_torch_threads()  # loading and warming up must not crowd out the workers
         try:
-            with self._load_lock:
-                engine = load_checkpoint(name, path, self.device)
-                self.swap_engine(name, engine)
-                info = engine.checkpoint()
-                del engine  # the daemon's dict holds it now; only that reference stays
+            engine = load_checkpoint(name, path, self.device)
+            self.swap_engine(name, engine)
+            info = engine.checkpoint()
+            del engine  # the daemon's dict holds it now; only that reference stays
             reply = self.addresses[request.address].reply
             self.send(sender, reply, [request.id, name, info["name"], info["hash"]])
         except LoadError as exc:
@@ -439,6 +446,7 @@ class Daemon:
         # no gc.collect(): it would hold the GIL for a fifth of a second with torch loaded,
         # and an engine has no reference cycles, so the last reference going frees it
         del old
+        release_free_memory()
 
     def _register(self, request: Request, sender: Addr) -> None:
         port = int(request["port"])
