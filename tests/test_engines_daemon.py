@@ -260,6 +260,8 @@ def test_describe_agrees_with_the_address_table(
                 low, high = p[7], p[8]
                 assert low == ("nil" if key.low is None else key.low)
                 assert high == ("nil" if key.high is None else key.high)
+                bounds = [b for b in (low, high) if b != "nil"]
+                assert all(type(b) is (int if key.kind == "int" else float) for b in bounds)
                 assert p[9] == int(key.low_open)
                 # the default and meaning columns of the table, word for word
                 assert f"| `{key.name}` |" in section

@@ -81,7 +81,8 @@ CORE_ADDRESSES: tuple[Address, ...] = (
         "<verb> <index> <name> <kind> <required> <low> <high> <low-open> <default> "
         "<default-text> <doc>` (13 arguments: `<index>` counts from 0; `<kind>` is `int`, "
         "`float`, `str`, `notes`, `strings` or `floats`; `<required>` and `<low-open>` are 0 "
-        "or 1; `<low>` and `<high>` are the bounds, or the string `nil` for none, and "
+        "or 1; `<low>` and `<high>` are the bounds (int32 for an `int` key, else float32), or "
+        "the string `nil` for none, and "
         "`<low-open>` 1 means the value must be greater than `<low>`; `<default>` is the "
         "value used without the key, or `nil` when there is none (required, a list, or the "
         "engine's choice); `<default-text>` and `<doc>` are the default and meaning columns "
@@ -157,8 +158,10 @@ def addresses_for(engines: Mapping[str, Any]) -> dict[str, Address]:
 # /bridge/describe
 
 
-def _bound(value: float | None) -> float | str:
-    return NIL if value is None else float(value)
+def _bound(value: float | None, kind: str) -> int | float | str:
+    if value is None:
+        return NIL
+    return int(value) if kind == "int" and float(value).is_integer() else float(value)
 
 
 def _default(param: Param) -> Any:
@@ -204,7 +207,7 @@ def describe_messages(
                     DESCRIBE_PARAM,
                     [
                         request_id, name, verb, i, p.name, p.kind, int(p.required),
-                        _bound(p.low), _bound(p.high), int(p.low_open), _default(p),
+                        _bound(p.low, p.kind), _bound(p.high, p.kind), int(p.low_open), _default(p),
                         p.default_text(), p.doc,
                     ],
                 )
