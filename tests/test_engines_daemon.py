@@ -249,7 +249,7 @@ def test_describe_agrees_with_the_address_table(
             verb = body[i]
             assert verb.address == table.DESCRIBE_VERB and len(verb.args) == 6
             assert verb.args[1:] == [name, spec.path.rsplit("/", 1)[1],
-                                     spec.verb.reply, len(spec.keys), spec.doc]  # type: ignore[union-attr]  # fmt: skip
+                                     spec.verb.reply, len(spec.keys), " ".join(spec.doc.split())]  # type: ignore[union-attr]  # fmt: skip
             section = sections[spec.path]
             assert spec.doc in section and spec.reply_usage() in section
             i += 1

@@ -76,7 +76,8 @@ CORE_ADDRESSES: tuple[Address, ...] = (
         "2. then per verb of that engine, `/bridge/reply/describe/verb <id> <engine> <verb> "
         "<reply> <params> <doc>` (6 arguments: `<reply>` is `notes` (one reply of notes), "
         "`indexed` (one reply per melody, `<index> <count> <notes...>`) or `numbers`; "
-        "`<params>` is how many param replies follow);\n"
+        "`<params>` is how many param replies follow; `<doc>` is the verb's text on one "
+        "line);\n"
         "3. then per key of that verb, in order, `/bridge/reply/describe/param <id> <engine> "
         "<verb> <index> <name> <kind> <required> <low> <high> <low-open> <default> "
         "<default-text> <doc>` (13 arguments: `<index>` counts from 0; `<kind>` is `int`, "
@@ -199,7 +200,8 @@ def describe_messages(
     for spec in verbs:
         assert spec.verb is not None
         verb = spec.verb.name
-        reply = [request_id, name, verb, spec.verb.reply, len(spec.keys), spec.doc]
+        doc = " ".join(spec.doc.split())  # one line: a Max symbol, an SC string
+        reply = [request_id, name, verb, spec.verb.reply, len(spec.keys), doc]
         messages.append((DESCRIBE_VERB, reply))
         for i, p in enumerate(spec.keys):
             messages.append(
