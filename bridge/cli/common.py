@@ -44,13 +44,25 @@ def engine_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
-def load_engines(checkpoints: dict[str, Path | None], device: str) -> dict[str, Any]:
-    """Every engine given a checkpoint, plus every engine with a shipped checkpoint."""
+def load_engines(
+    checkpoints: dict[str, Path | None], device: str, names: list[str] | None = None
+) -> dict[str, Any]:
+    """Every engine given a checkpoint, plus every engine with a shipped checkpoint; only
+    ``names`` when given (each must then have a checkpoint)."""
     from engines import default_checkpoint, load_engine
 
     engines: dict[str, Any] = {}
-    for name in available_engines():
+    for name in available_engines() if names is None else names:
         path = checkpoints.get(name)
+        if (
+            path is None
+            and names is not None
+            and not (default_checkpoint(name) / "config.json").is_file()
+        ):
+            raise click.ClickException(
+                f"no shipped {name} checkpoint at {default_checkpoint(name)}: give one with "
+                f"--checkpoint {name}=PATH"
+            )
         if path is None and not (default_checkpoint(name) / "config.json").is_file():
             click.echo(
                 f"note: no shipped {name} checkpoint at {default_checkpoint(name)}; "

@@ -154,6 +154,22 @@ def live_options(command: Callable[..., Any]) -> Callable[..., Any]:
     "registered its own with /bridge/register). Default: the port the request came from.",
 )
 @engine_options
+@click.option(
+    "--checkpoint",
+    "checkpoint_pairs",
+    multiple=True,
+    metavar="ENGINE=FOLDER",
+    help="Serve this checkpoint folder for ENGINE instead of the shipped one (repeat for "
+    "several engines; the same as --ENGINE FOLDER).",
+)
+@click.option(
+    "--engines",
+    "engine_names",
+    default=None,
+    metavar="NAMES",
+    help="Serve only these engines, comma-separated (e.g. rnn,gan). Default: every engine "
+    "with a shipped checkpoint or one given.",
+)
 @live_options
 @click.option("--log-level", type=LOG_LEVELS, default="info", show_default=True)
 @click.pass_context
@@ -177,6 +193,8 @@ def serve(
     response_temperature: float,
     response_channel: int,
     respond_with: str | None,
+    checkpoint_pairs: tuple[str, ...],
+    engine_names: str | None,
     **checkpoints: Path | None,
 ) -> None:
     """Load the engines and answer OSC requests until Ctrl-C or SIGTERM."""
@@ -185,7 +203,7 @@ def serve(
     from bridge.live.midi import MidiError
     from bridge.server.daemon import Daemon
     from bridge.server.guard import parse_networks
-    from bridge.server.protocol import address_table_markdown
+    from bridge.server.table import address_table_markdown
 
     if midi_out and virtual_midi:
         raise click.UsageError("--midi-out and --virtual-midi exclude each other")
@@ -207,8 +225,15 @@ def serve(
         networks = parse_networks(allow)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--allow") from exc
-    engines = load_engines(checkpoints, device)
-    daemon = Daemon(engines, host, port, reply_port=reply_port, allow=networks)
+    names = parse_engine_names(engine_names)
+    checkpoints = {**checkpoints, **parse_checkpoints(checkpoint_pairs, checkpoints)}
+    unserved = [
+        n for n, path in checkpoints.items() if path is not None and n not in (names or [n])
+    ]
+    if unserved:
+        raise click.UsageError(f"a checkpoint is given for {', '.join(unserved)}, not in --engines")
+    engines = load_engines(checkpoints, device, names)
+    daemon = Daemon(engines, host, port, reply_port=reply_port, allow=networks, device=device)
     options = LiveOptions(midi_out, virtual_midi, midi_in, midi_api, midi_clock, midi_name, cr,
                           respond_with=respond_with)  # fmt: skip
     with log_to_stderr(log_level):
@@ -224,6 +249,41 @@ def serve(
             live.close()  # every note that went out gets its note-off; MIDI panic
     click.echo("bridge stopped", err=True)
     request_fast_exit(ctx)
+
+
+def parse_engine_names(text: str | None) -> list[str] | None:
+    """``--engines rnn,gan`` as names, each a registered engine (UsageError listing them)."""
+    if text is None:
+        return None
+    from engines import available_engines
+
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    unknown = [n for n in names if n not in available_engines()]
+    if unknown or not names:
+        what = f"unknown engine {', '.join(map(repr, unknown))}" if unknown else "no engine"
+        raise click.UsageError(f"--engines: {what}; engines: {', '.join(available_engines())}")
+    return list(dict.fromkeys(names))
+
+
+def parse_checkpoints(pairs: tuple[str, ...], given: dict[str, Path | None]) -> dict[str, Path]:
+    """``--checkpoint rnn=FOLDER`` options as {engine: folder}, checked like ``--rnn``."""
+    from engines import available_engines
+
+    out: dict[str, Path] = {}
+    for pair in pairs:
+        name, sep, folder = pair.partition("=")
+        if not sep or name not in available_engines():
+            raise click.UsageError(
+                f"--checkpoint {pair}: give ENGINE=FOLDER with ENGINE one of "
+                f"{', '.join(available_engines())}"
+            )
+        path = Path(folder)
+        if not path.is_dir():
+            raise click.UsageError(f"--checkpoint {pair}: no folder {folder}")
+        if name in out or given.get(name) is not None:
+            raise click.UsageError(f"two checkpoints for the {name} engine")
+        out[name] = path
+    return out
 
 
 @main.command()

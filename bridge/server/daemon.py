@@ -1,13 +1,16 @@
 """The daemon: owns the engines, the OSC socket thread, inference workers and registrations.
 
 Requests are read and parsed on the receive thread. The daemon's own addresses (ping,
-engines, register) are answered there at once; engine verbs go to a small pool of worker
-threads, so a long continuation never delays a ping. A handler never raises into a thread:
-every failure becomes ``/bridge/error`` and one log line.
+engines, register) are answered there at once; engine verbs (``engine.call``) and
+``/bridge/describe`` go to a small pool of worker threads, so a long continuation never delays
+a ping; ``/bridge/load`` loads on a thread of its own and swaps the new engine in between
+requests. A handler never raises into a thread: every failure becomes ``/bridge/error`` and
+one log line.
 
-Adding an engine verb is one ``Address`` entry (with ``engine`` and ``run``) in
-``bridge.server.protocol.ENGINE_ADDRESSES``; the daemon needs no change. An address that needs
-the daemon's own state (streams, say) is added with ``Daemon.add_handler``.
+The address table comes from the engine registry (:mod:`bridge.server.table`): a new engine's
+verbs are served without a change here. An address that needs the daemon's own state
+(streams, say) is added with ``Daemon.add_handler``; code that holds an engine (a stream
+worker) learns of a swap through ``Daemon.on_engine_swap``.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from bridge.server import protocol
+from bridge.server import protocol, table
 from bridge.server.guard import (
     REPLY_MAX,
     AllowList,
@@ -34,6 +37,7 @@ from bridge.server.guard import (
     is_event,
     is_loopback,
 )
+from bridge.server.loading import LoadError, load_checkpoint, release_free_memory
 from bridge.server.osc import (
     MAX_DATAGRAM,
     Addr,
@@ -51,7 +55,9 @@ from bridge.server.protocol import Address, Request, RequestError
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Request, Addr], None]
+SwapHook = Callable[[str, Any, Any], None]
 ERROR_ADDRESS = "/bridge/error"
+MAX_WAITING_LOADS = 4
 
 
 class Daemon:
@@ -61,13 +67,21 @@ class Daemon:
     ``address`` is the real (host, port) after ``start()``. ``reply_port`` sends every reply
     to that port of the sender's host unless the client registered its own. ``torch_threads``
     caps torch's intra-op threads while serving (the default of one per core fights the
-    worker threads and anything else running on the machine). Datagrams from outside
-    loopback and the ``allow`` networks are dropped unread.
+    worker threads and anything else running on the machine). ``device`` is where
+    ``/bridge/load`` puts a new checkpoint. Datagrams from outside loopback and the ``allow``
+    networks are dropped unread.
 
     Safe to leave running (see bridge.server.guard): the daemon never answers itself, a
     reply, an error, a pong or an event; registrations are capped; replies to a client that
     has not registered are bounded by the size of its requests; bad datagrams are logged
     at a bounded rate, their wire text escaped. ``dropped`` counts what was dropped unanswered.
+
+    ``addresses`` defaults to the daemon's own and every registered engine's verbs (and those
+    of a loaded engine whose class is not registered). ``on_engine_swap`` holds callables
+    ``hook(name, old, new)`` called on the loading thread right after ``/bridge/load`` swapped
+    engine ``name`` (``old`` is None if it was not loaded): a stream worker ends its streams
+    and moves to ``new``, then drops ``old`` (the daemon keeps no reference to it). A hook's
+    exception is logged, never raised.
     """
 
     def __init__(
@@ -82,7 +96,10 @@ class Daemon:
         torch_threads: int | None = 1,
         addresses: Mapping[str, Address] | None = None,
         allow: Sequence[ipaddress.IPv4Network] = (),
+        device: str = "auto",
     ) -> None:
+        # replaced whole under the lock on a swap, never changed in place: a reader takes
+        # the dict once and keeps a consistent view
         self.engines: dict[str, Any] = dict(engines or {})
         self.host = host
         self.port = port
@@ -90,23 +107,29 @@ class Daemon:
         self.workers = max(1, workers)
         self.max_pending = max_pending
         self.torch_threads = torch_threads
+        self.device = device
         self.addresses: dict[str, Address] = dict(
-            protocol.ADDRESSES if addresses is None else addresses
+            table.addresses_for(self.engines) if addresses is None else addresses
         )
         self.version = protocol.package_version()
+        self.on_engine_swap: list[SwapHook] = []
         self._handlers: dict[str, Handler] = {
             "/bridge/ping": self._ping,
             "/bridge/engines": self._list_engines,
             "/bridge/register": self._register,
+            "/bridge/describe": self._describe,
+            "/bridge/load": self._load,
         }
-        # Called as hook(name, old, new) when an engine is swapped while serving.
-        self.on_engine_swap: list[Callable[[str, Any, Any], None]] = []
         self.allow = AllowList(allow)
         self.dropped: Counter[str] = Counter()  # why datagrams went unanswered -> how many
         self._registrations = Registrations()  # client (host, source port) -> reply port
         self._budget = ReplyBudget()
         self._own_hosts = OwnHosts()
         self._limiter = LogLimiter(log)
+        # /bridge/load runs on one thread of its own, one load at a time: the same thread
+        # every time, so the memory of a replaced model is reused by the next (glibc keeps
+        # freed memory in the arena of the thread that allocated it)
+        self._loads: queue.Queue[tuple[Request, Addr] | None] = queue.Queue()
         self._lock = threading.Lock()
         self._pending = 0
         self._jobs: queue.Queue[Callable[[], None] | None] = queue.Queue()
@@ -136,10 +159,12 @@ class Daemon:
             torch.set_num_threads(self.torch_threads)
         self._jobs = queue.Queue()
         self._running = True
+        self._loads = queue.Queue()
         self._threads = [
             threading.Thread(target=self._work, name=f"bridge-worker-{i}", daemon=True)
             for i in range(self.workers)
         ]
+        self._threads.append(threading.Thread(target=self._loader, name="bridge-load", daemon=True))
         for t in self._threads:
             t.start()
         self._server = OscServer(
@@ -176,8 +201,9 @@ class Daemon:
         if self._server is not None:
             self._server.stop()
         self._limiter.flush()
-        for _ in self._threads:
+        for _ in range(self.workers):
             self._jobs.put(None)
+        self._loads.put(None)
         deadline = time.monotonic() + timeout
         for t in self._threads:
             t.join(max(0.0, deadline - time.monotonic()))
@@ -343,7 +369,7 @@ class Daemon:
         except RequestError as exc:
             self.send_error(sender, exc.request_id, path, str(exc))
             return
-        if spec.engine is not None and spec.run is not None:
+        if spec.engine is not None and spec.verb is not None:
             self._submit_engine(spec, request, sender)
             return
         handler = self._handlers.get(path)
@@ -358,18 +384,19 @@ class Daemon:
             self._internal_error(sender, request, exc)
 
     def _submit_engine(self, spec: Address, request: Request, sender: Addr) -> None:
-        engine = self.engines.get(spec.engine or "")
-        if engine is None:
+        name = spec.engine or ""
+        if name not in self.engines:
             loaded = ", ".join(self.engine_names()) or "none"
             self.send_error(
                 sender,
                 request.id,
                 spec.path,
-                f"the {spec.engine} engine is not loaded (loaded: {loaded}); start the "
-                f"bridge with --{spec.engine} <checkpoint>",
+                f"the {name} engine is not loaded (loaded: {loaded}); load it with "
+                f"/bridge/load <id> engine {name} path <checkpoint>, or start the bridge "
+                f"with --{name} <checkpoint>",
             )
             return
-        if not self.submit(lambda: self._run_engine(spec, engine, request, sender)):
+        if not self.submit(lambda: self._run_engine(spec, request, sender)):
             self.send_error(
                 sender,
                 request.id,
@@ -379,11 +406,14 @@ class Daemon:
 
     # -- worker threads -------------------------------------------------------------------
 
-    def _work(self) -> None:
+    def _limit_torch_threads(self) -> None:
         # OpenMP keeps its thread count per thread: a new thread would use every core
         torch = sys.modules.get("torch")
         if torch is not None and self.torch_threads:
             torch.set_num_threads(self.torch_threads)
+
+    def _work(self) -> None:
+        self._limit_torch_threads()
         while True:
             job = self._jobs.get()
             if job is None:
@@ -397,21 +427,28 @@ class Daemon:
                 with self._lock:
                     self._pending -= 1
 
-    def _run_engine(self, spec: Address, engine: Any, request: Request, sender: Addr) -> None:
-        assert spec.run is not None
+    def _run_engine(self, spec: Address, request: Request, sender: Addr) -> None:
+        verb = spec.verb
+        assert verb is not None and spec.engine is not None
+        # looked up now, not when queued: a request waiting during a swap gets the new engine;
+        # one running keeps its engine object until it returns
+        engine = self.engines[spec.engine]
         began = time.perf_counter()
         try:
-            replies = spec.run(engine, request)
+            result = engine.call(verb.name, request.values)
+            replies = protocol.verb_replies(verb, request.id, result)
         except ValueError as exc:  # the engine's semantic checks, in a performer's words
             self.send_error(sender, request.id, spec.path, str(exc))
             return
         except Exception as exc:
             self._internal_error(sender, request, exc)
             return
+        finally:
+            del engine
         try:
-            self.send_all(sender, [(spec.reply, r.wire()) for r in replies])
+            self.send_all(sender, [(spec.reply, args) for args in replies])
         except DatagramTooLarge as exc:
-            notes = len(replies[exc.index].notes)
+            notes = protocol.reply_note_count(replies[exc.index], verb)
             message = protocol.reply_too_large_message(notes, exc.size, MAX_DATAGRAM)
             self.send_error(sender, request.id, spec.path, message)
             return
@@ -437,6 +474,78 @@ class Daemon:
     def _list_engines(self, request: Request, sender: Addr) -> None:
         args = [request.id, *self.engine_names()]
         self.send(sender, self.addresses[request.address].reply, args)
+
+    def _describe(self, request: Request, sender: Addr) -> None:
+        name = request["engine"]
+        engines = self.engines
+        if name is not None and name not in engines:
+            loaded = ", ".join(sorted(engines)) or "none"
+            raise ValueError(f"the {name} engine is not loaded (loaded: {loaded})")
+        chosen = sorted(engines) if name is None else [name]
+        address = request.address
+
+        def job() -> None:  # hashing the weights reads the whole file: not on this thread
+            try:
+                messages = [
+                    m
+                    for n in chosen
+                    for m in table.describe_messages(request.id, n, engines[n], self.addresses)
+                ]
+                messages.append((table.DESCRIBE_DONE, [request.id, len(chosen)]))
+                self.send_all(sender, messages)
+            except Exception as exc:
+                self._internal_error(sender, request, exc)
+
+        if not self.submit(job):
+            self.send_error(sender, request.id, address, "busy: try again in a moment")
+
+    def _load(self, request: Request, sender: Addr) -> None:
+        from engines import ENGINES
+
+        name, path = request["engine"], request["path"]
+        if name not in ENGINES:
+            raise ValueError(f"unknown engine {name!r}; engines: {', '.join(sorted(ENGINES))}")
+        if self._loads.qsize() >= MAX_WAITING_LOADS:
+            raise ValueError(f"busy: {MAX_WAITING_LOADS} loads are waiting; try again later")
+        self._loads.put((request, sender))
+        log.info("loading %s for the %s engine (id %d)", path, name, request.id)
+
+    def _loader(self) -> None:
+        self._limit_torch_threads()  # loading and warming up must not crowd out the workers
+        while (item := self._loads.get()) is not None:
+            if self._running:
+                self._load_and_swap(*item)
+
+    def _load_and_swap(self, request: Request, sender: Addr) -> None:
+        name, path = request["engine"], request["path"]
+        try:
+            engine = load_checkpoint(name, path, self.device)
+            self.swap_engine(name, engine)
+            info = engine.checkpoint()
+            del engine  # the daemon's dict holds it now; only that reference stays
+            reply = self.addresses[request.address].reply
+            self.send(sender, reply, [request.id, name, info["name"], info["hash"]])
+        except LoadError as exc:
+            self.send_error(sender, request.id, request.address, str(exc))
+        except Exception as exc:  # this thread must answer, whatever happens
+            self._internal_error(sender, request, exc)
+
+    def swap_engine(self, name: str, engine: Any) -> None:
+        """Serve ``engine`` as ``name`` from the next request on, then call the
+        ``on_engine_swap`` hooks; the daemon drops its reference to the engine replaced."""
+        with self._lock:
+            old = self.engines.get(name)
+            self.engines = {**self.engines, name: engine}
+        log.info("the %s engine is now %s", name, getattr(engine, "folder", None) or "new")
+        for hook in list(self.on_engine_swap):
+            try:
+                hook(name, old, engine)
+            except Exception as exc:  # a hook never stops the swap or the reply
+                log.error("engine swap hook %r failed: %r", hook, exc)
+        # no gc.collect(): it would hold the GIL for a fifth of a second with torch loaded,
+        # and an engine has no reference cycles, so the last reference going frees it
+        del old
+        release_free_memory()
 
     def _register(self, request: Request, sender: Addr) -> None:
         port = int(request["port"])

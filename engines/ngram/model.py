@@ -294,7 +294,12 @@ class NgramModel:
         """The model of a checkpoint folder and its extra notes; refuses another engine's."""
         config, extra = read_config(path, ENGINE, NgramConfig)
         arrays = load_file(str(Path(path) / "model.safetensors"))
-        return cls.from_arrays(config.order, arrays), extra
+        try:
+            return cls.from_arrays(config.order, arrays), extra
+        except ValueError as exc:
+            raise ValueError(
+                f"config.json in {path} does not match its weights (model.safetensors): {exc}"
+            ) from None
 
     @property
     def size(self) -> int:
