@@ -28,14 +28,7 @@ from engines.params import Param
 NAMES = list(engines.ENGINES)
 # Verbs a tiny engine cannot answer yet; strict: the test fails once the engine can, so the
 # entry goes away with the gap.
-TINY_GAPS = {("vae", "attribute"): "VaeEngine.tiny() has no attribute vectors"}
 VERBS = [(name, v.name) for name in NAMES for v in engines.engine_class(name).verbs]
-ANSWERED = [
-    pytest.param(*nv, marks=pytest.mark.xfail(reason=TINY_GAPS[nv], strict=True))
-    if nv in TINY_GAPS
-    else nv
-    for nv in VERBS
-]
 
 
 @pytest.fixture(scope="session")
@@ -146,7 +139,7 @@ def bad_value(p: Param) -> list[Any]:
 # --- every verb ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("name", "verb_name"), ANSWERED)
+@pytest.mark.parametrize(("name", "verb_name"), VERBS)
 def test_every_verb_replies_in_its_declared_shape(
     client: OscClient, name: str, verb_name: str
 ) -> None:
@@ -170,7 +163,7 @@ def test_every_verb_replies_in_its_declared_shape(
     assert client.receive(QUIET) is None, "more replies than the shape declares"
 
 
-@pytest.mark.parametrize(("name", "verb_name"), ANSWERED)
+@pytest.mark.parametrize(("name", "verb_name"), VERBS)
 def test_the_same_seed_gives_the_same_reply(client: OscClient, name: str, verb_name: str) -> None:
     verb = engines.engine_class(name).verb(verb_name)
     args = flat(bench_groups(client, name, verb, seed=11))
