@@ -167,7 +167,7 @@ def serve(
     response_channel: int,
     **checkpoints: Path | None,
 ) -> None:
-    """Load the engines and answer OSC requests until Ctrl-C or SIGTERM."""
+    """Load the engines and answer OSC requests until Ctrl-C, SIGTERM or SIGHUP."""
     from bridge.live.callresponse import CallResponseOptions
     from bridge.live.live import Live, LiveOptions
     from bridge.live.midi import MidiError
@@ -190,22 +190,40 @@ def serve(
         )
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
-    engines = load_engines(checkpoints, device)
-    daemon = Daemon(engines, host, port, reply_port=reply_port)
-    options = LiveOptions(midi_out, virtual_midi, midi_in, midi_api, midi_clock, midi_name, cr)
-    with log_to_stderr(log_level):
-        live = Live(daemon, options)
-        try:
-            live.start()
-        except MidiError as exc:
-            raise click.ClickException(str(exc)) from exc
-        click.echo(address_table_markdown(daemon.addresses))
-        try:
-            run_until_signal(daemon, host, port)
-        finally:
-            live.close()  # every note that went out gets its note-off; MIDI panic
+    guardian = start_guardian(midi_out, virtual_midi, midi_api, midi_name)  # before models
+    try:
+        engines = load_engines(checkpoints, device)
+        daemon = Daemon(engines, host, port, reply_port=reply_port)
+        options = LiveOptions(midi_out, virtual_midi, midi_in, midi_api, midi_clock, midi_name, cr)
+        with log_to_stderr(log_level):
+            live = Live(daemon, options)
+            try:
+                live.start()
+            except MidiError as exc:
+                raise click.ClickException(str(exc)) from exc
+            if guardian is not None and live.midi_output is not None:
+                live.midi_output.on_sent = guardian.tell
+            click.echo(address_table_markdown(daemon.addresses))
+            try:
+                run_until_signal(daemon, host, port)
+            finally:
+                live.close()  # every note that went out gets its note-off; MIDI panic
+    finally:
+        if guardian is not None:
+            guardian.bye()
     click.echo("bridge stopped", err=True)
     request_fast_exit(ctx)
+
+
+def start_guardian(
+    midi_out: str | None, virtual_midi: bool, midi_api: str | None, midi_name: str
+) -> Any:
+    """With MIDI output, the process that ends this one's notes if it dies (SIGKILL too)."""
+    if not (midi_out or virtual_midi):
+        return None
+    from bridge.live.guardian import Guardian
+
+    return Guardian.start(api=midi_api, midi_out=midi_out, client_name=midi_name)
 
 
 @main.command()
@@ -248,7 +266,8 @@ def log_to_stderr(level: str) -> Iterator[None]:
 
 
 def run_until_signal(daemon: Any, host: str, port: int) -> None:
-    """Start the daemon, print the listening line, and serve until SIGINT or SIGTERM."""
+    """Start the daemon, print the listening line, and serve until SIGINT, SIGTERM or
+    SIGHUP."""
     try:
         daemon.start()
     except OSError as exc:
@@ -257,9 +276,10 @@ def run_until_signal(daemon: Any, host: str, port: int) -> None:
             hint = " (is another bridge or sclang using it? try --port 0)"
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc}{hint}") from exc
     stop = threading.Event()
-    previous = {
-        sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)
-    }
+    # SIGHUP (the terminal closed) stops the bridge as SIGTERM does: notes end.
+    names = ("SIGINT", "SIGTERM", "SIGHUP")
+    sigs = [getattr(signal, n) for n in names if hasattr(signal, n)]
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in sigs}
     try:
         bound_host, bound_port = daemon.address
         click.echo(f"bridge listening on {bound_host}:{bound_port}")  # click.echo flushes

@@ -106,6 +106,13 @@ class JackWatch:
             self._lib.jack_free(ctypes.cast(names, ctypes.c_void_p))
             return found
 
+    def has_port(self, port: str) -> bool:
+        """Whether a port of this full name exists."""
+        with self._lock:
+            return self._client is not None and bool(
+                self._lib.jack_port_by_name(self._client, port.encode())
+            )
+
     def connect(self, source: str, destination: str) -> bool:
         """Connect two ports by full name; True if connected (or already were)."""
         with self._lock:
