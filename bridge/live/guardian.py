@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 
 PERIOD_S = 0.5  # mirror connections and write the state file at most this often
 BYE = b"bye\n"
+CLOSE_GRACE_S = 0.1
 GONE_TIMEOUT_S = 2.0  # the longest wait for JACK to drop a dead bridge's port
 
 
@@ -260,8 +261,7 @@ class Watcher:
             for line in lines:
                 if line == BYE.strip():
                     self._remove()
-                    self.output.close()
-                    return 0
+                    return 0  # ports are not closed: the process exit does it (see main)
                 try:
                     self.notes.feed([int(x) for x in line.split()])
                 except ValueError:
@@ -277,7 +277,8 @@ class Watcher:
         messages = self.notes.panic()
         for m in messages:
             self.output.send(m)
-        self.output.close()  # sends what is queued first
+        self.output.flush()
+        time.sleep(CLOSE_GRACE_S)  # readers take them before our port goes with the process
         self._remove()
         log.warning("the bridge died: sent %d note-offs and channel resets", len(messages))
         return 0
@@ -323,4 +324,7 @@ if __name__ == "__main__":
     code = main()
     sys.stdout.flush()
     sys.stderr.flush()
-    os._exit(code)  # no teardown: dead rtmidi clients must not be deleted (see midilink)
+    # No teardown and no port closed: the kernel closes our JACK clients' sockets and the
+    # server drops them. Closing a JACK client while its server ends can hang (seen), and
+    # deleting an rtmidi client of a dead server blocks (see bridge.live.midilink).
+    os._exit(code)

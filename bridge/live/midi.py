@@ -249,6 +249,10 @@ class MidiOutput:
             self._on.clear()
             self._put(*offs, *self._all_off(sorted(self.channels_used)))
 
+    def flush(self, timeout: float = 2.0) -> bool:
+        """Wait until every queued message went out; True if so."""
+        return self._link.flush(timeout)
+
     def close(self) -> None:
         """Panic, send what is queued, then close the port. Safe to call twice."""
         self.panic()

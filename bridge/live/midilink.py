@@ -75,6 +75,7 @@ class PortLink:
         self._cond = threading.Condition()
         self._queue: deque[list[int]] = deque()
         self._closing = False
+        self._sending = False
         self._dead: str | None = None  # why the port is gone (not yet handled)
         self._gen = 0
         self._graveyard: list[Any] = []
@@ -134,10 +135,22 @@ class PortLink:
             port.delete()
         elif port is not None:
             self._graveyard.append(port)
-        if watch is not None:
-            watch.close()
+        if watch is not None and not dead:
+            _close_watch(watch)
+        elif watch is not None:
+            self._graveyard.append(watch)
         if self.dropped:
             log.info("MIDI %s %s: %d note-ons dropped in all", self.kind, self.name, self.dropped)
+
+    def flush(self, timeout: float = 2.0) -> bool:
+        """Wait until every queued message went out (or the port is lost); True if so."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self._queue or self._sending:
+                if self.port is None or (left := deadline - time.monotonic()) <= 0:
+                    return not self._queue
+                self._cond.wait(min(left, RETRY_S))
+        return True
 
     # -- the thread -----------------------------------------------------------------------
 
@@ -173,6 +186,7 @@ class PortLink:
                         self._cond.wait(RETRY_S)
                     return ("stop", None) if self._closing else ("retry", None)
                 if self._queue:
+                    self._sending = True
                     return "send", self._queue.popleft()
                 if self._closing:
                     return "stop", None
@@ -192,6 +206,11 @@ class PortLink:
                     self._send(message)
             except Exception as exc:  # the sender thread never dies of one message
                 log.error("MIDI %s %s: %r", self.kind, self.name, exc)
+            finally:
+                if action == "send":
+                    with self._cond:
+                        self._sending = False
+                        self._cond.notify_all()
 
     def _send(self, message: list[int]) -> None:
         if self._watch is not None and not self._guard(len(message) + RTMIDI_RING_OVERHEAD):
@@ -241,9 +260,9 @@ class PortLink:
             self._queue.clear()
             self._gen += 1
             self.losses += 1
-        self._graveyard.append(port)  # see the module doc: never deleted
-        if watch is not None:
-            watch.close()
+        # See the module doc: never deleted. Nor is the watch closed: jack_client_close racing
+        # libjack's own handling of the server's end can deadlock (seen).
+        self._graveyard.extend(x for x in (port, watch) if x is not None)
         log.warning("MIDI %s %s lost: %s; reopening it every %g s", self.kind, self.name,
                     reason, RETRY_S)  # fmt: skip
         self._status("lost")
@@ -268,6 +287,14 @@ class PortLink:
                 self.on_status(state, self.name)
             except Exception as exc:
                 log.error("MIDI status handler failed: %r", exc)
+
+
+def _close_watch(watch: JackWatch, timeout: float = 1.0) -> None:
+    """Close a watch client from a helper thread: should libjack hang (a server ending just
+    then), the caller still goes on after ``timeout``."""
+    closer = threading.Thread(target=watch.close, name="jack-close", daemon=True)
+    closer.start()
+    closer.join(timeout)
 
 
 __all__ = ["GUARD_BYTES", "PortLink", "QUEUE_SIZE", "RETRY_S"]
