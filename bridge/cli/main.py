@@ -197,7 +197,7 @@ def serve(
     engine_names: str | None,
     **checkpoints: Path | None,
 ) -> None:
-    """Load the engines and answer OSC requests until Ctrl-C or SIGTERM."""
+    """Load the engines and answer OSC requests until Ctrl-C, SIGTERM or SIGHUP."""
     from bridge.live.callresponse import CallResponseOptions
     from bridge.live.live import Live, LiveOptions
     from bridge.live.midi import MidiError
@@ -232,21 +232,28 @@ def serve(
     ]
     if unserved:
         raise click.UsageError(f"a checkpoint is given for {', '.join(unserved)}, not in --engines")
-    engines = load_engines(checkpoints, device, names)
-    daemon = Daemon(engines, host, port, reply_port=reply_port, allow=networks, device=device)
-    options = LiveOptions(midi_out, virtual_midi, midi_in, midi_api, midi_clock, midi_name, cr,
-                          respond_with=respond_with)  # fmt: skip
-    with log_to_stderr(log_level):
-        live = Live(daemon, options)
-        try:
-            live.start()
-        except (MidiError, ValueError) as exc:  # a port, or --respond-with
-            raise click.ClickException(str(exc)) from exc
-        click.echo(address_table_markdown(daemon.addresses))
-        try:
-            run_until_signal(daemon, host, port)
-        finally:
-            live.close()  # every note that went out gets its note-off; MIDI panic
+    guardian = start_guardian(midi_out, virtual_midi, midi_api, midi_name)  # before models
+    try:
+        engines = load_engines(checkpoints, device, names)
+        daemon = Daemon(engines, host, port, reply_port=reply_port, allow=networks, device=device)
+        options = LiveOptions(midi_out, virtual_midi, midi_in, midi_api, midi_clock, midi_name,
+                              cr, respond_with=respond_with)  # fmt: skip
+        with log_to_stderr(log_level):
+            live = Live(daemon, options)
+            try:
+                live.start()
+            except (MidiError, ValueError) as exc:  # a port, or --respond-with
+                raise click.ClickException(str(exc)) from exc
+            if guardian is not None and live.midi_output is not None:
+                live.midi_output.on_sent = guardian.tell
+            click.echo(address_table_markdown(daemon.addresses))
+            try:
+                run_until_signal(daemon, host, port)
+            finally:
+                live.close()  # every note that went out gets its note-off; MIDI panic
+    finally:
+        if guardian is not None:
+            guardian.bye()
     click.echo("bridge stopped", err=True)
     request_fast_exit(ctx)
 
@@ -284,6 +291,17 @@ def parse_checkpoints(pairs: tuple[str, ...], given: dict[str, Path | None]) -> 
             raise click.UsageError(f"two checkpoints for the {name} engine")
         out[name] = path
     return out
+
+
+def start_guardian(
+    midi_out: str | None, virtual_midi: bool, midi_api: str | None, midi_name: str
+) -> Any:
+    """With MIDI output, the process that ends this one's notes if it dies (SIGKILL too)."""
+    if not (midi_out or virtual_midi):
+        return None
+    from bridge.live.guardian import Guardian
+
+    return Guardian.start(api=midi_api, midi_out=midi_out, client_name=midi_name)
 
 
 @main.command()
@@ -326,7 +344,8 @@ def log_to_stderr(level: str) -> Iterator[None]:
 
 
 def run_until_signal(daemon: Any, host: str, port: int) -> None:
-    """Start the daemon, print the listening line, and serve until SIGINT or SIGTERM."""
+    """Start the daemon, print the listening line, and serve until SIGINT, SIGTERM or
+    SIGHUP."""
     try:
         daemon.start()
     except OSError as exc:
@@ -335,9 +354,10 @@ def run_until_signal(daemon: Any, host: str, port: int) -> None:
             hint = " (is another bridge or sclang using it? try --port 0)"
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc}{hint}") from exc
     stop = threading.Event()
-    previous = {
-        sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)
-    }
+    # SIGHUP (the terminal closed) stops the bridge as SIGTERM does: notes end.
+    names = ("SIGINT", "SIGTERM", "SIGHUP")
+    sigs = [getattr(signal, n) for n in names if hasattr(signal, n)]
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in sigs}
     try:
         bound_host, bound_port = daemon.address
         click.echo(f"bridge listening on {bound_host}:{bound_port}")  # click.echo flushes

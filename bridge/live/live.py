@@ -17,6 +17,8 @@ Events (server -> client):
   or was ended because its engine was swapped.
 - ``/bridge/callresponse/state <idle|listening|responding>`` to every registered client
   (``/bridge/register``) and every client that asked ``/bridge/callresponse/state``.
+- ``/bridge/midi/status <lost|back> <port>`` to the same clients when a MIDI port's system
+  (the JACK server) goes away, and when the port is back (reopened by itself).
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ from engines.base import StreamingEngine
 log = logging.getLogger(__name__)
 
 STATE_ADDRESS = "/bridge/callresponse/state"
+MIDI_STATUS_ADDRESS = "/bridge/midi/status"
 CLOCK_START_LEAD_S = 0.25  # a clock-following stream starts on the first beat this far ahead
 MAX_STREAMS = 64
 RESPONDER = "rnn"  # the engine that answers a phrase unless --respond-with names another
@@ -161,8 +164,9 @@ class Live:
             if self.midi_output is None and (o.midi_out or o.virtual_midi):
                 api = choose_api(o.midi_api)
                 self.midi_output = MidiOutput(
-                    o.midi_out, virtual=o.midi_out is None, api=api, client_name=o.client_name
-                )
+                    o.midi_out, virtual=o.midi_out is None, api=api, client_name=o.client_name,
+                    on_status=self._midi_status,
+                )  # fmt: skip
             if o.midi_in or o.virtual_midi:
                 api = choose_api(o.midi_api)
                 self.midi_input = MidiInput(
@@ -172,6 +176,7 @@ class Live:
                     api=api,
                     client_name=o.client_name + "-in",
                     now=self.clock.now,
+                    on_status=self._midi_status,
                 )
         except MidiError:
             self._close_ports()
@@ -419,11 +424,17 @@ class Live:
             self.daemon.send_error(stream.client, stream.request_id, start, message)
 
     def _report_state(self, state: str) -> None:
+        self._broadcast(STATE_ADDRESS, [state])
+
+    def _midi_status(self, state: str, port: str) -> None:
+        self._broadcast(MIDI_STATUS_ADDRESS, [state, port])
+
+    def _broadcast(self, address: str, args: list[Any]) -> None:
         with self._lock:
             senders = [*self._subscribers, *self.daemon.registered()]
         targets = {self.daemon.reply_target(s): s for s in senders}  # each client once
         for sender in targets.values():
-            self.daemon.send(sender, STATE_ADDRESS, [state])
+            self.daemon.send(sender, address, args)
 
     # -- MIDI input and clock -------------------------------------------------------------
 
