@@ -101,13 +101,14 @@ class Engine(ABC):
     def warm_up(self) -> None:  # noqa: B027 - an engine with nothing to warm up keeps this
         """Run the compiled paths once, so that a performer's first request is fast."""
 
-    def prepare_thread(self) -> None:
-        """Ready the calling thread to run this engine over and over (a stream worker calls
-        it once): one torch thread, if torch is in use, since OpenMP keeps its thread count
-        per thread and a new thread would otherwise use every core."""
+    def prepare_thread(self, threads: int = 1) -> None:
+        """Ready the calling thread to run this engine over and over (a stream worker or a
+        daemon worker calls it once): ``threads`` torch threads, if torch is in use, since
+        OpenMP keeps its thread count per thread and a new thread would otherwise use every
+        core."""
         torch = sys.modules.get("torch")  # an engine without torch never imports it
         if torch is not None:
-            torch.set_num_threads(1)
+            torch.set_num_threads(threads)
 
     # -- verbs ------------------------------------------------------------------------------
 

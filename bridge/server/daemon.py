@@ -18,7 +18,6 @@ from __future__ import annotations
 import ipaddress
 import logging
 import queue
-import sys
 import threading
 import time
 from collections import Counter
@@ -154,9 +153,7 @@ class Daemon:
         """Bind the socket and start the threads. Pings are answered from return on."""
         if self._running:
             raise RuntimeError("the daemon is already started")
-        torch = sys.modules.get("torch")  # only if an engine brought it in
-        if torch is not None and self.torch_threads:
-            torch.set_num_threads(self.torch_threads)
+        self._prepare_thread()
         self._jobs = queue.Queue()
         self._running = True
         self._loads = queue.Queue()
@@ -406,14 +403,17 @@ class Daemon:
 
     # -- worker threads -------------------------------------------------------------------
 
-    def _limit_torch_threads(self) -> None:
-        # OpenMP keeps its thread count per thread: a new thread would use every core
-        torch = sys.modules.get("torch")
-        if torch is not None and self.torch_threads:
-            torch.set_num_threads(self.torch_threads)
+    def _prepare_thread(self) -> None:
+        """Each engine readies this thread (its torch thread count: OpenMP keeps one per
+        thread, and a new thread would use every core)."""
+        if self.torch_threads:
+            for engine in list(self.engines.values()):
+                prepare = getattr(engine, "prepare_thread", None)  # a test's stand-in has none
+                if prepare is not None:
+                    prepare(self.torch_threads)
 
     def _work(self) -> None:
-        self._limit_torch_threads()
+        self._prepare_thread()
         while True:
             job = self._jobs.get()
             if job is None:
@@ -511,7 +511,7 @@ class Daemon:
         log.info("loading %s for the %s engine (id %d)", path, name, request.id)
 
     def _loader(self) -> None:
-        self._limit_torch_threads()  # loading and warming up must not crowd out the workers
+        self._prepare_thread()  # loading and warming up must not crowd out the workers
         while (item := self._loads.get()) is not None:
             if self._running:
                 self._load_and_swap(*item)
