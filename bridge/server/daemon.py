@@ -36,7 +36,7 @@ from bridge.server.guard import (
     is_event,
     is_loopback,
 )
-from bridge.server.loading import LoadError, load_checkpoint, release_free_memory
+from bridge.server.loading import Loader, release_free_memory
 from bridge.server.osc import (
     MAX_DATAGRAM,
     Addr,
@@ -56,7 +56,6 @@ log = logging.getLogger(__name__)
 Handler = Callable[[Request, Addr], None]
 SwapHook = Callable[[str, Any, Any], None]
 ERROR_ADDRESS = "/bridge/error"
-MAX_WAITING_LOADS = 4
 
 
 class Daemon:
@@ -112,12 +111,13 @@ class Daemon:
         )
         self.version = protocol.package_version()
         self.on_engine_swap: list[SwapHook] = []
+        self._loader = Loader(self)  # /bridge/load: a thread of its own
         self._handlers: dict[str, Handler] = {
             "/bridge/ping": self._ping,
             "/bridge/engines": self._list_engines,
             "/bridge/register": self._register,
             "/bridge/describe": self._describe,
-            "/bridge/load": self._load,
+            "/bridge/load": self._loader.handle,
         }
         self.allow = AllowList(allow)
         self.dropped: Counter[str] = Counter()  # why datagrams went unanswered -> how many
@@ -125,10 +125,6 @@ class Daemon:
         self._budget = ReplyBudget()
         self._own_hosts = OwnHosts()
         self._limiter = LogLimiter(log)
-        # /bridge/load runs on one thread of its own, one load at a time: the same thread
-        # every time, so the memory of a replaced model is reused by the next (glibc keeps
-        # freed memory in the arena of the thread that allocated it)
-        self._loads: queue.Queue[tuple[Request, Addr] | None] = queue.Queue()
         self._lock = threading.Lock()
         self._pending = 0
         self._jobs: queue.Queue[Callable[[], None] | None] = queue.Queue()
@@ -153,15 +149,14 @@ class Daemon:
         """Bind the socket and start the threads. Pings are answered from return on."""
         if self._running:
             raise RuntimeError("the daemon is already started")
-        self._prepare_thread()
+        self.prepare_thread()
         self._jobs = queue.Queue()
         self._running = True
-        self._loads = queue.Queue()
         self._threads = [
             threading.Thread(target=self._work, name=f"bridge-worker-{i}", daemon=True)
             for i in range(self.workers)
         ]
-        self._threads.append(threading.Thread(target=self._loader, name="bridge-load", daemon=True))
+        self._threads.append(self._loader.thread())
         for t in self._threads:
             t.start()
         self._server = OscServer(
@@ -200,7 +195,7 @@ class Daemon:
         self._limiter.flush()
         for _ in range(self.workers):
             self._jobs.put(None)
-        self._loads.put(None)
+        self._loader.stop()
         deadline = time.monotonic() + timeout
         for t in self._threads:
             t.join(max(0.0, deadline - time.monotonic()))
@@ -378,7 +373,7 @@ class Daemon:
         except ValueError as exc:  # a semantic check, in a performer's words
             self.send_error(sender, request.id, path, str(exc))
         except Exception as exc:  # a handler never raises into the receive thread
-            self._internal_error(sender, request, exc)
+            self.internal_error(sender, request, exc)
 
     def _submit_engine(self, spec: Address, request: Request, sender: Addr) -> None:
         name = spec.engine or ""
@@ -403,7 +398,7 @@ class Daemon:
 
     # -- worker threads -------------------------------------------------------------------
 
-    def _prepare_thread(self) -> None:
+    def prepare_thread(self) -> None:
         """Each engine readies this thread (its torch thread count: OpenMP keeps one per
         thread, and a new thread would use every core)."""
         if self.torch_threads:
@@ -413,7 +408,7 @@ class Daemon:
                     prepare(self.torch_threads)
 
     def _work(self) -> None:
-        self._prepare_thread()
+        self.prepare_thread()
         while True:
             job = self._jobs.get()
             if job is None:
@@ -441,7 +436,7 @@ class Daemon:
             self.send_error(sender, request.id, spec.path, str(exc))
             return
         except Exception as exc:
-            self._internal_error(sender, request, exc)
+            self.internal_error(sender, request, exc)
             return
         finally:
             del engine
@@ -461,7 +456,7 @@ class Daemon:
             1000 * (time.perf_counter() - began),
         )
 
-    def _internal_error(self, sender: Addr, request: Request, exc: Exception) -> None:
+    def internal_error(self, sender: Addr, request: Request, exc: Exception) -> None:
         message = f"internal error: {type(exc).__name__}: {exc}"
         self.send_error(sender, request.id, request.address, message, logging.ERROR)
 
@@ -494,41 +489,10 @@ class Daemon:
                 messages.append((table.DESCRIBE_DONE, [request.id, len(chosen)]))
                 self.send_all(sender, messages)
             except Exception as exc:
-                self._internal_error(sender, request, exc)
+                self.internal_error(sender, request, exc)
 
         if not self.submit(job):
             self.send_error(sender, request.id, address, "busy: try again in a moment")
-
-    def _load(self, request: Request, sender: Addr) -> None:
-        from engines import ENGINES
-
-        name, path = request["engine"], request["path"]
-        if name not in ENGINES:
-            raise ValueError(f"unknown engine {name!r}; engines: {', '.join(sorted(ENGINES))}")
-        if self._loads.qsize() >= MAX_WAITING_LOADS:
-            raise ValueError(f"busy: {MAX_WAITING_LOADS} loads are waiting; try again later")
-        self._loads.put((request, sender))
-        log.info("loading %s for the %s engine (id %d)", path, name, request.id)
-
-    def _loader(self) -> None:
-        self._prepare_thread()  # loading and warming up must not crowd out the workers
-        while (item := self._loads.get()) is not None:
-            if self._running:
-                self._load_and_swap(*item)
-
-    def _load_and_swap(self, request: Request, sender: Addr) -> None:
-        name, path = request["engine"], request["path"]
-        try:
-            engine = load_checkpoint(name, path, self.device)
-            self.swap_engine(name, engine)
-            info = engine.checkpoint()
-            del engine  # the daemon's dict holds it now; only that reference stays
-            reply = self.addresses[request.address].reply
-            self.send(sender, reply, [request.id, name, info["name"], info["hash"]])
-        except LoadError as exc:
-            self.send_error(sender, request.id, request.address, str(exc))
-        except Exception as exc:  # this thread must answer, whatever happens
-            self._internal_error(sender, request, exc)
 
     def swap_engine(self, name: str, engine: Any) -> None:
         """Serve ``engine`` as ``name`` from the next request on, then call the

@@ -13,13 +13,16 @@ import ctypes
 import ctypes.util
 import json
 import logging
+import queue
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
 log = logging.getLogger(__name__)
 
 MAX_DETAIL = 240  # characters of the loader's own message kept in the one line
+MAX_WAITING_LOADS = 4
 
 
 class LoadError(ValueError):
@@ -99,3 +102,55 @@ def release_free_memory() -> None:
         libc.malloc_trim(0)
     except (OSError, AttributeError) as exc:  # musl and others have no malloc_trim
         log.debug("no malloc_trim: %r", exc)
+
+
+class Loader:
+    """``/bridge/load`` for a daemon: requests queue for one thread of its own that loads and
+    warms up the checkpoint, then has the daemon swap it in (``Daemon.swap_engine``). The
+    same thread every time, so the memory of a replaced model is reused by the next (glibc
+    keeps freed memory in the arena of the thread that allocated it)."""
+
+    def __init__(self, daemon: Any) -> None:
+        self.daemon = daemon
+        self._queue: queue.Queue[tuple[Any, Any] | None] = queue.Queue()
+
+    def thread(self) -> threading.Thread:
+        """The loading thread, not yet started (the daemon starts it with its workers)."""
+        self._queue = queue.Queue()
+        return threading.Thread(target=self._run, name="bridge-load", daemon=True)
+
+    def stop(self) -> None:
+        self._queue.put(None)
+
+    def handle(self, request: Any, sender: Any) -> None:
+        """The ``/bridge/load`` handler (receive thread): check and queue."""
+        from engines import ENGINES
+
+        name, path = request["engine"], request["path"]
+        if name not in ENGINES:
+            raise ValueError(f"unknown engine {name!r}; engines: {', '.join(sorted(ENGINES))}")
+        if self._queue.qsize() >= MAX_WAITING_LOADS:
+            raise ValueError(f"busy: {MAX_WAITING_LOADS} loads are waiting; try again later")
+        self._queue.put((request, sender))
+        log.info("loading %s for the %s engine (id %d)", path, name, request.id)
+
+    def _run(self) -> None:
+        self.daemon.prepare_thread()  # loading and warming up must not crowd out the workers
+        while (item := self._queue.get()) is not None:
+            if self.daemon.running:
+                self._load_and_swap(*item)
+
+    def _load_and_swap(self, request: Any, sender: Any) -> None:
+        daemon = self.daemon
+        name, path = request["engine"], request["path"]
+        try:
+            engine = load_checkpoint(name, path, daemon.device)
+            daemon.swap_engine(name, engine)
+            info = engine.checkpoint()
+            del engine  # the daemon's dict holds it now; only that reference stays
+            reply = daemon.addresses[request.address].reply
+            daemon.send(sender, reply, [request.id, name, info["name"], info["hash"]])
+        except LoadError as exc:
+            daemon.send_error(sender, request.id, request.address, str(exc))
+        except Exception as exc:  # this thread must answer, whatever happens
+            daemon.internal_error(sender, request, exc)
