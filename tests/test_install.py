@@ -18,6 +18,8 @@ from clients import ask, serve
 
 from bridge.cli.main import main
 from bridge.live.midi import MidiError, choose_api
+from bridge.live.scheduler import set_realtime
+from bridge.live.streams import raise_priority
 from bridge.server.osc import OscClient
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -110,3 +112,20 @@ def test_the_platforms_own_midi_system_never_jack(
     assert choose_api() == expected
     fake.compiled = [FakeRtmidi.API_UNIX_JACK]  # without it, rtmidi's own choice
     assert choose_api() == FakeRtmidi.API_UNSPECIFIED
+
+
+@pytest.mark.parametrize("platform", ["darwin", "win32"])
+def test_linux_priority_calls_are_skipped_elsewhere(
+    platform: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[str] = []
+    for name in ("sched_setscheduler", "setpriority"):  # record instead of calling
+        monkeypatch.setattr(os, name, lambda *a, name=name: calls.append(name), raising=False)
+    monkeypatch.setattr(sys, "platform", platform)
+    assert set_realtime() is False
+    assert raise_priority(group=True) is False
+    assert calls == []
+    monkeypatch.setattr(sys, "platform", "linux")  # the same recorders are reached on Linux
+    set_realtime()
+    raise_priority()
+    assert calls == ["sched_setscheduler", "setpriority"]
