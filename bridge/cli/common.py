@@ -7,6 +7,7 @@ The options an engine's own commands share with the bridge's are in ``engines.cl
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -117,6 +118,17 @@ class EngineCommands(click.Group):
             return None
         command = getattr(engine_cli(cmd_name), self.attr, None)
         return command if isinstance(command, click.Command) else None
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ModuleNotFoundError as exc:  # the corpora are music21's: the [train] extra
+            if (exc.name or "").partition(".")[0] != "music21":
+                raise
+            raise click.ClickException(
+                f"bridge {self.name} needs music21, which is not installed: pip install "
+                f'"bridge[train]" (this Python: {sys.executable} -m pip install "bridge[train]")'
+            ) from exc
 
 
 train = EngineCommands(

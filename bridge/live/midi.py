@@ -48,13 +48,22 @@ class MidiError(RuntimeError):
 
 
 def _rtmidi() -> Any:
-    import rtmidi
-
+    """rtmidi, imported only when MIDI is asked for: serving OSC alone never needs it."""
+    try:
+        import rtmidi
+    except ImportError as exc:  # no wheel for this platform and the build failed, say
+        raise MidiError(
+            f"MIDI needs python-rtmidi, which does not import ({exc}): pip install "
+            "python-rtmidi (OSC works without it)"
+        ) from exc
     return rtmidi
 
 
 API_NAMES = {"alsa": "LINUX_ALSA", "jack": "UNIX_JACK", "coremidi": "MACOSX_CORE",
              "windows": "WINDOWS_MM"}  # fmt: skip
+# The platform's own MIDI system, asked for by name: left unspecified, rtmidi takes the first
+# compiled API with a port, which can be JACK on a Mac that has it.
+PLATFORM_API = {"darwin": "MACOSX_CORE", "win32": "WINDOWS_MM"}
 
 
 def choose_api(name: str | None = None) -> int:
@@ -76,6 +85,10 @@ def choose_api(name: str | None = None) -> int:
             return rtmidi.API_LINUX_ALSA
         if rtmidi.API_UNIX_JACK in compiled:
             return rtmidi.API_UNIX_JACK
+    elif sys.platform in PLATFORM_API:
+        api = getattr(rtmidi, "API_" + PLATFORM_API[sys.platform])
+        if api in compiled:
+            return api
     return rtmidi.API_UNSPECIFIED
 
 

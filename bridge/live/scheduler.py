@@ -21,6 +21,7 @@ import heapq
 import itertools
 import logging
 import os
+import sys
 import threading
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
@@ -89,13 +90,14 @@ class _Call:
 
 
 def set_realtime(priority: int = 10) -> bool:
-    """Ask for SCHED_FIFO for the calling thread; False (and nothing changed) if not allowed.
+    """Ask for SCHED_FIFO for the calling thread (Linux); False (and nothing changed) if not
+    allowed or elsewhere.
 
     The scheduler thread sleeps almost all the time, so a real-time priority costs nothing
     and keeps a busy machine (a training run, the inference worker) from delaying wake-ups.
     """
     setter = getattr(os, "sched_setscheduler", None)
-    if setter is None:
+    if setter is None or not sys.platform.startswith("linux"):  # elsewhere 0 is the process
         return False
     try:
         setter(0, os.SCHED_FIFO, os.sched_param(priority))  # 0: the calling thread on Linux
