@@ -38,7 +38,8 @@ EMPTY_TOLERANCE = 0.05
 PITCH_CLASS_TOLERANCE = 0.75
 CONTINUITY_TOLERANCE = 1.0  # semitones, mean |interval|
 CONTINUITY_MAX_TV = 0.25  # total variation distance between the |interval| histograms
-INTERVAL_BINS = (0, 1, 2, 3, 4, 5, 7, 12)  # |interval| histogram edges: 0, 1, 2, 3-4, ...
+INTERVAL_BINS = (0, 1, 2, 3, 4, 5, 7, 12)
+WRONG_THIRD_WEIGHT = 5.0  # in score(): 1% of note starts on a wrong third costs 0.05  # |interval| histogram edges: 0, 1, 2, 3-4, ...
 
 
 @dataclass
@@ -174,6 +175,36 @@ def _chord_tone_ratio(bars: Bars) -> float:
     return float((tone & starts).sum() / total) if total else 0.0
 
 
+def third_counts(pitch: np.ndarray, starts: np.ndarray, chords: np.ndarray) -> np.ndarray:
+    """Note starts on each triad's right and wrong third: pitch and starts [..., 16], chords
+    [..., 2] (half bars) -> int [24, 3]: per triad index, (note starts, on its third, on the
+    third of the other quality: a major third over a minor chord or a minor third over a
+    major one)."""
+    half = np.arange(STEPS) // (STEPS // 2)
+    chord = np.asarray(chords)[..., half]  # [..., 16]
+    sounding = starts & (pitch != REST) & (chord >= 0)
+    above = (pitch - chord % 12) % 12  # semitones above the root
+    minor = chord // 12 == 1
+    right = sounding & (above == np.where(minor, 3, 4))
+    wrong = sounding & (above == np.where(minor, 4, 3))
+    c = np.where(sounding, chord, 0)
+    out = np.zeros((24, 3), dtype=np.int64)
+    for k, mask in enumerate((sounding, right, wrong)):
+        out[:, k] = np.bincount(c[mask], minlength=24)
+    return out
+
+
+def wrong_third_rates(counts: np.ndarray) -> dict:
+    """third_counts -> the share of note starts on a wrong third, over all chords and over
+    minor chords alone."""
+
+    def rate(rows: slice) -> float:
+        n = counts[rows, 0].sum()
+        return round(float(counts[rows, 2].sum() / n), 4) if n else 0.0
+
+    return {"wrong_third_rate": rate(slice(0, 24)), "wrong_third_rate_minor": rate(slice(12, 24))}
+
+
 def _intervals(bars: Bars) -> np.ndarray:
     """Semitones from the last note of each bar to the first of the next, where both exist
     (the bar before the window counts as the first bar's previous)."""
@@ -216,6 +247,7 @@ def measure(bars: Bars) -> dict:
         "pitch_classes": round(float(np.mean(pcs)), 3),
         "notes_per_bar": round(float(starts.sum(-1).mean()), 3),
         "chord_tone_ratio": round(_chord_tone_ratio(bars), 4),
+        **wrong_third_rates(third_counts(bars.pitch, bars.starts & v[..., None], bars.chords)),
         "distinct": round(len(keys) / max(1, n), 4),
         "interval_mean_abs": round(float(np.abs(iv).mean()) if len(iv) else 0.0, 3),
         "interval_hist": _histogram(iv),
@@ -291,6 +323,7 @@ def score(result: dict) -> float:
         + max(0.0, MIN_DISTINCT - g["distinct"])
         + max(0.0, MIN_DISTINCT - result["one_chord_per_bar"]["distinct"])
         + histogram_distance(g, r)
+        + WRONG_THIRD_WEIGHT * max(0.0, g["wrong_third_rate"] - r["wrong_third_rate"])
     )
 
 
