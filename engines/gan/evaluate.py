@@ -38,8 +38,8 @@ EMPTY_TOLERANCE = 0.05
 PITCH_CLASS_TOLERANCE = 0.75
 CONTINUITY_TOLERANCE = 1.0  # semitones, mean |interval|
 CONTINUITY_MAX_TV = 0.25  # total variation distance between the |interval| histograms
-INTERVAL_BINS = (0, 1, 2, 3, 4, 5, 7, 12)
-WRONG_THIRD_WEIGHT = 5.0  # in score(): 1% of note starts on a wrong third costs 0.05  # |interval| histogram edges: 0, 1, 2, 3-4, ...
+INTERVAL_BINS = (0, 1, 2, 3, 4, 5, 7, 12)  # |interval| histogram edges: 0, 1, 2, 3-4, ...
+WRONG_THIRD_WEIGHT = 5.0  # in score(): 1% of note starts on a wrong third costs 0.05
 
 
 @dataclass
