@@ -14,8 +14,8 @@ Conditions (MidiNet's 1-D and 2-D conditions, plus two additions):
   layer of both networks. The pitch classes are there because with root and quality alone
   the third is not a linear function of the input: a layer reading root + quality gives the
   minor quality the same push on every root, so the best it can do alone is weigh F and F#
-  equally over both D and Dm (the shipped model trained that way wrote F# over Dm, and
-  both thirds over neither C nor A). With the triad's pitch classes, D and Dm differ in
+  equally over both D and Dm (the model trained that way wrote F# over Dm, and no third at
+  all over C or A). With the triad's pitch classes, D and Dm differ in
   exactly F vs F#, and every chord tone is one weight away from the row of its pitch;
 - the previous bar through a convolutional conditioner whose feature maps at 16, 8, 4 and
   2 steps are stacked onto the generator's maps of the same length (MidiNet's 2-D
