@@ -451,6 +451,10 @@ def score(result: dict) -> float:
         + max(0.0, MIN_DISTINCT - result["one_chord_per_bar"]["distinct"])
         + histogram_distance(g, r)
         + WRONG_THIRD_WEIGHT * max(0.0, g["wrong_third_rate"] - r["wrong_third_rate"])
+        + sum(
+            max(0.0, MIN_TRIAD_CHORD_TONES - min(ratios.values()))
+            for ratios in result["chords"]["chord_tones_alone"].values()
+        )
     )
 
 
