@@ -430,3 +430,37 @@ def test_the_chord_checks_catch_a_major_third_over_minor_chords() -> None:
         "wrong_third_rate": 0.25,
         "wrong_third_rate_minor": 0.25,
     }
+
+
+def _shipped_chord_checks() -> dict:
+    from engines import default_checkpoint
+    from engines.gan.evaluate import chord_checks
+
+    if not (default_checkpoint("gan") / "config.json").is_file():
+        pytest.skip("no shipped GAN checkpoint")
+    return chord_checks(GanEngine.load(default_checkpoint("gan"), device="cpu"))
+
+
+@pytest.mark.slow
+def test_shipped_checkpoint_writes_minor_chords_as_minor() -> None:
+    """The shipped checkpoint passes the wrong-third checks of `bridge eval gan` (they need
+    no corpus: the progressions are written in the evaluation)."""
+    from engines.gan.evaluate import MAX_WRONG_THIRDS
+
+    result = _shipped_chord_checks()
+    assert result["wrong_third_rate"] <= MAX_WRONG_THIRDS
+    assert result["wrong_third_rate_minor"] <= MAX_WRONG_THIRDS
+    assert result["more_wrong_than_right"] == []
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="the checkpoint of 2026-12-02 (second) leaves Eb and Ebm under 0.6 chord tones "
+    "alone, and Eb, F, Dm, Ebm after their arpeggio (README); a passing one lifts this mark",
+)
+def test_shipped_checkpoint_spells_every_triad_alone() -> None:
+    from engines.gan.evaluate import MIN_TRIAD_CHORD_TONES
+
+    for ratios in _shipped_chord_checks()["chord_tones_alone"].values():
+        assert min(ratios.values()) >= MIN_TRIAD_CHORD_TONES, ratios
