@@ -40,11 +40,10 @@ def pd() -> str:
 
 
 @pytest.fixture(scope="module")
-def daemon_port(
-    tiny_rnn_checkpoint: Path, tiny_vae_checkpoint: Path, tiny_gan_checkpoint: Path
-) -> Iterator[int]:
-    checkpoints = {"rnn": tiny_rnn_checkpoint, "vae": tiny_vae_checkpoint}
-    with serve(DAEMON_START_S, **checkpoints, gan=tiny_gan_checkpoint) as port:
+def daemon_port(tiny_checkpoints: dict[str, Path]) -> Iterator[int]:
+    """`bridge serve --port 0` with the tiny RNN, VAE and GAN."""
+    served = {name: tiny_checkpoints[name] for name in ("rnn", "vae", "gan")}
+    with serve(DAEMON_START_S, **served) as port:
         yield port
 
 
