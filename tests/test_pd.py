@@ -207,7 +207,7 @@ def requests_in(patch: Path) -> list[str]:
     wires: list[tuple[int, int]] = []
     depth = 0
     for record in records:
-        words = record.split()
+        words = re.sub(r",\s*f\s+\d+\s*$", "", record).split()  # drop a box width (", f 80")
         if words[:2] == ["#N", "canvas"]:
             depth += 1
         elif words[:2] == ["#X", "restore"]:
