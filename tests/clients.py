@@ -1,5 +1,5 @@
 """Helpers for tests that run real programs: `bridge serve` subprocesses, liblo's
-oscsend/oscdump, sclang, and UDP clients of an in-process Daemon.
+oscsend/oscdump, sclang, pd, and UDP clients of an in-process Daemon.
 
 A missing client binary skips its test, unless BRIDGE_REQUIRE_CLIENTS=1 (set by scripts/test.sh,
 and so by CI), which makes it a failure. Waits are deadlines, never sleeps.
@@ -37,6 +37,7 @@ CLIENT_PACKAGES = {
     "oscdump": "liblo-tools",
     "sclang": "supercollider-language",
     "jackd": "jackd2",
+    "pd": "puredata-core",
 }
 
 # Deadlines, not sleeps: generous because the daemon imports torch on 2 shared cores.
