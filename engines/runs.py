@@ -25,7 +25,7 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import save_file
 
-from engines.checkpoint import CheckpointError, one_line, replace_atomically
+from engines.checkpoint import CONFIG_FILE, CheckpointError, one_line, replace_atomically
 
 STATE_FILE = "training_state.safetensors"
 
@@ -175,6 +175,16 @@ def load_state(
     return progress, extra
 
 
+def update_record(folder: Path, record: dict[str, Any]) -> None:
+    """Keep a run's full training record in its best checkpoint's config.json, if any."""
+    config_path = folder / CONFIG_FILE
+    if config_path.exists():
+        meta = json.loads(config_path.read_text())
+        meta["extra"]["training"] = record
+        text = json.dumps(meta, indent=2) + "\n"
+        replace_atomically(config_path, lambda tmp: tmp.write_text(text))
+
+
 __all__ = [
     "STATE_FILE",
     "load_state",
@@ -183,4 +193,5 @@ __all__ = [
     "read_progress",
     "runs_dir",
     "save_state",
+    "update_record",
 ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import time
@@ -14,12 +13,11 @@ import numpy as np
 import torch
 from torch import nn
 
-from engines.checkpoint import CONFIG_FILE, replace_atomically
 from engines.corpus import Corpus, random_transpose
 from engines.notes import BOS
 from engines.rnn.engine import RnnEngine
 from engines.rnn.model import RnnConfig
-from engines.runs import load_state, save_state
+from engines.runs import load_state, save_state, update_record
 
 log = logging.getLogger(__name__)
 IGNORE = -100
@@ -273,13 +271,3 @@ def _check_same_run(out: Path, state: dict, config: RnnConfig, options: TrainOpt
     given = {k: v for k, v in options.__dict__.items() if k not in free}
     if state["config"] != asdict(config) or saved != given:
         raise ValueError(f"{out} was trained with other options; resume it with its own")
-
-
-def update_record(out: Path, record: dict) -> None:
-    """Keep the full training record in the best checkpoint's config.json, if there is one."""
-    config_path = out / CONFIG_FILE
-    if config_path.exists():
-        meta = json.loads(config_path.read_text())
-        meta["extra"]["training"] = record
-        text = json.dumps(meta, indent=2) + "\n"
-        replace_atomically(config_path, lambda tmp: tmp.write_text(text))
