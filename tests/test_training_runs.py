@@ -197,7 +197,7 @@ def test_gan_resume_goes_on_from_the_saved_step(tmp_path: Path) -> None:
     from tests.test_gan import TINY, toy_corpus
 
     options = TrainOptions(steps=6, batch_size=8, eval_every=2, eval_bars=20, threads=1)
-    whole = train_gan(toy_corpus(), tmp_path / "whole", TINY, options, "cpu", False)
+    train_gan(toy_corpus(), tmp_path / "whole", TINY, options, "cpu", False)
     cut = train_gan(toy_corpus(), tmp_path / "cut", TINY, options, "cpu", False,
                     on_eval=stop_after(2))  # fmt: skip
     assert cut["interrupted"] and int(state(tmp_path / "cut")["optim.gen.0.step"]) == 2
