@@ -175,6 +175,18 @@ def load_state(
     return progress, extra
 
 
+def check_same_run(
+    folder: Path, progress: dict[str, Any], config: dict[str, Any], options: dict[str, Any]
+) -> None:
+    """A resumed run must be the run that stopped: the same config and options (but for its
+    time budget and threads); ValueError otherwise."""
+    free = {"max_minutes", "threads"}
+    saved = {k: v for k, v in progress["options"].items() if k not in free}
+    given = {k: v for k, v in _jsonable(options).items() if k not in free}
+    if progress["config"] != _jsonable(config) or saved != given:
+        raise ValueError(f"{folder} was trained with other options; resume it with its own")
+
+
 def update_record(folder: Path, record: dict[str, Any]) -> None:
     """Keep a run's full training record in its best checkpoint's config.json, if any."""
     config_path = folder / CONFIG_FILE
@@ -187,6 +199,7 @@ def update_record(folder: Path, record: dict[str, Any]) -> None:
 
 __all__ = [
     "STATE_FILE",
+    "check_same_run",
     "load_state",
     "new_run_folder",
     "prepare_out",

@@ -50,7 +50,7 @@ from engines.gan.data import REST, BarCorpus, BarExamples, transpose_examples
 from engines.gan.engine import GanEngine
 from engines.gan.evaluate import evaluate, histogram_distance, score
 from engines.gan.model import INTERVALS, STEPS, GanConfig, bar_image, soft_bar_image
-from engines.runs import load_state, save_state, update_record
+from engines.runs import check_same_run, load_state, save_state, update_record
 
 log = logging.getLogger(__name__)
 CONDITIONS = ("chords", "prev_rows", "prev_onset")
@@ -179,11 +179,7 @@ def train_gan(
     modules, optimizers = {"gen": gen, "disc": disc}, {"gen": opt_g, "disc": opt_d}
     if resume:
         state, tensors = load_state(Path(out), modules, optimizers)
-        free = {"max_minutes", "threads"}
-        if state["config"] != asdict(config) or {
-            k: v for k, v in state["options"].items() if k not in free
-        } != {k: v for k, v in asdict(options).items() if k not in free}:
-            raise ValueError(f"{out} was trained with other options; resume it with its own")
+        check_same_run(Path(out), state, asdict(config), asdict(options))
         rng.bit_generator.state = state["numpy_rng"]
         torch.set_rng_state(tensors["torch_rng"])
         record, best, first = state["record"], state["best"], state["step"]

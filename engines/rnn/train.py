@@ -17,7 +17,7 @@ from engines.corpus import Corpus, random_transpose
 from engines.notes import BOS
 from engines.rnn.engine import RnnEngine
 from engines.rnn.model import RnnConfig
-from engines.runs import load_state, save_state, update_record
+from engines.runs import check_same_run, load_state, save_state, update_record
 
 log = logging.getLogger(__name__)
 IGNORE = -100
@@ -183,7 +183,7 @@ def train_rnn(
     best, first_epoch, tokens_seen, seconds_before = math.inf, 0, 0, 0.0
     if resume:
         state, tensors = load_state(out, {"model": model}, {"opt": opt})
-        _check_same_run(out, state, config, options)
+        check_same_run(out, state, asdict(config), options.__dict__)
         sched.load_state_dict(state["scheduler"])
         rng.bit_generator.state = state["numpy_rng"]
         torch.set_rng_state(tensors["torch_rng"])
@@ -261,13 +261,3 @@ def train_rnn(
     record["total_minutes"] = round((time.monotonic() - start) / 60, 2)
     update_record(out, record)
     return record
-
-
-def _check_same_run(out: Path, state: dict, config: RnnConfig, options: TrainOptions) -> None:
-    """A resumed run must be the run that stopped: same config, same options (but time
-    budget and threads)."""
-    free = {"max_minutes", "threads"}
-    saved = {k: v for k, v in state["options"].items() if k not in free}
-    given = {k: v for k, v in options.__dict__.items() if k not in free}
-    if state["config"] != asdict(config) or saved != given:
-        raise ValueError(f"{out} was trained with other options; resume it with its own")

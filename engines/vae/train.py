@@ -22,7 +22,7 @@ import torch.nn.functional as F
 
 from engines.checkpoint import WEIGHTS_FILE, load_weights
 from engines.corpus import Corpus
-from engines.runs import load_state, save_state
+from engines.runs import check_same_run, load_state, save_state
 from engines.vae.config import TrainOptions
 from engines.vae.data import ATTRIBUTES, quartile_indices, transpose_slices, two_bar_slices
 from engines.vae.engine import VaeEngine
@@ -171,11 +171,7 @@ def train_vae(
     running: dict[str, float] = {}
     if resume:
         state, tensors = load_state(out, {"model": model}, {"opt": opt})
-        free = {"max_minutes", "threads"}
-        if state["config"] != asdict(config) or {
-            k: v for k, v in state["options"].items() if k not in free
-        } != {k: v for k, v in asdict(options).items() if k not in free}:
-            raise ValueError(f"{out} was trained with other options; resume it with its own")
+        check_same_run(out, state, asdict(config), asdict(options))
         rng.bit_generator.state = state["numpy_rng"]
         torch.set_rng_state(tensors["torch_rng"])
         record, best, running = state["record"], state["best"], state["running"]
