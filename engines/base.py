@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+import sys
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -99,6 +100,15 @@ class Engine(ABC):
 
     def warm_up(self) -> None:  # noqa: B027 - an engine with nothing to warm up keeps this
         """Run the compiled paths once, so that a performer's first request is fast."""
+
+    def prepare_thread(self, threads: int = 1) -> None:
+        """Ready the calling thread to run this engine over and over (a stream worker or a
+        daemon worker calls it once): ``threads`` torch threads, if torch is in use, since
+        OpenMP keeps its thread count per thread and a new thread would otherwise use every
+        core."""
+        torch = sys.modules.get("torch")  # an engine without torch never imports it
+        if torch is not None:
+            torch.set_num_threads(threads)
 
     # -- verbs ------------------------------------------------------------------------------
 
@@ -197,6 +207,9 @@ class StreamingEngine(Engine):
 
     stream_params: ClassVar[tuple[Param, ...]] = ()
     stream_set_params: ClassVar[tuple[Param, ...]] = ()
+    stream_doc: ClassVar[str] = ""
+    """What a stream of this engine plays, for the address table (default: the engine
+    continues `notes`)."""
 
     @abstractmethod
     def grid_tokens(self, notes: Sequence[Any]) -> list[int]:

@@ -213,3 +213,34 @@ def test_console_script_runs_the_same_group_as_python_m_bridge() -> None:
     entry = re.search(r'^bridge = "([\w.]+):(\w+)"$', pyproject, re.MULTILINE)
     assert entry is not None, "no bridge console script in pyproject.toml"
     assert getattr(importlib.import_module(entry.group(1)), entry.group(2)) is main
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--engines", "rnn,nope"], "--engines: unknown engine 'nope'; engines: "),
+        (["--engines", ","], "--engines: no engine; engines: "),
+        (["--checkpoint", "nope=/tmp"], "give ENGINE=FOLDER with ENGINE one of "),
+        (["--checkpoint", "rnn"], "give ENGINE=FOLDER"),
+        (["--checkpoint", "rnn=/no/such/folder"], "no folder /no/such/folder"),
+        (["--engines", "gan", "--checkpoint", "rnn=."], "checkpoint is given for rnn, not in"),
+    ],
+)
+def test_serve_engine_options_are_checked_before_loading(args: list[str], words: str) -> None:
+    import engines
+
+    result = CliRunner().invoke(main, ["serve", "--port", "0", *args])
+    assert result.exit_code == 2 and words in result.output
+    if "engines: " in words:
+        assert ", ".join(sorted(engines.ENGINES)) in result.output
+
+
+def test_serve_a_subset_of_engines_with_a_checkpoint_option(tiny_rnn_checkpoint: Path) -> None:
+    from bridge.cli.common import load_engines
+    from bridge.cli.main import parse_checkpoints, parse_engine_names
+
+    names = parse_engine_names("rnn")
+    checkpoints = parse_checkpoints((f"rnn={tiny_rnn_checkpoint}",), {"rnn": None})
+    served = load_engines({"rnn": None, **checkpoints}, "cpu", names)
+    assert list(served) == ["rnn"]  # the shipped vae and gan are left out
+    assert served["rnn"].folder == tiny_rnn_checkpoint.resolve()

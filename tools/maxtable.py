@@ -46,18 +46,12 @@ def table() -> dict[str, Entry]:
     """Every address the daemon answers: path -> Entry (registered engines' verbs included,
     whether or not their checkpoints are shipped)."""
     from bridge.live.live import STREAM_ADDRESSES
-    from bridge.server import protocol
-    from engines import available_engines, engine_class
+    from bridge.server import table as server_table
 
-    out = {
+    return {
         a.path: Entry(a.path, tuple(a.keys), a.reply)
-        for a in (*protocol.ADDRESSES.values(), *STREAM_ADDRESSES)
+        for a in (*server_table.addresses().values(), *STREAM_ADDRESSES)
     }
-    for name in available_engines():
-        for verb in engine_class(name).verbs:
-            path = f"/bridge/{name}/{verb.name}"
-            out[path] = Entry(path, verb.params, f"/bridge/reply/{name}/{verb.name}")
-    return out
 
 
 @cache

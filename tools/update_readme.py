@@ -12,15 +12,16 @@ import sys
 from pathlib import Path
 
 from bridge.live.live import STREAM_ADDRESSES
-from bridge.server.protocol import ADDRESSES, address_table_markdown
+from bridge.server.table import address_table_markdown, addresses
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 START, END = "<!-- addresses:start -->", "<!-- addresses:end -->"
 
 
 def full_table() -> str:
-    """Every address `bridge serve` answers, as Markdown (what serve prints at start)."""
-    return address_table_markdown({**ADDRESSES, **{a.path: a for a in STREAM_ADDRESSES}})
+    """Every address `bridge serve` answers with every registered engine, as Markdown (what
+    serve prints at start)."""
+    return address_table_markdown({**addresses(), **{a.path: a for a in STREAM_ADDRESSES}})
 
 
 def updated(text: str) -> str:

@@ -36,13 +36,26 @@ OTHER_BENCHES: dict[str, str | None] = {
               default=None, help="Also write the figures as JSON here.")  # fmt: skip
 @click.option("--seconds", type=click.FloatRange(min=1), default=30.0, show_default=True,
               help="How long each stream-* benchmark plays (120 BPM 16ths).")  # fmt: skip
+@click.option("--fuzz", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Instead: send N random and mutated datagrams (~1000/s) to a `bridge "
+              "serve` while another client pings it (bridge/bench/fuzz.py).")  # fmt: skip
 @engine_options
 @click.option("--device", type=DEVICES, default="cpu", show_default=True)
 def bench(only: str | None, count: int | None, json_out: Path | None, seconds: float,
-          device: str, **checkpoints: Path | None) -> None:  # fmt: skip
+          fuzz: int | None, device: str, **checkpoints: Path | None) -> None:  # fmt: skip
     """Latency figures (median and p99) of the shipped engines on this machine, each beside
     its bar (README, Speed) where it has one."""
     import platform
+
+    if fuzz is not None:
+        from bridge.bench.fuzz import fuzz_serve
+
+        given = {k: v for k, v in checkpoints.items() if v is not None}
+        figures = fuzz_serve(fuzz, given)
+        click.echo("\n".join(f"fuzz {k:18s} {v}" for k, v in figures.items()))
+        if json_out is not None:
+            json_out.write_text(json.dumps({"fuzz": figures}, indent=2) + "\n")
+        return
 
     from bridge.bench import core as b
     from bridge.bench.verbs import bar_verdict, bench_verb, verb_entries

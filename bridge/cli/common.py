@@ -7,6 +7,7 @@ The options an engine's own commands share with the bridge's are in ``engines.cl
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -44,13 +45,25 @@ def engine_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
-def load_engines(checkpoints: dict[str, Path | None], device: str) -> dict[str, Any]:
-    """Every engine given a checkpoint, plus every engine with a shipped checkpoint."""
+def load_engines(
+    checkpoints: dict[str, Path | None], device: str, names: list[str] | None = None
+) -> dict[str, Any]:
+    """Every engine given a checkpoint, plus every engine with a shipped checkpoint; only
+    ``names`` when given (each must then have a checkpoint)."""
     from engines import default_checkpoint, load_engine
 
     engines: dict[str, Any] = {}
-    for name in available_engines():
+    for name in available_engines() if names is None else names:
         path = checkpoints.get(name)
+        if (
+            path is None
+            and names is not None
+            and not (default_checkpoint(name) / "config.json").is_file()
+        ):
+            raise click.ClickException(
+                f"no shipped {name} checkpoint at {default_checkpoint(name)}: give one with "
+                f"--checkpoint {name}=PATH"
+            )
         if path is None and not (default_checkpoint(name) / "config.json").is_file():
             click.echo(
                 f"note: no shipped {name} checkpoint at {default_checkpoint(name)}; "
@@ -105,6 +118,17 @@ class EngineCommands(click.Group):
             return None
         command = getattr(engine_cli(cmd_name), self.attr, None)
         return command if isinstance(command, click.Command) else None
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ModuleNotFoundError as exc:  # the corpora are music21's: the [train] extra
+            if (exc.name or "").partition(".")[0] != "music21":
+                raise
+            raise click.ClickException(
+                f"bridge {self.name} needs music21, which is not installed: pip install "
+                f'"bridge[train]" (this Python: {sys.executable} -m pip install "bridge[train]")'
+            ) from exc
 
 
 train = EngineCommands(

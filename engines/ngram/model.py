@@ -303,7 +303,9 @@ class NgramModel:
         try:
             return cls.from_arrays(config.order, arrays), extra
         except (ValueError, TypeError, IndexError) as exc:
-            raise CheckpointError(Path(path) / WEIGHTS_FILE, str(exc)) from None
+            raise CheckpointError(
+                Path(path) / WEIGHTS_FILE, f"does not match config.json: {exc}"
+            ) from None
 
     @property
     def size(self) -> int:

@@ -184,6 +184,7 @@ class RnnEngine(StreamingEngine):
     )
     stream_params = (TEMPERATURE, SEED, PRIMER, TOP_P)
     stream_set_params = (SET_TEMPERATURE,)
+    stream_doc = "the RNN continues `notes` (or starts from nothing)"
 
     def __init__(
         self,

@@ -110,12 +110,16 @@ class VaeEngine(Engine):
 
     @classmethod
     def tiny(cls, seed: int = 0) -> VaeEngine:
-        """A random-init engine small enough to load and answer in milliseconds (tests)."""
-        return cls.from_config(
+        """A random-init engine small enough to load and answer in milliseconds (tests),
+        with random attribute vectors so that every verb answers."""
+        engine = cls.from_config(
             VaeConfig(embed=8, enc_hidden=16, latent=8, dec_hidden=16, dec_layers=1),
             device="cpu",
             seed=seed,
         )
+        g = torch.Generator().manual_seed(seed)
+        engine.attributes = {a: torch.randn(8, generator=g) for a in sorted(ATTRIBUTES)}
+        return engine
 
     @classmethod
     def load(cls, path: str | Path, device: str = "auto") -> VaeEngine:
