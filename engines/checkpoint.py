@@ -40,8 +40,8 @@ DAMAGED = "copy it again or train a new one"
 class CheckpointError(ValueError):
     """A checkpoint that cannot be loaded. The message is one line: where, and what is wrong."""
 
-    def __init__(self, where: str | Path, problem: str) -> None:
-        super().__init__(one_line(f"{where}: {problem}"))
+    def __init__(self, where: str | Path | None, problem: str) -> None:
+        super().__init__(one_line(problem if where is None else f"{where}: {problem}"))
 
 
 def one_line(text: str, limit: int = 400) -> str:
@@ -214,7 +214,9 @@ def read_tensors(path: str | Path, device: str = "cpu", framework: str = "pt") -
     if not file.is_file():
         raise CheckpointError(Path(path), f"no {WEIGHTS_FILE} beside {CONFIG_FILE}")
     if file.stat().st_size == 0:
-        raise CheckpointError(file, f"empty file; {DAMAGED}")
+        raise CheckpointError(
+            None, f"{WEIGHTS_FILE} in {file.parent} is corrupt or truncated (empty); {DAMAGED}"
+        )
     try:
         if framework == "np":
             from safetensors.numpy import load_file as load_numpy
@@ -224,7 +226,7 @@ def read_tensors(path: str | Path, device: str = "cpu", framework: str = "pt") -
     except Exception as exc:  # safetensors raises its own error type for every damage
         problem = str(exc).removeprefix("Error while deserializing header: ")
         raise CheckpointError(
-            file, f"damaged or not a safetensors file ({problem}); {DAMAGED}"
+            None, f"{WEIGHTS_FILE} in {file.parent} is corrupt or truncated ({problem}); {DAMAGED}"
         ) from None
 
 
@@ -232,32 +234,33 @@ def check_weights(
     path: str | Path, model: torch.nn.Module, weights: dict[str, torch.Tensor]
 ) -> None:
     """Refuse weights whose names or shapes differ from ``model``'s, or that hold NaN/inf."""
-    file = Path(path) / WEIGHTS_FILE
+    folder = Path(path)
     want = {k: tuple(v.shape) for k, v in model.state_dict().items()}
     missing = [k for k in want if k not in weights]
     unknown = [k for k in weights if k not in want]
     wrong = [k for k in want if k in weights and tuple(weights[k].shape) != want[k]]
-    hint = f"weights and {CONFIG_FILE} of different models?"
+    head = f"{CONFIG_FILE} in {folder} does not match its weights ({WEIGHTS_FILE})"
     if wrong:
         k = wrong[0]
         more = f" (and {len(wrong) - 1} more)" if len(wrong) > 1 else ""
         raise CheckpointError(
-            file,
-            f"{k} has shape {list(weights[k].shape)} where {CONFIG_FILE} needs "
-            f"{list(want[k])}{more}; {hint}",
+            None,
+            f"{head}: {k} has shape {list(weights[k].shape)} where {CONFIG_FILE} needs "
+            f"{list(want[k])}{more}",
         )
     if missing or unknown:
         parts = []
         if missing:
             parts.append(f"lacks {', '.join(missing[:3])}" + ("..." if len(missing) > 3 else ""))
         if unknown:
-            parts.append(
-                f"has unknown {', '.join(unknown[:3])}" + ("..." if len(unknown) > 3 else "")
-            )
-        raise CheckpointError(file, f"{' and '.join(parts)}; {hint}")
+            extra = ", ".join(unknown[:3]) + ("..." if len(unknown) > 3 else "")
+            parts.append(f"has unknown {extra}")
+        raise CheckpointError(None, f"{head}: the weights {' and '.join(parts)}")
     for k, v in weights.items():
         if v.is_floating_point() and not bool(torch.isfinite(v).all()):
-            raise CheckpointError(file, f"{k} holds NaN or infinite values; {DAMAGED}")
+            raise CheckpointError(
+                folder / WEIGHTS_FILE, f"{k} holds NaN or infinite values; {DAMAGED}"
+            )
 
 
 def load_weights(

@@ -304,7 +304,7 @@ class NgramModel:
             return cls.from_arrays(config.order, arrays), extra
         except (ValueError, TypeError, IndexError) as exc:
             raise CheckpointError(
-                Path(path) / WEIGHTS_FILE, f"does not match config.json: {exc}"
+                None, f"config.json in {path} does not match its weights ({WEIGHTS_FILE}): {exc}"
             ) from None
 
     @property
