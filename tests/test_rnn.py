@@ -133,7 +133,7 @@ def test_loading_refuses_another_engine_and_unknown_names(tmp_path: Path) -> Non
     RnnEngine.from_config(TINY).save(tmp_path / "x")
     with pytest.raises(ValueError, match="is for engine 'rnn', not 'vae'"):
         read_config(tmp_path / "x", "vae", RnnConfig)
-    with pytest.raises(ValueError, match=r"'lstm' is neither an engine \(.*rnn"):
+    with pytest.raises(ValueError, match=r"lstm: neither an engine \(.*rnn"):
         engines.load_engine("lstm", "cpu")
 
 

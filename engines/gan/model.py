@@ -70,6 +70,12 @@ class GanConfig:
     cond_channels: int = 32
     d_channels: int = 48
 
+    def __post_init__(self) -> None:
+        if not (0 <= self.low and self.pitches >= 1 and self.low + self.pitches <= 128):
+            raise ValueError(
+                f"pitches {self.low}..{self.low + self.pitches - 1} are not all MIDI pitches 0..127"
+            )
+
     @property
     def rows(self) -> int:
         """Pitch rows plus the rest row (the last one)."""
