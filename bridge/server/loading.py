@@ -61,6 +61,7 @@ def load_checkpoint(name: str, path: str | Path, device: str = "auto") -> Any:
     """Engine ``name`` loaded from the folder ``path`` on ``device`` and warmed up; raises
     LoadError with one line naming the problem."""
     from engines import engine_class
+    from engines.checkpoint import CheckpointError
 
     folder = check_folder(name, path)
     try:
@@ -69,6 +70,8 @@ def load_checkpoint(name: str, path: str | Path, device: str = "auto") -> Any:
         raise LoadError(str(exc)) from exc
     try:
         engine = cls.load(folder, device=device)
+    except CheckpointError as exc:  # already one line naming the folder, file and problem
+        raise LoadError(str(exc)) from exc
     except Exception as exc:
         raise LoadError(_load_failure(path, exc)) from exc
     engine.folder = folder.resolve()
