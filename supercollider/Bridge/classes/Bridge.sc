@@ -36,7 +36,7 @@ Bridge {
 		idBase = 20000.rand * 100000;
 	}
 
-	nextId {
+	prNextId {
 		idCount = idCount + 1 % 100000;
 		^idBase + idCount
 	}
@@ -278,7 +278,7 @@ Bridge {
 	// complete.(msg, replies) says they are all in; a /bridge/error to the id throws its
 	// message, and no end within `wait` s throws too. Answers the messages, in order.
 	prExchange { |path, args, replyPaths, complete = true, wait|
-		var id = this.nextId, cond = Condition(false), replies = List.new;
+		var id = this.prNextId, cond = Condition(false), replies = List.new;
 		var error, done = false, finished = false, finish, responders;
 		wait = wait ? timeout;
 		finish = { done = true; cond.test = true; cond.signal };

@@ -13,9 +13,9 @@ BridgeStream {
 
 	init { played = List.new }
 
-	path { |verb| ^"/bridge/%/stream/%".format(engine, verb).asSymbol }
+	prPath { |verb| ^"/bridge/%/stream/%".format(engine, verb).asSymbol }
 
-	replyPath { |verb| ^"/bridge/reply/%/stream/%".format(engine, verb).asSymbol }
+	prReplyPath { |verb| ^"/bridge/reply/%/stream/%".format(engine, verb).asSymbol }
 
 	prStart { |args, argTempo, argOnNote, argOnDone|
 		tempo = argTempo;
@@ -25,10 +25,10 @@ BridgeStream {
 		onDone = argOnDone;
 		noteFunc = OSCFunc({ |msg, time| this.prNote(msg, time) }, '/bridge/note');
 		doneFunc = OSCFunc({ |msg| if(id.notNil and: { msg[1] == id }) { this.prDone } },
-			this.path(\done));
+			this.prPath(\done));
 		startTime = Main.elapsedTime;
 		try {
-			id = bridge.prRequest(this.path(\start), args, this.replyPath(\start))[0][2];
+			id = bridge.prRequest(this.prPath(\start), args, this.prReplyPath(\start))[0][2];
 		} { |error|
 			this.prFree;
 			error.throw
@@ -58,7 +58,7 @@ BridgeStream {
 		^bridge.prRun(action, {
 			var args = ["stream", id] ++ Bridge.opt("tempo", tempo)
 				++ Bridge.opt("temperature", temperature);
-			bridge.prRequest(this.path(\set), args, this.replyPath(\set));
+			bridge.prRequest(this.prPath(\set), args, this.prReplyPath(\set));
 			if(tempo.notNil) { this.prTempo(tempo.asFloat) };
 			this
 		}, true)
@@ -68,7 +68,7 @@ BridgeStream {
 	feed { |notes, action|
 		^bridge.prRun(action, {
 			var args = ["stream", id, "notes"] ++ Bridge.wire(Bridge.quads(notes));
-			bridge.prRequest(this.path(\feed), args, this.replyPath(\feed));
+			bridge.prRequest(this.prPath(\feed), args, this.prReplyPath(\feed));
 			this
 		}, true)
 	}
@@ -76,7 +76,7 @@ BridgeStream {
 	// Stop the stream: the daemon ends every note it is sounding.
 	stop { |action|
 		^bridge.prRun(action, {
-			bridge.prRequest(this.path(\stop), ["stream", id], this.replyPath(\stop));
+			bridge.prRequest(this.prPath(\stop), ["stream", id], this.prReplyPath(\stop));
 			done = true;
 			this.prFree;
 			this
