@@ -1,0 +1,78 @@
+"""The SuperCollider quark (supercollider/Bridge): its Bridge.quark fields, and a help entry
+with an example for every public method of its classes (read from the class files)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from clients import ROOT
+
+QUARK = ROOT / "supercollider" / "Bridge"
+CLASS = re.compile(r"^(?:\+ )?(\w+)(?: : \w+)? \{", re.M)
+METHOD = re.compile(r"^\t(\*?)(\w+) \{", re.M)
+ACCESSORS = re.compile(r"^\t(classvar|var) (.*);$", re.M)
+
+
+def public_methods() -> dict[str, set[str]]:
+    """Class name -> its public methods and getters (`*name` for class methods), from every
+    class file of the quark (extensions `+ Bridge` included)."""
+    found: dict[str, set[str]] = {}
+    for path in sorted((QUARK / "classes").glob("*.sc")):
+        text = path.read_text()
+        for block in re.split(r"^(?=(?:\+ )?\w+(?: : \w+)? \{)", text, flags=re.M):
+            head = CLASS.match(block)
+            if head is None or head.group(1) == "BridgeError":
+                continue
+            names = found.setdefault(head.group(1), set())
+            for star, name in METHOD.findall(block):
+                if not name.startswith("pr") and name != "init":
+                    names.add(star + name)
+            for kind, decl in ACCESSORS.findall(block):
+                star = "*" if kind == "classvar" else ""
+                names.update(star + n for n in re.findall(r"<>?(\w+)", decl))
+    return found
+
+
+def help_methods(name: str) -> dict[str, str]:
+    """METHOD:: entries of a class's help file: `*name` (class) or `name` -> its text."""
+    text = (QUARK / "HelpSource" / "Classes" / f"{name}.schelp").read_text()
+    assert text.startswith(f"TITLE:: {name}\nsummary:: ")
+    classmethods, _, instancemethods = text.partition("INSTANCEMETHODS::")
+    found = {}
+    for section, star in ((classmethods, "*"), (instancemethods, "")):
+        for m in re.finditer(
+            r"^METHOD:: (\w+)\n(.*?)(?=^METHOD::|^EXAMPLES::|\Z)", section, re.M | re.S
+        ):
+            found[star + m.group(1)] = m.group(2)
+    return found
+
+
+def test_quark_file() -> None:
+    text = (QUARK / "Bridge.quark").read_text()
+    fields = dict(re.findall(r"^\s*(\w+): (.+?),?$", text, re.M))
+    assert fields["name"] == '"Bridge"' and fields["schelp"] == '"Bridge"'
+    assert re.fullmatch(r'"\d+\.\d+\.\d+"', fields["version"]) and len(fields["summary"]) > 20
+
+
+@pytest.mark.parametrize("name", ["Bridge", "BridgeStream"])
+def test_help_documents_every_method(name: str) -> None:
+    methods = public_methods()[name]
+    documented = help_methods(name)
+    assert methods, "no methods read from the class files"
+    assert methods == set(documented), (
+        f"undocumented: {sorted(methods - set(documented))}; "
+        f"documented but not in the class: {sorted(set(documented) - methods)}"
+    )
+
+
+def test_every_request_has_an_example() -> None:
+    requests = set(
+        re.findall(
+            r"^\t(\w+) \{ \|[^|]*\baction\|", (QUARK / "classes" / "Bridge.sc").read_text(), re.M
+        )
+    )
+    assert {"describe", "load", "continue", "stream"} <= requests
+    documented = help_methods("Bridge")
+    for name in requests:
+        assert "code::" in documented[name], f"Bridge.{name} has no example"
