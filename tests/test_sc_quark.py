@@ -1,12 +1,16 @@
-"""The SuperCollider quark (supercollider/Bridge): its Bridge.quark fields, and a help entry
-with an example for every public method of its classes (read from the class files)."""
+"""The SuperCollider quark (supercollider/Bridge): its Bridge.quark fields, a help entry with
+an example for every public method of its classes (read from the class files), and sclang's
+`Quarks.install(path)` of it (a missing sclang skips, or fails with BRIDGE_REQUIRE_CLIENTS=1)."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+from pathlib import Path
 
 import pytest
-from clients import ROOT
+from clients import HEADLESS, ROOT, require_client
 
 QUARK = ROOT / "supercollider" / "Bridge"
 CLASS = re.compile(r"^(?:\+ )?(\w+)(?: : \w+)? \{", re.M)
@@ -76,3 +80,39 @@ def test_every_request_has_an_example() -> None:
     documented = help_methods("Bridge")
     for name in requests:
         assert "code::" in documented[name], f"Bridge.{name} has no example"
+
+
+def test_quarks_install_compiles_the_classes(tmp_path: Path) -> None:
+    """`Quarks.install(path)` as the README says, into a class-library config of the test's
+    own (-l), then a fresh sclang compiles Bridge from the quark."""
+    sclang = require_client("sclang")
+    conf = tmp_path / "sclang_conf.yaml"
+    conf.write_text("includePaths:\n    []\nexcludePaths:\n    []\npostInlineWarnings: false\n")
+    install = tmp_path / "install.scd"
+    install.write_text(
+        f'Quarks.install("{QUARK}");\n'
+        '"INSTALLED %".format(Quarks.installed.collect(_.name)).postln; 0.exit;\n'
+    )
+    check = tmp_path / "check.scd"
+    check.write_text(
+        '"FROM %".format(Bridge.filenameSymbol).postln;\n'
+        '"HAS %".format(BridgeStream.findMethod(\\feed).notNil).postln; 0.exit;\n'
+    )
+    out = [run(sclang, conf, script) for script in (install, check)]
+    assert "INSTALLED [ Bridge ]" in out[0], out[0][-2000:]
+    assert str(QUARK) in conf.read_text()
+    assert f"FROM {QUARK / 'classes' / 'Bridge.sc'}" in out[1] and "HAS true" in out[1], out[1][
+        -2000:
+    ]
+
+
+def run(sclang: str, conf: Path, script: Path) -> str:
+    done = subprocess.run(
+        [sclang, "-l", str(conf), str(script)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **HEADLESS},
+        stdin=subprocess.DEVNULL,
+    )
+    return done.stdout + done.stderr
