@@ -995,7 +995,7 @@
 					"index": 0,
 					"patching_rect": [
 						685.0,
-						605.0,
+						1125.0,
 						30.0,
 						30.0
 					],
@@ -1011,7 +1011,7 @@
 					"index": 1,
 					"patching_rect": [
 						1001.5,
-						805.0,
+						1125.0,
 						30.0,
 						30.0
 					],
@@ -1026,8 +1026,8 @@
 					"comment": "errors: <request-address> <message>",
 					"index": 2,
 					"patching_rect": [
-						988.0,
-						685.0,
+						1047.5,
+						1125.0,
 						30.0,
 						30.0
 					],
@@ -1042,8 +1042,8 @@
 					"comment": "status line for the performer",
 					"index": 3,
 					"patching_rect": [
-						610.25,
-						805.0,
+						1093.5,
+						1125.0,
 						30.0,
 						30.0
 					],

@@ -121,6 +121,18 @@ def test_checker_catches_wrong_counts() -> None:
     assert any("Max makes 2/2" in p for p in _problems(doc))
 
 
+def test_checker_catches_outlets_out_of_x_order() -> None:
+    # Max numbers outlets left to right by x: an outlet left of a lower index one is a bug
+    doc = _client_doc()
+    outlets = [b["box"] for b in doc["patcher"]["boxes"] if b["box"]["maxclass"] == "outlet"]
+    assert not _problems(doc)
+    outlets[0]["patching_rect"][0], outlets[1]["patching_rect"][0] = (
+        outlets[1]["patching_rect"][0],
+        outlets[0]["patching_rect"][0],
+    )
+    assert any("outlets left to right have index [1, 0" in p for p in _problems(doc))
+
+
 def test_count_rules() -> None:
     ctx = maxpat.Context([])
     cases = {

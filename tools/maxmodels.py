@@ -436,10 +436,13 @@ class Inlet(Obj):
 
 class Outlet(Obj):
     def receive(self, inlet: int, msg: Msg) -> None:
-        self.sim.outputs.append((self.box["index"], msg))
+        # Max numbers a patcher's outlets left to right by x, not by their saved index
+        xs = sorted(o.box["patching_rect"][0] for o in self.sim.objs.values() if o.cls == "outlet")
+        index = xs.index(self.box["patching_rect"][0])
+        self.sim.outputs.append((index, msg))
         if self.sim.parent is not None:
             parent, box = self.sim.parent
-            parent.send(box, self.box["index"], msg)
+            parent.send(box, index, msg)
 
 
 MODELS: dict[str, type[Obj]] = {
