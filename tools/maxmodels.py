@@ -138,6 +138,9 @@ class Trigger(Obj):
 class Route(Obj):
     def receive(self, inlet: int, msg: Msg) -> None:
         atoms = msg.atoms()
+        if msg.selector == "bang" and "bang" in self.args:  # [route bang] takes the bang
+            self.out(self.args.index("bang"), msg)
+            return
         for i, arg in enumerate(self.args):
             if atoms and atoms[0] == arg:
                 self.out(i, Msg.of(atoms[1:]) if len(atoms) > 1 else Msg("bang"))
