@@ -121,6 +121,18 @@ def test_checker_catches_wrong_counts() -> None:
     assert any("Max makes 2/2" in p for p in _problems(doc))
 
 
+def test_checker_catches_outlets_out_of_x_order() -> None:
+    # Max numbers outlets left to right by x: an outlet left of a lower index one is a bug
+    doc = _client_doc()
+    outlets = [b["box"] for b in doc["patcher"]["boxes"] if b["box"]["maxclass"] == "outlet"]
+    assert not _problems(doc)
+    outlets[0]["patching_rect"][0], outlets[1]["patching_rect"][0] = (
+        outlets[1]["patching_rect"][0],
+        outlets[0]["patching_rect"][0],
+    )
+    assert any("outlets left to right have index [1, 0" in p for p in _problems(doc))
+
+
 def test_count_rules() -> None:
     ctx = maxpat.Context([])
     cases = {
@@ -190,6 +202,8 @@ def test_patches_name_addresses() -> None:
     assert {
         "/bridge/ping",
         "/bridge/register",
+        "/bridge/describe",
+        "/bridge/load",
         "/bridge/rnn/continue",
         "/bridge/gan/bars",
         "/bridge/vae/interpolate",
@@ -333,6 +347,9 @@ MAX = ROOT / "max_patches"
 LIVE = ROOT / "ableton"
 
 
+CLIENT_IN = "route daemonport describe load"  # the client's first box: its inlet's messages
+
+
 def client_sim() -> tuple[Sim, int]:
     """The client abstraction, loaded with its arguments; answers (sim, its id base)."""
     sim = Sim.load(MAX / "bridge.maxpat", args=["57120", "7401"]).start()
@@ -349,7 +366,7 @@ def test_client_registers_pings_and_stamps_ids() -> None:
     sim, base = client_sim()
     assert sim.ports == {"port": 57120, "listen": 7401}
     assert sim.sent == [["/bridge/register", base, "port", 7401], ["/bridge/ping", base + 1]]
-    request = sim.box("route daemonport")
+    request = sim.box(CLIENT_IN)
     request.receive(0, Msg("/bridge/rnn/continue", ["temperature", 0.9, "notes", 60, 0.0, 0.5, 90]))
     request.receive(0, Msg("/bridge/engines"))  # no keys: nothing left over from the last one
     assert sim.sent[2:] == [
@@ -363,7 +380,7 @@ def test_client_registers_pings_and_stamps_ids() -> None:
 def test_client_keeps_long_note_lists() -> None:
     sim, base = client_sim()
     notes = [x for i in range(1000) for x in (60 + i % 12, i * 0.25, 0.25, 1 + i % 127)]
-    sim.box("route daemonport").receive(0, Msg("/bridge/rnn/continue", ["notes", *notes]))
+    sim.box(CLIENT_IN).receive(0, Msg("/bridge/rnn/continue", ["notes", *notes]))
     assert sim.sent[-1] == ["/bridge/rnn/continue", base + 2, "notes", *notes]
     sim.udp_in("/bridge/reply/rnn/continue", base + 2, *notes)
     assert outlet_msgs(sim, 0)[-1].split()[2:] == [str(x) for x in notes]
@@ -391,6 +408,39 @@ def test_client_reregisters_after_a_missed_pong() -> None:
     assert outlet_msgs(sim, 3)[-1].startswith("no answer from the bridge daemon")
     sim.tick()
     assert [m[0] for m in sim.sent[3:]] == ["/bridge/register", "/bridge/ping"]
+
+
+def test_client_describes_and_loads_on_its_describe_outlet() -> None:
+    from bridge.server.table import addresses, describe_messages
+
+    sim, base = client_sim()
+    request = sim.box(CLIENT_IN)
+    request.receive(0, Msg("describe"))
+    request.receive(0, Msg("describe", ["gan"]))
+    request.receive(0, Msg("load", ["rnn", "/ckpt/rnn-bach"]))
+    assert sim.sent[2:] == [
+        ["/bridge/describe", base + 2],
+        ["/bridge/describe", base + 3, "engine", "gan"],
+        ["/bridge/load", base + 4, "engine", "rnn", "path", "/ckpt/rnn-bach"],
+    ]
+    # the daemon's own replies (an engine without checkpoint info), and another client's
+    replies = describe_messages(base + 3, "gan", object(), addresses())
+    replies.append(("/bridge/reply/describe/done", [base + 3, 1]))
+    for address, args in [*replies, ("/bridge/reply/describe/done", [base + 100009, 1])]:
+        sim.udp_in(address, *args)
+    sim.udp_in("/bridge/reply/load", base + 4, "rnn", "rnn-bach", "0123456789ab")
+    got = [m.atoms() for i, m in sim.outputs if i == 4]
+    label = {"describe": "engine", "verb": "verb", "param": "param", "done": "done"}
+    assert [a[0] for a in got[:-1]] == [label[addr.split("/")[-1]] for addr, _ in replies]
+    assert got[0] == replies[0][1][1:] and got[0][:3] == ["engine", "gan", "checkpoint"]
+    for (_, args), atoms in zip(replies[1:], got[1:-1], strict=True):
+        assert atoms[1:] == args[1:], "the reply without its id, after its label"
+    assert [a[:3] for a in got if a[0] == "verb"] == [
+        ["verb", "gan", "bars"],
+        ["verb", "gan", "bar"],
+    ]
+    assert got[-1] == ["loaded", "rnn", "rnn-bach", "0123456789ab"]
+    assert len(outlet_msgs(sim, 0)) == len(got), "each still comes out of the replies outlet"
 
 
 def test_client_passes_only_its_streams_notes() -> None:

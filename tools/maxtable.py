@@ -23,6 +23,8 @@ BARS = "/bridge/gan/bars"
 STREAM_START = "/bridge/rnn/stream/start"
 STREAM_SET = "/bridge/rnn/stream/set"
 STREAM_STOP = "/bridge/rnn/stream/stop"
+DESCRIBE = "/bridge/describe"
+LOAD = "/bridge/load"
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,21 @@ def sends() -> frozenset[str]:
     from bridge.server import daemon
 
     events = {v for k, v in vars(live).items() if k.endswith("_ADDRESS") and isinstance(v, str)}
-    return frozenset({daemon.ERROR_ADDRESS, *events, *(e.reply for e in table().values())})
+    replies = {e.reply for e in table().values()}
+    return frozenset({daemon.ERROR_ADDRESS, *events, *replies, *describe_replies()})
+
+
+def describe_replies() -> tuple[str, str, str, str]:
+    """/bridge/describe's reply addresses, in the order they come: engine, verb, param, done."""
+    from bridge.server import table as server_table
+
+    entry(DESCRIBE)  # the daemon answers it
+    return (
+        server_table.DESCRIBE_ENGINE,
+        server_table.DESCRIBE_VERB,
+        server_table.DESCRIBE_PARAM,
+        server_table.DESCRIBE_DONE,
+    )
 
 
 def entry(path: str) -> Entry:
@@ -98,11 +114,14 @@ def key(path: str, name: str) -> Any:
 __all__ = [
     "BARS",
     "CONTINUE",
+    "DESCRIBE",
     "INTERPOLATE",
+    "LOAD",
     "STREAM_SET",
     "STREAM_START",
     "STREAM_STOP",
     "Entry",
+    "describe_replies",
     "entry",
     "key",
     "prefix",
