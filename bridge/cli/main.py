@@ -203,6 +203,7 @@ def serve(
     from bridge.live.midi import MidiError
     from bridge.server.daemon import Daemon
     from bridge.server.guard import parse_networks
+    from bridge.server.loading import map_large_blocks
     from bridge.server.table import address_table_markdown
 
     if midi_out and virtual_midi:
@@ -234,6 +235,7 @@ def serve(
         raise click.UsageError(f"a checkpoint is given for {', '.join(unserved)}, not in --engines")
     guardian = start_guardian(midi_out, virtual_midi, midi_api, midi_name)  # before models
     try:
+        map_large_blocks()  # before any model is loaded: see bridge/server/loading.py
         engines = load_engines(checkpoints, device, names)
         daemon = Daemon(engines, host, port, reply_port=reply_port, allow=networks, device=device)
         options = LiveOptions(midi_out, virtual_midi, midi_in, midi_api, midi_clock, midi_name,
