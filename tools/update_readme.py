@@ -11,17 +11,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from bridge.live.live import STREAM_ADDRESSES
-from bridge.server.table import address_table_markdown, addresses
+from bridge.cli.addresses import full_table
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 START, END = "<!-- addresses:start -->", "<!-- addresses:end -->"
-
-
-def full_table() -> str:
-    """Every address `bridge serve` answers with every registered engine, as Markdown (what
-    serve prints at start)."""
-    return address_table_markdown({**addresses(), **{a.path: a for a in STREAM_ADDRESSES}})
 
 
 def updated(text: str) -> str:
