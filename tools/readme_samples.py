@@ -20,6 +20,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from generated import write_or_check
+
 from bridge.cli.common import auto_type
 from bridge.cli.main import format_osc
 
@@ -99,15 +101,7 @@ def updated(text: str) -> str:
 
 def main(argv: list[str]) -> int:
     logging.getLogger("bridge").setLevel(logging.ERROR)  # the error sample is logged as refused
-    text = README.read_text()
-    new = updated(text)
-    if "--check" in argv:
-        if new != text:
-            print("README.md's samples are stale: run tools/readme_samples.py")
-            return 1
-        return 0
-    README.write_text(new)
-    return 0
+    return write_or_check(README, updated(README.read_text()), argv, "readme_samples.py")
 
 
 if __name__ == "__main__":

@@ -13,6 +13,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from generated import write_or_check
+
 from bridge.cli.addresses import full_table
 from bridge.server.guard import (
     MAX_REGISTRATIONS,
@@ -127,15 +129,7 @@ def document() -> str:
 
 
 def main(argv: list[str]) -> int:
-    text = document()
-    if "--check" in argv:
-        current = PROTOCOL.read_text() if PROTOCOL.is_file() else ""
-        if current != text:
-            print("docs/PROTOCOL.md is out of date: run tools/update_protocol.py")
-            return 1
-        return 0
-    PROTOCOL.write_text(text)
-    return 0
+    return write_or_check(PROTOCOL, document(), argv, "update_protocol.py")
 
 
 if __name__ == "__main__":
