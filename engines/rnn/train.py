@@ -15,6 +15,7 @@ from torch import nn
 
 from engines.corpus import Corpus, random_transpose
 from engines.notes import BOS
+from engines.progress import time_left
 from engines.rnn.engine import RnnEngine
 from engines.rnn.model import RnnConfig
 
@@ -161,7 +162,7 @@ def train_rnn(
     }
     best = math.inf
     start = time.monotonic()
-    tokens_seen = 0
+    tokens_seen = done = 0
     for epoch in range(options.epochs):
         model.train()
         aug = [random_transpose(t, rng, options.transpose) for t in train]
@@ -180,7 +181,9 @@ def train_rnn(
                 sched.step()
             tokens_seen += int((y != IGNORE).sum())
             running = 0.98 * running + 0.02 * loss.item() if i else loss.item()
-            bar.set_postfix(loss=f"{running:.3f}")
+            done += 1
+            left = time_left(start, done, total_steps, options.max_minutes)
+            bar.set_postfix(loss=f"{running:.3f}", run_left=left, refresh=False)
             minutes = (time.monotonic() - start) / 60
             if options.max_minutes is not None and minutes > options.max_minutes:
                 stopped = True

@@ -22,6 +22,7 @@ import torch.nn.functional as F
 
 from engines.checkpoint import load_weights
 from engines.corpus import Corpus
+from engines.progress import time_left
 from engines.vae.config import TrainOptions
 from engines.vae.data import ATTRIBUTES, quartile_indices, transpose_slices, two_bar_slices
 from engines.vae.engine import VaeEngine
@@ -212,6 +213,7 @@ def train_vae(
                 nll=f"{running['recon_nll']:.2f}",
                 kl=f"{running['kl']:.1f}",
                 acc=f"{running['teacher_forced_acc']:.3f}",
+                run_left=time_left(start, step, total_steps, options.max_minutes),
                 refresh=False,
             )
             minutes = (time.monotonic() - start) / 60
