@@ -120,7 +120,7 @@
 					"maxclass": "newobj",
 					"text": "t a b zlclear",
 					"patching_rect": [
-						237.7222222222222,
+						239.66666666666666,
 						885.0,
 						105,
 						22.0
@@ -213,7 +213,7 @@
 					"maxclass": "newobj",
 					"text": "zl slice 1 @zlmaxsize 4096",
 					"patching_rect": [
-						237.7222222222222,
+						239.66666666666666,
 						925.0,
 						196,
 						22.0
@@ -232,7 +232,7 @@
 					"maxclass": "newobj",
 					"text": "counter 0 99999",
 					"patching_rect": [
-						449.7222222222222,
+						451.66666666666663,
 						925.0,
 						119,
 						22.0
@@ -253,7 +253,7 @@
 					"maxclass": "newobj",
 					"text": "+ 0",
 					"patching_rect": [
-						546.8611111111111,
+						547.8333333333333,
 						965.0,
 						35,
 						22.0
@@ -271,7 +271,7 @@
 					"maxclass": "newobj",
 					"text": "zl join",
 					"patching_rect": [
-						392.29166666666663,
+						393.74999999999994,
 						1005.0,
 						63,
 						22.0
@@ -290,7 +290,7 @@
 					"maxclass": "newobj",
 					"text": "zl join @zlmaxsize 4096",
 					"patching_rect": [
-						289.2453703703704,
+						291.02777777777777,
 						1045.0,
 						175,
 						22.0
@@ -309,7 +309,7 @@
 					"maxclass": "newobj",
 					"text": "udpsend 127.0.0.1 57120",
 					"patching_rect": [
-						271.6226851851852,
+						272.5138888888889,
 						1085.0,
 						175,
 						22.0
@@ -324,7 +324,7 @@
 					"maxclass": "comment",
 					"text": "address, id, keys: the id goes after the address",
 					"patching_rect": [
-						468.2453703703704,
+						470.02777777777777,
 						1045.0,
 						350,
 						20.0
@@ -452,7 +452,7 @@
 					"maxclass": "message",
 					"text": "/bridge/register port 7401",
 					"patching_rect": [
-						695.3333333333333,
+						707.0,
 						845.0,
 						196,
 						22.0
@@ -655,7 +655,7 @@
 					"maxclass": "newobj",
 					"text": "gate 1 1",
 					"patching_rect": [
-						867.6666666666666,
+						891.0,
 						805.0,
 						70,
 						22.0
@@ -748,7 +748,7 @@
 					"maxclass": "newobj",
 					"text": "zl reg",
 					"patching_rect": [
-						1205.6666666666665,
+						1275.6666666666665,
 						765.0,
 						56,
 						22.0
@@ -1221,11 +1221,11 @@
 			{
 				"box": {
 					"maxclass": "message",
-					"text": "no answer from the bridge daemon - start it with: bridge serve",
+					"text": "no answer from the bridge daemon - start it with: python -m bridge serve",
 					"patching_rect": [
 						693.6666666666666,
 						765.0,
-						448,
+						518,
 						22.0
 					],
 					"id": "obj-64",
@@ -1241,7 +1241,7 @@
 					"maxclass": "message",
 					"text": "1",
 					"patching_rect": [
-						1157.6666666666665,
+						1227.6666666666665,
 						765.0,
 						32.0,
 						22.0
@@ -1276,7 +1276,7 @@
 					"comment": "stream notes: pitch velocity beats ms",
 					"index": 1,
 					"patching_rect": [
-						1205.6666666666665,
+						1275.6666666666665,
 						1125.0,
 						30.0,
 						30.0
@@ -1292,7 +1292,7 @@
 					"comment": "errors: <request-address> <message>",
 					"index": 2,
 					"patching_rect": [
-						1251.6666666666665,
+						1321.6666666666665,
 						1125.0,
 						30.0,
 						30.0
@@ -1308,7 +1308,7 @@
 					"comment": "status line for the performer",
 					"index": 3,
 					"patching_rect": [
-						1297.6666666666665,
+						1367.6666666666665,
 						1125.0,
 						30.0,
 						30.0

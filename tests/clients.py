@@ -47,7 +47,7 @@ STOP_TIMEOUT = 15.0
 SCLANG_TIMEOUT = 120.0  # the whole sclang run, class library compile included
 SCLANG_SCRIPT_TIMEOUT = 45.0  # the script's own watchdog, after sclang has booted
 
-LISTENING = re.compile(r"bridge listening on 127\.0\.0\.1:(\d+)")
+LISTENING = re.compile(r"bridge listening on 127\.0\.0\.1:(\d+)(?: with .+)?")
 
 
 def require_client(name: str) -> str:

@@ -29,6 +29,9 @@ NAMES = list(engines.ENGINES)
 # Verbs a tiny engine cannot answer yet; strict: the test fails once the engine can, so the
 # entry goes away with the gap.
 VERBS = [(name, v.name) for name in NAMES for v in engines.engine_class(name).verbs]
+VARIATION_VERBS = [
+    (name, v.name) for name in NAMES for v in engines.engine_class(name).verbs if v.variations
+]
 
 
 @pytest.fixture(scope="session")
@@ -183,6 +186,54 @@ def test_a_bad_value_of_each_key_is_an_error(client: OscClient, name: str, verb_
         assert reply.address == "/bridge/error", (p.name, reply)
         assert reply.args[:2] == [10 + i, f"/bridge/{name}/{verb_name}"]
         assert ("pitch" if p.kind == "notes" else p.name) in reply.args[2]
+
+
+def ask_variations(
+    client: OscClient, name: str, verb: Verb, rid: int, args: list
+) -> list[list[Any]]:
+    """The notes of each indexed reply to a request for variations, in index order."""
+    client.send(f"/bridge/{name}/{verb.name}", rid, *args)
+    replies = collect(client, rid, f"/bridge/reply/{name}/{verb.name}", indexed=True)
+    count = len(replies)
+    assert [m.args[1:3] for m in replies] == [[i, count] for i in range(count)], replies
+    return [wire_notes(m.args[3:]) for m in replies]
+
+
+def test_variations_are_declared_where_the_issue_asks() -> None:
+    assert {("rnn", "continue"), ("ngram", "continue"), ("gan", "bars")} <= set(VARIATION_VERBS)
+
+
+@pytest.mark.parametrize(("name", "verb_name"), VARIATION_VERBS)
+def test_variations_answer_one_indexed_reply_each_variation_k_drawn_with_seed_plus_k(
+    client: OscClient, name: str, verb_name: str
+) -> None:
+    verb = engines.engine_class(name).verb(verb_name)
+    assert verb.reply == "notes" and verb.param("variations") is not None
+    args = flat({**bench_groups(client, name, verb, seed=20), "variations": [3]})
+    three = ask_variations(client, name, verb, 60, args)
+    assert len(three) == 3
+    assert client.receive(QUIET) is None, "more replies than variations"
+    for k, notes in enumerate(three):
+        alone_args = flat(bench_groups(client, name, verb, seed=20 + k))
+        (alone,) = ask_verb(client, name, verb, 61 + k, alone_args)
+        assert alone.address == f"/bridge/reply/{name}/{verb_name}"
+        assert notes == wire_notes(alone.args[1:]), f"variation {k} is not seed {20 + k}'s reply"
+    again = ask_variations(client, name, verb, 64, args)
+    assert again == three
+    two = flat({**bench_groups(client, name, verb, seed=20), "variations": [2]})
+    assert ask_variations(client, name, verb, 65, two) == three[:2]
+
+
+@pytest.mark.parametrize(("name", "verb_name"), VARIATION_VERBS)
+def test_sixteen_variations_without_a_seed(client: OscClient, name: str, verb_name: str) -> None:
+    """Sixteen melodies are more than an unregistered client is sent: the client registers."""
+    verb = engines.engine_class(name).verb(verb_name)
+    client.send("/bridge/register", 69, "port", client.port)
+    assert collect(client, 69, "/bridge/reply/register")[0].address == "/bridge/reply/register"
+    groups = bench_groups(client, name, verb)
+    del groups["seed"]
+    melodies = ask_variations(client, name, verb, 70, flat({**groups, "variations": [16]}))
+    assert len(melodies) == 16
 
 
 def test_a_registered_engine_not_loaded_is_an_error_naming_how_to_load_it(

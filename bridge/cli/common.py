@@ -7,8 +7,9 @@ The options an engine's own commands share with the bridge's are in ``engines.cl
 from __future__ import annotations
 
 import importlib
+import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -18,8 +19,24 @@ import click
 from engines import ENGINES, available_engines
 from engines.cli_common import DEVICE_OPTION, DEVICES, domain_errors
 
-__all__ = ["DEVICES", "DEVICE_OPTION", "EngineCommands", "auto_type", "domain_errors",
-           "engine_cli", "engine_options", "eval_", "load_engines", "train"]  # fmt: skip
+__all__ = ["DEVICES", "DEVICE_OPTION", "EngineCommands", "LISTENING", "auto_type",
+           "domain_errors", "engine_cli", "engine_options", "eval_", "listening_line",
+           "load_engines", "train"]  # fmt: skip
+
+LISTENING = re.compile(r"bridge listening on (\S+):(\d+)(?: with (.+))?")
+"""``bridge serve``'s ready line: host, port, and what it serves (see :func:`listening_line`)."""
+
+
+def listening_line(host: str, port: int, engines: Mapping[str, Any]) -> str:
+    """The line ``bridge serve`` prints once it answers: where, and each engine with the
+    checkpoint it serves (folder name and the first 12 hex digits of its weights' SHA-256,
+    as ``/bridge/describe`` gives them): ``bridge listening on 127.0.0.1:57120 with rnn
+    (rnn, 3f2a9c01b2d4), gan (gan, ...)``."""
+    served = []
+    for name, engine in engines.items():
+        info = engine.checkpoint() if hasattr(engine, "checkpoint") else {}
+        served.append(f"{name} ({info.get('name', 'untitled')}, {info.get('hash', 'none')})")
+    return f"bridge listening on {host}:{port}" + (f" with {', '.join(served)}" if served else "")
 
 
 def auto_type(text: str) -> int | float | str:

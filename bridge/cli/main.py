@@ -23,8 +23,17 @@ from typing import Any
 
 import click
 
+from bridge.cli.addresses import ADDRESSES_OPTION, addresses
 from bridge.cli.bench import bench
-from bridge.cli.common import DEVICE_OPTION, auto_type, engine_options, eval_, load_engines, train
+from bridge.cli.common import (
+    DEVICE_OPTION,
+    auto_type,
+    engine_options,
+    eval_,
+    listening_line,
+    load_engines,
+    train,
+)
 from bridge.cli.generate import generate
 
 LOG_LEVELS = click.Choice(["debug", "info", "warning", "error"])
@@ -71,8 +80,8 @@ def live_options(command: Callable[..., Any]) -> Callable[..., Any]:
             "--midi-out",
             metavar="NAME",
             default=None,
-            help="Play streams on this MIDI output port (whole name or a part; see `bridge "
-            "ports`). On Windows create one with loopMIDI and name it here.",
+            help="Play streams on this MIDI output port (whole name or a part; see `python -m "
+            "bridge ports`). On Windows create one with loopMIDI and name it here.",
         ),
         click.option(
             "--virtual-midi",
@@ -172,6 +181,7 @@ def live_options(command: Callable[..., Any]) -> Callable[..., Any]:
 )
 @live_options
 @click.option("--log-level", type=LOG_LEVELS, default="info", show_default=True)
+@ADDRESSES_OPTION
 @click.pass_context
 def serve(
     ctx: click.Context,
@@ -204,7 +214,6 @@ def serve(
     from bridge.server.daemon import Daemon
     from bridge.server.guard import parse_networks
     from bridge.server.loading import map_large_blocks
-    from bridge.server.table import address_table_markdown
 
     if midi_out and virtual_midi:
         raise click.UsageError("--midi-out and --virtual-midi exclude each other")
@@ -248,7 +257,6 @@ def serve(
                 raise click.ClickException(str(exc)) from exc
             if guardian is not None and live.midi_output is not None:
                 live.midi_output.on_sent = guardian.tell
-            click.echo(address_table_markdown(daemon.addresses))
             try:
                 run_until_signal(daemon, host, port)
             finally:
@@ -362,7 +370,7 @@ def run_until_signal(daemon: Any, host: str, port: int) -> None:
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in sigs}
     try:
         bound_host, bound_port = daemon.address
-        click.echo(f"bridge listening on {bound_host}:{bound_port}")  # click.echo flushes
+        click.echo(listening_line(bound_host, bound_port, daemon.engines))  # echo flushes
         # A timeout keeps the wait interruptible everywhere (Windows delivers Ctrl-C late).
         while not stop.wait(0.5):
             pass
@@ -424,5 +432,5 @@ def send(host: str, port: int, timeout: float, address: str, args: tuple[str, ..
         sys.exit(1)
 
 
-for _command in (generate, train, eval_, bench):
+for _command in (generate, train, eval_, bench, addresses):
     main.add_command(_command)

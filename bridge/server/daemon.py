@@ -431,7 +431,7 @@ class Daemon:
         began = time.perf_counter()
         try:
             result = engine.call(verb.name, request.values)
-            replies = protocol.verb_replies(verb, request.id, result)
+            replies = protocol.verb_replies(verb, request.id, result, request.values)
         except ValueError as exc:  # the engine's semantic checks, in a performer's words
             self.send_error(sender, request.id, spec.path, str(exc))
             return
@@ -443,7 +443,7 @@ class Daemon:
         try:
             self.send_all(sender, [(spec.reply, args) for args in replies])
         except DatagramTooLarge as exc:
-            notes = protocol.reply_note_count(replies[exc.index], verb)
+            notes = protocol.reply_note_count(replies[exc.index], verb, request.values)
             message = protocol.reply_too_large_message(notes, exc.size, MAX_DATAGRAM)
             self.send_error(sender, request.id, spec.path, message)
             return

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import difflib
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -322,21 +322,27 @@ def _value_hint(key: Param) -> str:
 # Replies
 
 
-def verb_replies(verb: Verb, request_id: int, result: Any) -> list[list[Any]]:
-    """The reply messages' arguments for what ``engine.call`` returned, by the verb's reply
-    shape: ``notes`` -> one ``[id, *notes]``; ``indexed`` -> one ``[id, i, count, *notes]``
-    per melody; ``numbers`` -> one ``[id, *floats]``."""
-    if verb.reply == "indexed":
+def verb_replies(
+    verb: Verb, request_id: int, result: Any, values: Mapping[str, Any] | None = None
+) -> list[list[Any]]:
+    """The reply messages' arguments for what ``engine.call`` returned, by the reply shape
+    of the request's ``values`` (:meth:`Verb.reply_for`: ``indexed`` with ``variations``):
+    ``notes`` -> one ``[id, *notes]``; ``indexed`` -> one ``[id, i, count, *notes]`` per
+    melody; ``numbers`` -> one ``[id, *floats]``."""
+    shape = verb.reply_for(values or {})
+    if shape == "indexed":
         items = list(result)
         return [[request_id, i, len(items), *format_notes(n)] for i, n in enumerate(items)]
-    if verb.reply == "numbers":
+    if shape == "numbers":
         return [[request_id, *(float(x) for x in result)]]
     return [[request_id, *format_notes(result)]]
 
 
-def reply_note_count(args: Sequence[Any], verb: Verb) -> int:
+def reply_note_count(
+    args: Sequence[Any], verb: Verb, values: Mapping[str, Any] | None = None
+) -> int:
     """How many notes a reply of ``verb_replies`` carries (for the reply-too-large error)."""
-    lead = 3 if verb.reply == "indexed" else 1
+    lead = 3 if verb.reply_for(values or {}) == "indexed" else 1
     return max(0, len(args) - lead) // 4
 
 

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from bridge.server.protocol import PROTOCOL_VERSION, Address, verb_address
+from engines.base import REPLY_ARGS
 from engines.params import Param
 
 DESCRIBE_ENGINE = "/bridge/reply/describe"
@@ -255,6 +256,11 @@ def address_table_markdown(table: Mapping[str, Address] | None = None) -> str:
         if a.engine:
             lines += [f"Needs the `{a.engine}` engine.", ""]
         lines += [a.doc, "", f"Reply: `{a.reply_usage()}`"]
+        if a.verb is not None and a.verb.variations:
+            lines[-1] += (
+                f"; with `variations N`, N replies `{a.reply} <id> {REPLY_ARGS['indexed']}` "
+                "(index 0..N-1, count N), variation k drawn with seed S+k"
+            )
         if a.keys:
             lines += ["", "| key | value | default | meaning |", "|---|---|---|---|"]
             lines += [_key_row(k) for k in a.keys]

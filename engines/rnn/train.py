@@ -15,6 +15,7 @@ from torch import nn
 
 from engines.corpus import Corpus, random_transpose
 from engines.notes import BOS
+from engines.progress import time_left
 from engines.rnn.engine import RnnEngine
 from engines.rnn.model import RnnConfig
 from engines.runs import check_same_run, load_state, save_state, update_record
@@ -213,7 +214,8 @@ def train_rnn(
                     sched.step()
                 tokens_seen += int((y != IGNORE).sum())
                 running = 0.98 * running + 0.02 * loss.item() if i else loss.item()
-                bar.set_postfix(loss=f"{running:.3f}")
+                left = time_left(start, sched.last_epoch, total_steps, options.max_minutes)
+                bar.set_postfix(loss=f"{running:.3f}", run_left=left, refresh=False)
                 minutes = (time.monotonic() - start) / 60
                 if options.max_minutes is not None and minutes > options.max_minutes:
                     stopped = True

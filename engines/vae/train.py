@@ -22,6 +22,7 @@ import torch.nn.functional as F
 
 from engines.checkpoint import WEIGHTS_FILE, load_weights
 from engines.corpus import Corpus
+from engines.progress import time_left
 from engines.runs import check_same_run, load_state, save_state
 from engines.vae.config import TrainOptions
 from engines.vae.data import ATTRIBUTES, quartile_indices, transpose_slices, two_bar_slices
@@ -237,6 +238,7 @@ def train_vae(
                     nll=f"{running['recon_nll']:.2f}",
                     kl=f"{running['kl']:.1f}",
                     acc=f"{running['teacher_forced_acc']:.3f}",
+                    run_left=time_left(start, step, total_steps, options.max_minutes),
                     refresh=False,
                 )
                 minutes = (time.monotonic() - start) / 60

@@ -298,7 +298,7 @@ Bridge {
 		responders.do(_.free);
 		if(error.notNil) { BridgeError(error).throw };
 		if(finished.not) {
-			BridgeError("no answer to % from %:% within % s; is `bridge serve --port %` running?"
+			BridgeError("no answer to % from %:% within % s; is `python -m bridge serve --port %` running?"
 				.format(path, addr.ip, addr.port, wait, addr.port)).throw
 		};
 		^replies.asArray
