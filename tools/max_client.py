@@ -191,7 +191,9 @@ def bridge_client(embedded: bool = False) -> Patcher:
     stream_id = p.obj("zl mth 1", 760, 720)
     p.connect(kinds, 2, stream_id, 0)
     p.connect(stream_id, 0, same_stream, 1)
-    silent = p.msg("no answer from the bridge daemon - start it with: python -m bridge serve", 20, 760)
+    silent = p.msg(
+        "no answer from the bridge daemon - start it with: python -m bridge serve", 20, 760
+    )
     p.connect(timeout, 0, silent, 0)
     again = p.msg("1", 240, 760)
     p.connect(timeout, 0, again, 0)
