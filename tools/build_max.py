@@ -18,7 +18,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(1, str(Path(__file__).resolve().parents[1]))  # bridge, engines: the address table
 
 from max_client import LIVE_DIR, MAX_DIR, bridge_client  # noqa: E402
-from max_devices import bars_device, continue_device, interpolate_device, stream_device  # noqa: E402
+from max_devices import (  # noqa: E402
+    bars_device,
+    continue_device,
+    generate_device,
+    interpolate_device,
+    stream_device,
+)
 from max_performer import bars_patch, continue_patch, interpolate_patch, stream_patch  # noqa: E402
 from maxpat import ROOT, write_amxd, write_maxpat  # noqa: E402
 
@@ -34,6 +40,7 @@ DEVICES = {
     "bridge Interpolate.amxd": interpolate_device,
     "bridge Bars.amxd": bars_device,
     "bridge Stream.amxd": stream_device,
+    "bridge Generate.amxd": generate_device,
 }
 
 
