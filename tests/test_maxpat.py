@@ -252,7 +252,7 @@ def test_table_holds_every_engine_verb() -> None:
 
 # --- the devices' Live API script, under node with a fake Live set --------------------------
 
-FAKE_LIVE = r"""
+FAKE_LIVE_SETUP = r"""
 const fs = require("fs"), vm = require("vm");
 const out = [], calls = [];
 const slots = [{clip: {name: "intro"}}, {clip: null}, {clip: null}, {clip: null}];
@@ -299,6 +299,10 @@ const ctx = {LiveAPI, JSON, Math, Number, String, Error, console,
   arrayfromargs: (a) => Array.prototype.slice.call(a)};
 vm.createContext(ctx);
 vm.runInContext(fs.readFileSync(process.argv[2], "utf8"), ctx);
+"""
+FAKE_LIVE = (
+    FAKE_LIVE_SETUP
+    + r"""
 ctx.init();
 ctx.read("primer");
 ctx.write("continuation", 72, 0, 1, 45, 74, 1.5, 0.5, 101, 76, 4.0, 0.5, 64);
@@ -309,6 +313,7 @@ ctx.writevariation("Bars", 0, 1, 65, 0, 1, 71);
 ctx.write("bad", 60, 0, 1);
 console.log(JSON.stringify({out, slots: slots.map(s => s.clip), scenes}));
 """
+)
 
 
 def test_clip_script_reads_and_writes_notes_with_their_velocity(tmp_path: Path) -> None:
