@@ -66,7 +66,7 @@ def test_generate_device_samples_the_vae_and_sends_a_seed_only_when_fixed() -> N
     first = request_sent(sim, "/bridge/vae/sample")
     assert first[2:] == ["n", 5, "temperature", 1.0]
     sim.click(named(sim, "Fixed Seed"), 1)
-    sim.press(live_text(sim, "Generate"))
+    sim.press(live_text(sim, "Generate"), 1)  # a button that sends 1, not a bang, works too
     second = request_sent(sim, "/bridge/vae/sample")
     assert second[2:] == ["n", 5, "temperature", 1.0, "seed", 7] and second[1] == first[1] + 1
     sim.click(named(sim, "Engine"), 0)

@@ -97,7 +97,9 @@ def generate_device() -> Patcher:
     p.connect(params, 0, keep, 1)
 
     go = trigger(p, "Generate", 460, 60, (222.0, 42.0, 74.0, 36.0))
-    p.connect(go, 0, keep, 0)
+    press = p.obj("t b", 460, 100)  # whatever the button sends, [zl reg] gets a bang
+    p.connect(go, 0, press, 0)
+    p.connect(press, 0, keep, 0)
     # the menu picks the engine's outlet, the toggle the head with or without its seed
     which = p.obj("+ 1", 20, 220)
     p.connect(engine, 0, which, 0)
