@@ -12,16 +12,20 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from clients import WAIT, daemon_client, wire_notes
-from maxsim import Sim
-from test_maxpat import FAKE_LIVE_SETUP, LIVE, device, live_text, named, request_sent
 
 from bridge.server.osc import OscClient
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+
+from maxsim import Sim  # noqa: E402
+from test_maxpat import FAKE_LIVE_SETUP, LIVE, device, live_text, named, request_sent  # noqa: E402
 
 PRIMER = [60, 0.0, 0.5, 90, 62, 0.5, 0.5, 80, 64, 1.0, 1.0, 70]
 
