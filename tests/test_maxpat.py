@@ -207,6 +207,7 @@ def test_patches_name_addresses() -> None:
         "/bridge/rnn/continue",
         "/bridge/gan/bars",
         "/bridge/vae/interpolate",
+        "/bridge/vae/sample",
         "/bridge/rnn/stream/start",
         "/bridge/rnn/stream/set",
         "/bridge/rnn/stream/stop",
@@ -251,7 +252,7 @@ def test_table_holds_every_engine_verb() -> None:
 
 # --- the devices' Live API script, under node with a fake Live set --------------------------
 
-FAKE_LIVE = r"""
+FAKE_LIVE_SETUP = r"""
 const fs = require("fs"), vm = require("vm");
 const out = [], calls = [];
 const slots = [{clip: {name: "intro"}}, {clip: null}, {clip: null}, {clip: null}];
@@ -298,14 +299,21 @@ const ctx = {LiveAPI, JSON, Math, Number, String, Error, console,
   arrayfromargs: (a) => Array.prototype.slice.call(a)};
 vm.createContext(ctx);
 vm.runInContext(fs.readFileSync(process.argv[2], "utf8"), ctx);
+"""
+FAKE_LIVE = (
+    FAKE_LIVE_SETUP
+    + r"""
 ctx.init();
 ctx.read("primer");
 ctx.write("continuation", 72, 0, 1, 45, 74, 1.5, 0.5, 101, 76, 4.0, 0.5, 64);
 ctx.writepoint(0, 5, 60, 0, 2, 80);
 ctx.writepoint(1, 5, 62, 0, 2, 81);
+ctx.writevariation("Continue", 1, 2, 64, 0, 1, 70);
+ctx.writevariation("Bars", 0, 1, 65, 0, 1, 71);
 ctx.write("bad", 60, 0, 1);
 console.log(JSON.stringify({out, slots: slots.map(s => s.clip), scenes}));
 """
+)
 
 
 def test_clip_script_reads_and_writes_notes_with_their_velocity(tmp_path: Path) -> None:
@@ -334,8 +342,11 @@ def test_clip_script_reads_and_writes_notes_with_their_velocity(tmp_path: Path) 
     ]
     assert slots[2]["notes"][1]["start_time"] == 1.5 and slots[2]["notes"][1]["duration"] == 0.5
     assert slots[3]["name"] == "morph 1/5"
-    # no empty slot left: a new scene makes one
-    assert result["scenes"] == 5 and slots[4]["name"] == "morph 2/5"
+    # no empty slot left: a new scene makes one (here three times)
+    assert slots[4]["name"] == "morph 2/5"
+    # variations: "<name> variation i/n", just "<name>" for one; each in a new slot
+    assert slots[5]["name"] == "Continue variation 2/2" and slots[5]["notes"][0]["pitch"] == 64
+    assert slots[6]["name"] == "Bars" and result["scenes"] == 7
     assert out[-1] == [1, ["a note list needs 4 numbers per note, got 3"]]
 
 
@@ -565,6 +576,8 @@ def test_continue_device_round_trip() -> None:
         1.0,
         "steps",
         32,
+        "variations",
+        1,
         "notes",
         60,
         0.0,
@@ -575,8 +588,14 @@ def test_continue_device_round_trip() -> None:
         0.25,
         120,
     ]
-    sim.udp_in("/bridge/reply/rnn/continue", msg[1], 72, 0.0, 1.0, 45)
-    assert js_received(sim)[-1] == "write continuation 72 0.0 1.0 45"
+    # always asked with variations: even one comes back indexed, to its own clip
+    sim.udp_in("/bridge/reply/rnn/continue", msg[1], 0, 1, 72, 0.0, 1.0, 45)
+    assert js_received(sim)[-1] == "writevariation Continue 0 1 72 0.0 1.0 45"
+    sim.click(named(sim, "Variations"), 3)
+    sim.press(live_text(sim, "Continue"))
+    sim.press(clip, "primer", 60, 0.0, 0.5, 33)
+    msg = request_sent(sim, "/bridge/rnn/continue")
+    assert msg[2:8] == ["temperature", 1.0, "steps", 32, "variations", 3]
 
 
 def test_interpolate_device_round_trip() -> None:
@@ -613,9 +632,21 @@ def test_bars_device_round_trip() -> None:
     sim = device("bridge Bars.amxd")
     sim.press(live_text(sim, "Make bars"))
     msg = request_sent(sim, "/bridge/gan/bars")
-    assert msg[2:] == ["chords", "C", "Am", "F", "G"]
-    sim.udp_in("/bridge/reply/gan/bars", msg[1], 60, 0.0, 4.0, 70)
-    assert js_received(sim)[-1] == "write bars 60 0.0 4.0 70"
+    assert msg[2:] == ["variations", 1, "chords", "C", "Am", "F", "G"]
+    sim.udp_in("/bridge/reply/gan/bars", msg[1], 0, 1, 60, 0.0, 4.0, 70)
+    assert js_received(sim)[-1] == "writevariation Bars 0 1 60 0.0 4.0 70"
+    sim.click(named(sim, "Variations"), 4)
+    sim.click(sim.box("Dm G7 C C"))
+    sim.press(live_text(sim, "Make bars"))
+    assert request_sent(sim, "/bridge/gan/bars")[2:] == [
+        "variations",
+        4,
+        "chords",
+        "Dm",
+        "G7",
+        "C",
+        "C",
+    ]
 
 
 def test_stream_device_follows_lives_tempo() -> None:

@@ -458,7 +458,7 @@ MODELS: dict[str, type[Obj]] = {
     "midiin": Io, "midiparse": Io, "midiout": Io, "midiformat": Io, "patcherargs": PatcherArgs,
     "inlet": Inlet, "outlet": Outlet, "loadbang": Passive, "js": Passive,
     "live.thisdevice": Passive, "live.path": Passive, "live.observer": Passive,
-    "live.dial": Ui, "live.numbox": Ui, "live.text": Ui,
+    "live.dial": Ui, "live.numbox": Ui, "live.text": Ui, "live.menu": Ui, "live.toggle": Ui,
 }  # fmt: skip
 for _op in Arith.OPS:
     MODELS[_op] = Arith

@@ -41,6 +41,8 @@ UI_CLASSES = {
     "live.dial",
     "live.text",
     "live.numbox",
+    "live.menu",
+    "live.toggle",
     "inlet",
     "outlet",
 }
@@ -56,6 +58,8 @@ CONTROL_CLASSES = {
     "live.dial",
     "live.text",
     "live.numbox",
+    "live.menu",
+    "live.toggle",
 }
 
 

@@ -20,6 +20,7 @@ LIST_KINDS = ("notes", "strings", "floats")
 CONTINUE = "/bridge/rnn/continue"
 INTERPOLATE = "/bridge/vae/interpolate"
 BARS = "/bridge/gan/bars"
+SAMPLE = "/bridge/vae/sample"
 STREAM_START = "/bridge/rnn/stream/start"
 STREAM_SET = "/bridge/rnn/stream/set"
 STREAM_STOP = "/bridge/rnn/stream/stop"
@@ -117,6 +118,7 @@ __all__ = [
     "DESCRIBE",
     "INTERPOLATE",
     "LOAD",
+    "SAMPLE",
     "STREAM_SET",
     "STREAM_START",
     "STREAM_STOP",
