@@ -42,11 +42,16 @@ class HarmonyConfig:
     voice_low: tuple[int, ...] = field(default=(57, 50, 45, 33))
     voice_high: tuple[int, ...] = field(default=(84, 77, 72, 67))
     positions: int = 16
-    embed: int = 64
-    enc_hidden: int = 128
-    dec_hidden: int = 256
-    head_hidden: int = 128
+    embed: int = 48
+    enc_hidden: int = 96
+    dec_hidden: int = 192
+    head_hidden: int = 96
     dropout: float = 0.2
+
+    def __post_init__(self) -> None:
+        # config.json holds lists; the config compares and hashes as tuples
+        object.__setattr__(self, "voice_low", tuple(self.voice_low))
+        object.__setattr__(self, "voice_high", tuple(self.voice_high))
 
     @property
     def vocab(self) -> int:

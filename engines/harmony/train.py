@@ -213,7 +213,7 @@ def train_harmony(
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
-        running = 0.98 * running + 0.02 * float(loss) if step else float(loss)
+        running = 0.98 * running + 0.02 * loss.detach().item() if step else loss.detach().item()
         step += 1
         if step % options.eval_every == 0 or time.monotonic() - t0 > budget:
             v = nll_per_note(model, valid)
