@@ -48,6 +48,7 @@ from engines import common
 from engines.base import Engine
 from engines.checkpoint import load_model, resolve_device, save_checkpoint
 from engines.common import seeded_generator
+from engines.harmony.fast import FastHarmonizer, StepState
 from engines.harmony.grid import (
     bar_positions,
     fold,
@@ -57,7 +58,7 @@ from engines.harmony.grid import (
     token_pitch,
     tokens_to_notes,
 )
-from engines.harmony.model import HOLD, FastHarmonizer, HarmonyConfig, HarmonyModel, StepState
+from engines.harmony.model import HOLD, HarmonyConfig, HarmonyModel
 from engines.harmony.verbs import MELODY_8, VERBS
 from engines.notes import Note, monophonic
 
