@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from engines.harmony.model import HOLD, ORDER, REST, HarmonyModel
+from engines.harmony.model import HOLD, NOTE_BASE, ORDER, REST, HarmonyModel
 
 NEG = np.float32(-1e30)
 
@@ -41,6 +41,7 @@ class StepState:
     h_enc: np.ndarray  # [enc_hidden]: the forward encoder over the melody so far
     h_dec: np.ndarray  # [dec_hidden]
     prev: tuple[int, int, int]  # the last step's alto, tenor, bass tokens (``mask`` at first)
+    sounding: tuple[int, int, int, int] = (-1, -1, -1, -1)  # the four voices' pitches now
 
 
 class FastHarmonizer:
@@ -82,6 +83,9 @@ class FastHarmonizer:
         self.enc_sop = (d["soprano.weight"] + masked) @ e_ih.T + e_b
         self.enc_pos = d["position.weight"] @ e_ih.T
         self.enc_hh, self.enc_bhh = d["encoder.weight_hh_l0"], d["encoder.bias_hh_l0"]
+        # the pitch of each token (HOLD and REST: none) and the parallel-motion rule
+        self.pitch_of = np.array([-1000] * NOTE_BASE + list(range(c.low, c.high + 1)))
+        self.strict = True
 
     # -- one decoder step ----------------------------------------------------------------
 
@@ -92,30 +96,75 @@ class FastHarmonizer:
         given: tuple[int, int, int],
         noise: np.ndarray | None,
         onset: bool,
+        before: tuple[int, int, int, int],
+        soprano: int,
     ) -> tuple[int, int, int]:
         """The three tokens of a step from the decoder state h; ``given`` tokens are kept
-        (``mask`` where free). ``onset`` forbids HOLD and REST (every voice sounds anew)."""
+        (``mask`` where free). ``onset`` forbids HOLD and REST (every voice sounds anew).
+        ``before`` are the four voices' pitches sounding at the step before (-1: rest) and
+        ``soprano`` the soprano's now: with ``strict``, a pitch that would move in parallel
+        fifths or octaves with a voice already decided is not chosen."""
         mask = self.config.mask
         hid = (self.head_w @ h + self.head_b).reshape(3, -1)
         out = list(given)
+        now = [soprano, -1, -1, -1]
         for k in ORDER:  # bass, tenor, alto
-            if out[k] != mask:
-                continue
-            z = hid[k]
-            if k == 1:
-                z = z + self.cond_tenor[out[2]]
-            elif k == 0:
-                z = z + self.cond_alto[0][out[1]] + self.cond_alto[1][out[2]]
-            w, b = self.out[k]
-            logits = w @ np.maximum(z, 0) + b + self.allowed_bias[k]
-            if onset:
-                logits[HOLD] = logits[REST] = NEG
-            elif prev[k] in (REST, mask):
-                logits[HOLD] = NEG  # nothing sounds to hold
-            if noise is not None:
-                logits = logits + noise[k]
-            out[k] = int(logits.argmax())
+            if out[k] == mask:
+                out[k] = self._choose(k, hid[k], out, prev[k], noise, onset, before, now)
+            tok = out[k]
+            if tok >= NOTE_BASE:
+                now[k + 1] = int(self.pitch_of[tok])
+            elif tok == HOLD:
+                now[k + 1] = before[k + 1]
         return out[0], out[1], out[2]
+
+    def _choose(
+        self,
+        k: int,
+        z: np.ndarray,
+        out: list[int],
+        prev: int,
+        noise: np.ndarray | None,
+        onset: bool,
+        before: tuple[int, int, int, int],
+        now: list[int],
+    ) -> int:
+        if k == 1:
+            z = z + self.cond_tenor[out[2]]
+        elif k == 0:
+            z = z + self.cond_alto[0][out[1]] + self.cond_alto[1][out[2]]
+        w, b = self.out[k]
+        logits = w @ np.maximum(z, 0) + b + self.allowed_bias[k]
+        if onset:
+            logits[HOLD] = logits[REST] = NEG
+        elif prev in (REST, self.config.mask):
+            logits[HOLD] = NEG  # nothing sounds to hold
+        if noise is not None:
+            logits = logits + noise[k]
+        mine = before[k + 1]
+        if self.strict and mine >= 0:
+            pitch = self.pitch_of
+            bad = np.zeros(len(logits), dtype=bool)
+            for j in (0, 3, 2):  # the voices decided before this one: soprano, bass, tenor
+                if j != 0 and j - 1 <= k:
+                    continue
+                a, c = before[j], now[j]
+                up = 1 if j > k + 1 else -1  # the interval is read from the lower voice up
+                if a < 0 or c < 0 or a == c or (up * (mine - a)) % 12 not in (0, 7):
+                    continue
+                # both move the same way and keep the fifth (or octave) between them
+                moving = np.sign(pitch - mine) == np.sign(c - a)
+                keeps = (up * (pitch - c)) % 12 == (up * (mine - a)) % 12
+                bad |= moving & keeps & (pitch >= 0)
+            if bad.any() and (logits[~bad] > NEG / 2).any():
+                logits = np.where(bad, NEG, logits)
+        return int(logits.argmax())
+
+    def _after(self, token: int, before: int) -> int:
+        """The pitch sounding after a step's token (-1: silence)."""
+        if token >= NOTE_BASE and token < len(self.pitch_of):
+            return int(self.pitch_of[token])
+        return before if token == HOLD else -1
 
     def _advance(self, gi_enc: np.ndarray, h: np.ndarray, prev: tuple[int, ...]) -> np.ndarray:
         pt = self.prev_table
@@ -171,11 +220,14 @@ class FastHarmonizer:
         given_rows = [tuple(r) for r in given.T.tolist()]
         h = np.zeros(self.config.dec_hidden, dtype=np.float32)
         prev = (self.config.mask,) * 3
+        sounding = (-1, -1, -1, -1)
         out = []
-        for t in range(t_len):
+        for t, tok in enumerate(soprano.tolist()):
             h = self._advance(gi_all[t], h, prev)
+            sop = self._after(tok, sounding[0])
             step_noise = None if noise is None else noise[t]
-            prev = self._voices(h, prev, given_rows[t], step_noise, False)  # type: ignore[arg-type]
+            prev = self._voices(h, prev, given_rows[t], step_noise, False, sounding, sop)  # type: ignore[arg-type]
+            sounding = (sop, *(self._after(x, y) for x, y in zip(prev, sounding[1:], strict=True)))
             out.append(prev)
         return torch.tensor(out, dtype=torch.long).T
 
@@ -196,7 +248,11 @@ class FastHarmonizer:
     ) -> StepState:
         """The state after a step whose voices are ``tokens`` (a held chord, say)."""
         h_enc, gi = self._enc_step(state, soprano, pos)
-        return StepState(h_enc, self._advance(gi, state.h_dec, state.prev), tokens)
+        pitches = (
+            self._after(soprano, state.sounding[0]),
+            *(self._after(x, y) for x, y in zip(tokens, state.sounding[1:], strict=True)),
+        )
+        return StepState(h_enc, self._advance(gi, state.h_dec, state.prev), tokens, pitches)  # type: ignore[arg-type]
 
     def step(
         self,
@@ -210,8 +266,14 @@ class FastHarmonizer:
         h_enc, gi = self._enc_step(state, soprano, pos)
         h = self._advance(gi, state.h_dec, state.prev)
         noise = self._noise((3, self.config.vocab), temperature, generator)
-        tokens = self._voices(h, state.prev, (self.config.mask,) * 3, noise, True)
-        return tokens, StepState(h_enc, h, tokens)
+        sop = self._after(soprano, state.sounding[0])
+        free = (self.config.mask,) * 3
+        tokens = self._voices(h, state.prev, free, noise, True, state.sounding, sop)
+        pitches = (
+            sop,
+            *(self._after(x, y) for x, y in zip(tokens, state.sounding[1:], strict=True)),
+        )
+        return tokens, StepState(h_enc, h, tokens, pitches)  # type: ignore[arg-type]
 
 
 __all__ = ["FastHarmonizer", "StepState"]
