@@ -82,6 +82,12 @@ def test_tiny_model_trains_and_round_trips(chorales: Chorales, tmp_path: Path) -
     opt = torch.optim.Adam(model.parameters(), lr=1e-2)
     batch = make_batch(pieces, TINY, opts, rng)
     assert batch["target"].shape == (4, 3, 16) and batch["soprano"].shape == (4, 16)
+    assert batch["first"].shape == (4, 3)
+    # crops from a piece's start tell the decoder so; the others give it the step before
+    starts = make_batch(pieces, TINY, TrainOptions(seq_len=16, batch_size=4, p_start=1.0), rng)
+    assert (starts["first"] == TINY.mask).all()
+    inner = make_batch(pieces, TINY, TrainOptions(seq_len=16, batch_size=8, p_start=0.0), rng)
+    assert (inner["first"] != TINY.mask).any()
     model.eval()  # no dropout while comparing
     first = loss_of(model, batch)[0].detach().item()
     for _ in range(15):
@@ -110,6 +116,7 @@ def test_training_run_saves_a_checkpoint_with_its_split(chorales: Chorales, tmp_
 def test_fast_harmonizer_matches_teacher_forcing() -> None:
     torch.manual_seed(1)
     engine = HarmonyEngine.from_config(TINY, seed=1)
+    engine.fast.strict = False  # the model's own choices, without the rule on parallels
     sop = torch.tensor(melody_tokens(MELODY, 64, TINY))
     pos = torch.arange(64) % 8
     given = torch.full((3, 64), TINY.mask)
@@ -124,6 +131,18 @@ def test_fast_harmonizer_matches_teacher_forcing() -> None:
     prev = torch.cat([torch.full((3, 1), TINY.mask), out[:, :-1]], dim=1)
     check = free & (prev >= NOTE_BASE) | free & (prev == HOLD)
     assert torch.equal(logits.argmax(-1)[check], out[check])
+
+
+def test_no_parallel_fifths_or_octaves_are_written() -> None:
+    from engines.harmony.evaluate import voices_grid
+
+    engine = HarmonyEngine.from_config(TINY, seed=2)
+    tunes = [MELODY, [Note(n.pitch + 5, n.start, n.duration) for n in MELODY]]
+    for strict, expect_none in ((False, False), (True, True)):
+        engine.fast.strict = strict
+        found = sum(checks.parallels(voices_grid(engine.harmonize(m, 1.0, seed=s), 64, engine))[0]
+                    for m in tunes for s in range(4))  # fmt: skip
+        assert (found == 0) == expect_none
 
 
 def test_harmonize_returns_four_voices_soprano_as_given(tiny_harmony: HarmonyEngine) -> None:

@@ -19,7 +19,9 @@ three registers and four rhythms) go through the engine as a performer's would:
 ``soprano kept`` (every melody comes back exactly), ``in key`` (alto, tenor and bass notes
 in the tune's key, at least 90%), ``under the melody`` (no voice above the soprano at 99%
 of steps), ``consonant bass`` (soprano notes on beats consonant with the bass, at least
-Bach's share less 10 points), ``tonic start`` (the first chord's root is the tonic, 75%).
+Bach's share less 10 points), ``tonic start`` (the first chord is the tonic triad, third
+sounding, 75%; beside it the share whose first sonority has the tonic in the bass and no
+tone outside the tonic triad, a bare fifth or octave included).
 """
 
 from __future__ import annotations
@@ -165,7 +167,7 @@ def evaluate_chorales(
 def evaluate_written(engine: HarmonyEngine, bach_consonance: float) -> dict[str, Any]:
     """The musician's checks on written two-bar melodies (see the module doc)."""
     spb = engine.config.steps_per_beat
-    kept = in_key = voice_notes = under = under_total = tonic = 0
+    kept = in_key = voice_notes = under = under_total = tonic = bare = 0
     cons = np.zeros(2, dtype=int)
     tunes = primers()
     for tune in tunes:
@@ -181,10 +183,12 @@ def evaluate_written(engine: HarmonyEngine, bach_consonance: float) -> dict[str,
         cons += checks.consonant_with_bass(pitch, spb)
         first = checks.chord_label(pitch[0])
         tonic += int(first is not None and first[0] == tune.tonic)
+        triad = {(tune.tonic + i) % 12 for i in ((0, 3, 7) if tune.mode == "minor" else (0, 4, 7))}
+        bare += int(pitch[0, 3] % 12 == tune.tonic and {int(p) % 12 for p in pitch[0]} <= triad)
     n = len(tunes)
     share = {"kept": kept / n, "in_key": in_key / max(voice_notes, 1),
              "under": under / max(under_total, 1), "consonant": cons[0] / max(cons[1], 1),
-             "tonic": tonic / n}  # fmt: skip
+             "tonic": tonic / n, "tonic_bare": bare / n}  # fmt: skip
     share = {k: round(float(v), 4) for k, v in share.items()}
     return {
         "melodies": n,
@@ -199,7 +203,13 @@ def evaluate_written(engine: HarmonyEngine, bach_consonance: float) -> dict[str,
                 share["consonant"] >= bach_consonance - 0.1,
                 bach=bach_consonance,
             ),
-            _check("tonic start", share["tonic"], ">= 0.75", share["tonic"] >= 0.75),
+            _check(
+                "tonic start",
+                share["tonic"],
+                ">= 0.75",
+                share["tonic"] >= 0.75,
+                tonic_in_bass_third_or_not=share["tonic_bare"],
+            ),
         ],  # fmt: skip
     }
 

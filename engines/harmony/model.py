@@ -118,12 +118,17 @@ class HarmonyModel(nn.Module):
         given: torch.Tensor,
         causal: torch.Tensor,
         target: torch.Tensor,
+        first: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """Teacher-forced logits [B, 3, T, vocab] for target tokens [B, 3, T]."""
+        """Teacher-forced logits [B, 3, T, vocab] for target tokens [B, 3, T]. ``first``
+        [B, 3] are the voices' tokens of the step before the first (a crop from inside a
+        piece); without it, ``mask``: the piece begins here."""
         c = self.config
         enc = self.drop(self.encode(soprano, pos, given, causal))
         prev = torch.full_like(target, c.mask)
         prev[..., 1:] = target[..., :-1]
+        if first is not None:
+            prev[..., 0] = first
         dec_in = torch.cat([enc, self.prev(self.voice_ids(prev)).sum(1)], dim=-1)
         h, _ = self.decoder(dec_in)  # [B, T, D]
         h = self.drop(h)

@@ -7,7 +7,10 @@ backward half of the encoder is zeroed with probability ``p_causal`` (the live m
 otherwise, with probability ``p_given``, some of alto, tenor and bass are given (the bass
 alone half the time): the model learns to harmonise around voices a performer gives. The
 loss is the cross-entropy of the tokens of the voices not given. The best checkpoint on the
-valid chorales' offline NLL is kept.
+valid chorales' offline NLL is kept. A quarter of the crops start where their chorale
+starts; the others give the decoder the voices of the step before the crop, so that its
+start-of-piece input means a piece's beginning (trained on crops that began anywhere with it,
+the model opened a written tune in C on an A minor chord).
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ class TrainOptions:
     eval_every: int = 400
     p_causal: float = 0.25
     p_given: float = 0.35
+    p_start: float = 0.25  # crops that start where the chorale starts
     seed: int = 0
     threads: int = 1
 
@@ -97,9 +101,14 @@ def make_batch(
     lengths = np.array([len(t) for t in pieces.tokens], dtype=float)
     which = rng.choice(len(lengths), size=options.batch_size, p=lengths / lengths.sum())
     toks, poss, valids = [], [], []
+    firsts = []
     for i in which:
         start = int(rng.integers(0, max(1, len(pieces.tokens[i]) - options.seq_len + 1)))
+        if rng.random() < options.p_start:
+            start = 0
         tok, pit, pos, valid, held = _crop(pieces, int(i), start, options.seq_len)
+        # the step before the crop (the decoder's first input): a piece's start is ``mask``
+        before = pieces.tokens[i][start - 1, 1:] if start else np.full(3, config.mask)
         tok[0] = np.where(held, NOTE_BASE + pit[0] - config.low, tok[0])
         sounding = pit >= 0
         lo = np.where(sounding, pit, 999).min(0)
@@ -115,6 +124,9 @@ def make_batch(
         ] or [0]
         s = int(rng.choice(shifts))
         tok = np.where(tok >= NOTE_BASE, tok + s, tok)
+        moved = np.where((before >= NOTE_BASE) & (before < config.mask), before + s, before)
+        inside = (moved < config.mask) & (moved >= 0) | (before == config.mask)
+        firsts.append(np.where(inside, moved, config.mask))
         toks.append(tok)
         poss.append(pos)
         valids.append(valid)
@@ -139,13 +151,14 @@ def make_batch(
         "given": given,
         "causal": causal,
         "target": target,
+        "first": torch.as_tensor(np.stack(firsts)).long(),
         "weight": (~gm & torch.as_tensor(np.stack(valids))[:, None, :]).float(),
     }
 
 
 def loss_of(model: HarmonyModel, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, float]:
     logits = model(batch["soprano"], batch["pos"], batch["given"], batch["causal"],
-                   batch["target"])  # fmt: skip
+                   batch["target"], batch.get("first"))  # fmt: skip
     nll = F.cross_entropy(logits.flatten(0, 2), batch["target"].flatten(), reduction="none")
     w = batch["weight"].flatten()
     return (nll * w).sum() / w.sum().clamp_min(1), float(w.sum())
