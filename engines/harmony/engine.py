@@ -13,7 +13,10 @@ bass first, then tenor, then alto. Input rules, each documented in the verb's te
 - a given alto, tenor or bass is kept as given (reduced to one voice, cut at the melody's
   end); after its last note that voice is harmonised freely;
 - an empty melody, a melody longer than ``MAX_BEATS`` or an unplayable note is refused with
-  a ValueError in a performer's words.
+  a ValueError in a performer's words;
+- no two voices move in parallel fifths or octaves: as each voice's note is chosen, pitches
+  that would do so with a voice already chosen at that step (soprano, then bass, tenor) are
+  ruled out (the network alone writes about 6 per 100 voice-pair moves, Bach 0.1).
 
 Greedy by default (``temperature`` None: the likeliest token at each step, so the same
 melody always gets the same harmony); with a temperature the voices are sampled and

@@ -23,7 +23,7 @@ MELODY = Param(
 
 
 def _given(voice: str) -> Param:
-    return Param(voice, "notes", f"a {voice} line to keep (from beat 0; after its last note "
+    return Param(voice, "notes", f"the {voice} line to keep (from beat 0; after its last note "
                  f"the {voice} is harmonised freely)", default=(), metavar="<notes>",
                  default_doc="none")  # fmt: skip
 
@@ -52,7 +52,9 @@ VERBS = (
         wins); a given alto, tenor or bass comes back as given and the other voices are
         written around it. The model hears the melody on the 8th-note grid, each note held
         until the next, moved by whole octaves into the soprano's range C4..G5 when it lies
-        outside; the voices come back in the melody's octave.""",
+        outside; the voices come back in the melody's octave. Beat 0 is a downbeat of 4/4.
+        No two voices move in parallel fifths or octaves (a rule applied as each voice's next
+        note is chosen). Greedy without a temperature: the same melody, the same harmony.""",
         bench=("notes", *MELODY_8),
     ),
 )
