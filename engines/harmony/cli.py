@@ -35,7 +35,7 @@ from engines.cli_common import (
 @click.option("--seq-len", type=click.IntRange(min=8), default=64, show_default=True,
               help="Grid steps (8th notes) per training crop.")  # fmt: skip
 @click.option("--lr", type=float, default=2e-3, show_default=True)
-@click.option("--eval-every", type=click.IntRange(min=1), default=400, show_default=True)
+@click.option("--eval-every", type=click.IntRange(min=1), default=300, show_default=True)
 @click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True)
 @SEED_OPTION
 def train(

@@ -40,7 +40,7 @@ class TrainOptions:
     lr: float = 2e-3
     max_minutes: float = 22.0
     max_steps: int = 1_000_000
-    eval_every: int = 400
+    eval_every: int = 300
     p_causal: float = 0.25
     p_given: float = 0.35
     p_start: float = 0.25  # crops that start where the chorale starts
