@@ -21,6 +21,7 @@ ENGINES: dict[str, str] = {
     "vae": "engines.vae.engine:VaeEngine",
     "gan": "engines.gan.engine:GanEngine",
     "ngram": "engines.ngram.engine:NgramEngine",
+    "harmony": "engines.harmony.engine:HarmonyEngine",
 }
 
 CHECKPOINTS = Path(__file__).parent / "checkpoints"
