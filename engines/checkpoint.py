@@ -144,7 +144,8 @@ def checkpoint_engine(path: str | Path) -> str:
 
 
 def _type_ok(value: Any, hint: Any) -> bool:
-    """Whether a JSON value fits a config field's type (int, float, bool, str, X | None)."""
+    """Whether a JSON value fits a config field's type (int, float, bool, str, tuples of them,
+    X | None)."""
     if hint is Any:
         return True
     if typing.get_origin(hint) in (typing.Union, types.UnionType):
@@ -159,6 +160,13 @@ def _type_ok(value: Any, hint: Any) -> bool:
         ok = isinstance(value, (int, float)) and not isinstance(value, bool)
         return ok and math.isfinite(value)
     origin = typing.get_origin(hint) or hint
+    if origin is tuple:  # JSON has no tuples: a tuple field comes back as a list
+        args = typing.get_args(hint)
+        if not isinstance(value, list):
+            return False
+        if len(args) == 2 and args[1] is Ellipsis:
+            return all(_type_ok(v, args[0]) for v in value)
+        return not args or (len(args) == len(value) and all(map(_type_ok, value, args)))
     return isinstance(origin, type) and isinstance(value, origin)
 
 
@@ -199,6 +207,9 @@ def read_config(path: str | Path, engine: str, config_cls: type[C]) -> tuple[C, 
         # sizes, counts, rates, pitches: no engine's config holds a negative number
         if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
             raise CheckpointError(cfg_file, f"config {name} must be >= 0, got {value!r}")
+    for name in names:
+        if (typing.get_origin(hints[name]) or hints[name]) is tuple:
+            values = {**values, name: tuple(values[name])}
     try:
         config = config_cls(**values)
     except (TypeError, ValueError) as exc:

@@ -130,7 +130,20 @@ def test_examples_are_all_tested() -> None:
         "bars",
         "stream",
         "describe",
+        "harmonize",
     }
+
+
+def test_harmonize_example_prints_four_voices(
+    sclang: str, class_config: Path, daemon_port: int
+) -> None:
+    out = run_sclang(sclang, class_config, EXAMPLES / "harmonize.scd", str(daemon_port), "noaudio")
+    assert re.findall(r"^VOICE (\d) ", out, re.M) == ["0", "1", "2", "3"], out[-3000:]
+    voices = [v for v in printed(out, r"VOICE \d")]
+    for voice in voices:
+        assert_notes(voice, "voice")
+    assert [n[0] for n in voices[0]] == [67, 69, 71, 72, 74, 72, 71, 67]  # the melody as given
+    assert "DONE" in out
 
 
 def test_continue_plays_through_the_default_synth(
@@ -346,6 +359,12 @@ def test_class_verbs_answer_notes(class_run: dict) -> None:
     for melody in points + samples:
         assert_notes(melody, "melody")
         assert max(s for _, s, _, _ in melody) < 8  # two bars
+    voices = class_run["HARMONIZE"]
+    assert len(voices) == 4  # soprano, alto, tenor, bass
+    for voice in voices:
+        assert_notes(voice, "voice")
+    bass = class_run["HARMONIZE_BASS"][3]
+    assert [n[0] for n in bass][:1] == [48]  # a given bass is kept
     z = class_run["ENCODE"]
     assert z and all(isinstance(x, float) for x in z)
     assert class_run["DECODE"] == class_run["DECODE_AGAIN"]  # greedy without a temperature

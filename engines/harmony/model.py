@@ -51,6 +51,10 @@ class HarmonyConfig:
         # config.json holds lists; the config compares and hashes as tuples
         object.__setattr__(self, "voice_low", tuple(self.voice_low))
         object.__setattr__(self, "voice_high", tuple(self.voice_high))
+        if not 1 <= self.steps_per_beat <= 4:
+            raise ValueError(f"steps_per_beat must be 1..4, got {self.steps_per_beat}")
+        if not 0 <= self.low < self.high <= 127:
+            raise ValueError("low and high must be pitches 0 <= low < high <= 127")
 
     @property
     def vocab(self) -> int:

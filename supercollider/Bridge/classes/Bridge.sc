@@ -146,6 +146,18 @@ Bridge {
 		}
 	}
 
+	// Four-part harmony for a melody (the harmony engine): an Array of four note lists,
+	// soprano (the melody as given), alto, tenor, bass. A given alto, tenor or bass is kept.
+	harmonize { |notes, temperature, seed, alto, tenor, bass, action|
+		^this.prRun(action) {
+			var args = Bridge.opt("temperature", temperature) ++ Bridge.opt("seed", seed, \asInteger);
+			[["alto", alto], ["tenor", tenor], ["bass", bass]].do { |pair|
+				pair[1].notNil.if { args = args ++ [pair[0]] ++ Bridge.wire(Bridge.quads(pair[1])) };
+			};
+			this.prIndexed('/bridge/harmony/harmonize', args ++ ["notes"] ++ Bridge.wire(Bridge.quads(notes)))
+		}
+	}
+
 	// n new two-bar melodies from the VAE.
 	sample { |n = 1, temperature, seed, action|
 		^this.prRun(action) {
