@@ -7,6 +7,10 @@
 //   write <name> <notes...>          a new clip named <name> holding the notes, in the first
 //                                    empty slot of this device's track after the selected clip
 //   writepoint <index> <count> <notes...>   the same, named "morph <index+1>/<count>"
+//   writevariation <name> <index> <count> <notes...>   the same, named
+//                                    "<name> variation <index+1>/<count>" ("<name>" when the
+//                                    count is 1): one clip per indexed reply, each in the next
+//                                    empty slot
 // Outlet 1 gets a status line for the performer after each of these.
 //
 // Notes are flat quadruples like the bridge protocol's: pitch (0..127), start and duration in
@@ -16,7 +20,8 @@
 autowatch = 1;
 inlets = 1;
 outlets = 2;
-setinletassist(0, "init | read <tag> | write <name> <notes...> | writepoint <i> <n> <notes...>");
+setinletassist(0, "init | read <tag> | write <name> <notes...> | writepoint <i> <n> <notes...> | " +
+    "writevariation <name> <i> <n> <notes...>");
 setoutletassist(0, "<tag> pitch start duration velocity ...");
 setoutletassist(1, "status line");
 
@@ -173,10 +178,21 @@ function write(name) {
     writeClip(String(args.shift()), args);
 }
 
+function ordinal(index, count) {
+    return Number(index) + 1 + "/" + count;
+}
+
 function writepoint(index, count) {
     var args = arrayfromargs(arguments);
     args.splice(0, 2);
-    writeClip("morph " + (Number(index) + 1) + "/" + count, args);
+    writeClip("morph " + ordinal(index, count), args);
+}
+
+function writevariation(name, index, count) {
+    var args = arrayfromargs(arguments);
+    args.splice(0, 3);
+    var whole = Number(count) === 1 ? String(name) : name + " variation " + ordinal(index, count);
+    writeClip(whole, args);
 }
 
 function anything() {

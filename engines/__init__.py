@@ -10,7 +10,6 @@ list of known ones.
 from __future__ import annotations
 
 import importlib
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -45,19 +44,39 @@ def default_checkpoint(name: str) -> Path:
 
 
 def load_engine(name_or_path: str | Path, device: str = "auto") -> Engine:
-    """An engine from its registered name (shipped checkpoint) or a checkpoint folder."""
+    """An engine from its registered name (shipped checkpoint) or a checkpoint folder.
+
+    Whatever is wrong with the checkpoint raises :class:`engines.checkpoint.CheckpointError`
+    (a ValueError) with a one-line message naming the folder or file.
+    """
+    from engines.checkpoint import CheckpointError, checkpoint_engine, one_line, resolve_device
+
+    resolve_device(device)  # a device that is not there is no fault of the checkpoint
     path = Path(name_or_path)
     if str(name_or_path) in ENGINES:
         name, path = str(name_or_path), default_checkpoint(str(name_or_path))
-    elif (path / "config.json").is_file():
-        name = json.loads((path / "config.json").read_text()).get("engine", "")
+        if not (path / "config.json").is_file():
+            raise CheckpointError(path, f"no shipped checkpoint for engine {name!r}")
+    elif path.is_dir():
+        name = checkpoint_engine(path)
+        if name not in ENGINES:
+            raise CheckpointError(
+                path / "config.json",
+                f"names engine {name!r}, not one of {', '.join(available_engines())}",
+            )
     else:
-        raise ValueError(
-            f"{name_or_path!r} is neither an engine ({', '.join(available_engines())}) "
-            "nor a checkpoint folder with config.json"
+        raise CheckpointError(
+            path, f"neither an engine ({', '.join(available_engines())}) nor a checkpoint folder"
         )
-    if not (path / "config.json").is_file():
-        raise FileNotFoundError(f"no shipped checkpoint for engine {name!r} at {path}")
-    engine = engine_class(name).load(path, device=device)
+    try:
+        engine = engine_class(name).load(path, device=device)
+    except CheckpointError:
+        raise
+    except ValueError as exc:
+        raise CheckpointError(path, str(exc)) from None
+    except Exception as exc:  # whatever else a damaged checkpoint makes a loader raise
+        raise CheckpointError(
+            path, f"cannot load ({type(exc).__name__}: {one_line(exc)})"
+        ) from None
     engine.folder = path
     return engine

@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+import sys
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
-from engines.params import Param
+from engines.params import VARIATIONS, Param
 
 ReplyShape = Literal["notes", "indexed", "numbers"]
 """``notes``: one reply of notes. ``indexed``: one reply per melody, ``<index> <count>
@@ -47,6 +48,11 @@ class Verb:
     ``name``). ``doc`` is for performers; it becomes the address table's text. ``bench`` is a
     typical request as it goes on the wire after the id (``"steps", 32, "notes", 60, ...``;
     without ``seed``, which the caller adds): ``bridge bench`` times it, tests send it.
+
+    ``variations``: a ``notes`` verb that can answer with several melodies at once. The
+    ``variations`` parameter is added to ``params``; the method receives it (None without
+    it, as before) and with ``variations N`` returns N note lists, variation k drawn with
+    seed S+k (S the request's seed, or one drawn at random); the reply is then ``indexed``.
     """
 
     name: str
@@ -55,16 +61,29 @@ class Verb:
     doc: str
     method: str = ""
     bench: tuple[Any, ...] = ()
+    variations: bool = False
 
     def __post_init__(self) -> None:
         if self.reply not in REPLY_ARGS:
             raise ValueError(f"verb {self.name}: reply must be one of {', '.join(REPLY_ARGS)}")
+        if self.variations:
+            if self.reply != "notes":
+                raise ValueError(f"verb {self.name}: only a notes verb has variations")
+            if self.param(VARIATIONS.name) is None:
+                object.__setattr__(self, "params", (*self.params, VARIATIONS))
         object.__setattr__(self, "doc", inspect.cleandoc(self.doc))
         if not self.method:
             object.__setattr__(self, "method", self.name)
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)
+
+    def reply_for(self, values: Mapping[str, Any]) -> ReplyShape:
+        """The reply shape of a request with ``values``: ``indexed`` when it asks for
+        variations, else the declared one."""
+        if self.variations and values.get(VARIATIONS.name) is not None:
+            return "indexed"
+        return self.reply
 
     @property
     def makes_notes(self) -> bool:
@@ -100,6 +119,15 @@ class Engine(ABC):
     def warm_up(self) -> None:  # noqa: B027 - an engine with nothing to warm up keeps this
         """Run the compiled paths once, so that a performer's first request is fast."""
 
+    def prepare_thread(self, threads: int = 1) -> None:
+        """Ready the calling thread to run this engine over and over (a stream worker or a
+        daemon worker calls it once): ``threads`` torch threads, if torch is in use, since
+        OpenMP keeps its thread count per thread and a new thread would otherwise use every
+        core."""
+        torch = sys.modules.get("torch")  # an engine without torch never imports it
+        if torch is not None:
+            torch.set_num_threads(threads)
+
     # -- verbs ------------------------------------------------------------------------------
 
     @classmethod
@@ -111,13 +139,14 @@ class Engine(ABC):
         raise ValueError(f"the {cls.name} engine has no verb {name!r}; verbs: {known}")
 
     def call(self, verb: str, values: Mapping[str, Any]) -> Any:
-        """Answer ``verb`` with ``values`` (every parameter, defaults filled in).
+        """Answer ``verb`` with ``values`` (a parameter missing takes its default).
 
-        Returns notes, a list of note lists (``indexed``) or numbers, by the verb's reply
-        shape. Raises ValueError, in a performer's words, for a value the engine refuses.
+        Returns notes, a list of note lists (``indexed``, or with ``variations``) or
+        numbers, by :meth:`Verb.reply_for`. Raises ValueError, in a performer's words, for
+        a value the engine refuses.
         """
         v = self.verb(verb)
-        return getattr(self, v.method)(**{p.name: values[p.name] for p in v.params})
+        return getattr(self, v.method)(**{p.name: values.get(p.name, p.default) for p in v.params})
 
     # -- describe ---------------------------------------------------------------------------
 
@@ -197,6 +226,9 @@ class StreamingEngine(Engine):
 
     stream_params: ClassVar[tuple[Param, ...]] = ()
     stream_set_params: ClassVar[tuple[Param, ...]] = ()
+    stream_doc: ClassVar[str] = ""
+    """What a stream of this engine plays, for the address table (default: the engine
+    continues `notes`)."""
 
     @abstractmethod
     def grid_tokens(self, notes: Sequence[Any]) -> list[int]:

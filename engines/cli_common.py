@@ -11,9 +11,10 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
+from click.core import ParameterSource
 
 DEVICES = click.Choice(["auto", "cpu", "cuda"])
 DEVICE_OPTION = click.option("--device", type=DEVICES, default="auto", show_default=True)
@@ -43,6 +44,108 @@ LIMIT_FILES_OPTION = click.option(
     default=None,
     help="Parse only the first files of each collection (quick runs).",
 )
+
+OUT_OPTION = click.option(
+    "-o",
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder for the run's checkpoint (default: a new folder under "
+    "~/.local/share/bridge/runs, or $BRIDGE_RUNS; printed at the start). A folder that "
+    "holds files is refused unless --force or --resume.",
+)
+FORCE_OPTION = click.option(
+    "--force",
+    is_flag=True,
+    help="Write into --out even if it holds files (a checkpoint there is replaced).",
+)
+RESUME_OPTION = click.option(
+    "--resume",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Go on with a stopped run in this folder: its epoch or step, optimizer, learning-rate "
+    "schedule and options (only --device, --threads and --max-minutes may change).",
+)
+# what a resumed run may change; every other option is the stopped run's own
+RESUMABLE = ("device", "threads", "max_minutes")
+NOT_SAVED = ("out", "force", "resume")
+
+
+def training_params(ctx: click.Context) -> dict[str, Any]:
+    """A train command's parameters; with ``--resume``, the stopped run's own (saved in its
+    training state) but for --device, --threads and --max-minutes."""
+    from engines.runs import read_progress
+
+    params = dict(ctx.params)
+    resume = params.get("resume")
+    if resume is None:
+        return params
+    given = [
+        name
+        for name in params
+        if name not in (*RESUMABLE, *NOT_SAVED)
+        and ctx.get_parameter_source(name)
+        in (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT)
+    ]
+    if given:
+        flags = ", ".join("--" + name.replace("_", "-") for name in given)
+        raise click.UsageError(f"--resume goes on with the run's own options; drop {flags}")
+    with domain_errors():
+        saved = read_progress(resume).get("command") or {}
+    for name, value in saved.items():
+        if name in params and name not in (*RESUMABLE, *NOT_SAVED):
+            params[name] = value
+    return params
+
+
+def saved_params(params: dict[str, Any]) -> dict[str, Any]:
+    """The parameters a run keeps in its training state, for ``--resume`` (JSON values)."""
+    return {
+        k: str(v) if isinstance(v, Path) else v for k, v in params.items() if k not in NOT_SAVED
+    }
+
+
+def start_run(engine: str, params: dict[str, Any]) -> Path:
+    """The folder the run writes into (see :func:`engines.runs.prepare_out`), printed."""
+    from engines.runs import prepare_out
+
+    init = params.get("init")
+    with domain_errors():
+        folder = prepare_out(
+            engine,
+            params.get("out"),
+            force=bool(params.get("force")),
+            resume=params.get("resume"),
+            init=Path(init) if init else None,
+        )
+    verb = "resuming the run in" if params.get("resume") else "training into"
+    click.echo(f"{engine}: {verb} {folder}")
+    return folder
+
+
+def stopped(engine: str, folder: Path) -> NoReturn:
+    """After Ctrl-C: say where the best checkpoint so far is (or that there is none), and
+    exit with status 130 (the shell's code for an interrupt)."""
+    from engines.checkpoint import WEIGHTS_FILE
+    from engines.runs import STATE_FILE
+
+    if (folder / WEIGHTS_FILE).is_file():
+        message = f"stopped: the best checkpoint so far is in {folder}"
+        if (folder / STATE_FILE).is_file():
+            message += f"; go on with: bridge train {engine} --resume {folder}"
+    else:
+        message = f"stopped before the first checkpoint was saved: nothing in {folder}"
+    click.echo(message, err=True)
+    raise SystemExit(130)
+
+
+@contextmanager
+def interruptible(engine: str, folder: Path) -> Iterator[None]:
+    """Ctrl-C inside (loading a corpus, say) ends with :func:`stopped`, not "Aborted!"."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        stopped(engine, folder)
 
 
 @contextmanager
@@ -83,6 +186,14 @@ def load_checkpoint_engine(name: str, checkpoint: Path | None, device: str) -> A
 
 __all__ = [
     "CHECKPOINT_OPTION",
+    "FORCE_OPTION",
+    "OUT_OPTION",
+    "RESUME_OPTION",
+    "interruptible",
+    "saved_params",
+    "start_run",
+    "stopped",
+    "training_params",
     "CORPUS_OPTION",
     "DEVICES",
     "DEVICE_OPTION",

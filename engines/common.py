@@ -5,11 +5,13 @@ words, and seeded random generators on the CPU (so a seed gives the same notes o
 from __future__ import annotations
 
 import math
+import secrets
 from collections.abc import Sequence
 
 import torch
 
 from engines.notes import Note
+from engines.params import MAX_VARIATIONS
 
 MAX_STEPS = 1024  # the most 16th steps one request may ask for
 MAX_PRIMER_NOTES = 4096
@@ -24,6 +26,17 @@ def seeded_generator(seed: int | None) -> torch.Generator:
     else:
         g.manual_seed(int(seed) & 0xFFFF_FFFF_FFFF)
     return g
+
+
+def variation_seeds(seed: int | None, variations: int) -> list[int]:
+    """The seeds of ``variations`` variations of one request: variation k draws with seed
+    ``seed + k``, so variation k is what the request alone would draw with that seed (and
+    the first N variations of a seed are the same whatever N). Without a seed the base is
+    drawn from the OS."""
+    if not 1 <= variations <= MAX_VARIATIONS:
+        raise ValueError(f"variations must be 1..{MAX_VARIATIONS}, got {variations}")
+    base = secrets.randbits(31) if seed is None else int(seed)
+    return [base + k for k in range(variations)]
 
 
 def check_temperature(temperature: float, zero_ok: bool = False) -> None:

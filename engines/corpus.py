@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -34,6 +35,7 @@ FOLK_FOLDERS = ("oneills1850", "ryansMammoth", "nottingham-dataset", "essenFolks
 CACHE_VERSION = 1
 MIN_NOTES = 8
 SPLITS = ("train", "valid", "test")
+T = TypeVar("T")
 
 
 def cache_dir() -> Path:
@@ -89,8 +91,34 @@ class Corpus:
 
     @staticmethod
     def load(path: Path) -> Corpus:
-        with np.load(path) as z:
-            return Corpus([str(n) for n in z["names"]], z["tokens"], z["offsets"])
+        """A cached corpus; a damaged or inconsistent cache file raises ValueError."""
+        with np.load(path, allow_pickle=False) as z:
+            corpus = Corpus([str(n) for n in z["names"]], z["tokens"], z["offsets"])
+        offsets = corpus.offsets
+        if (
+            corpus.tokens.dtype != np.uint8
+            or offsets.ndim != 1
+            or len(offsets) != len(corpus.names) + 1
+            or (len(offsets) and (offsets[0] != 0 or offsets[-1] != len(corpus.tokens)))
+            or bool((np.diff(offsets) < 0).any())
+        ):
+            raise ValueError("its arrays do not agree")
+        return corpus
+
+
+def read_cache(path: Path, load: Callable[[Path], T]) -> T | None:
+    """A cache file read by ``load``, or None when there is none or it is damaged (cut
+    short, not an npz, arrays that disagree): a damaged one is deleted with a one-line
+    warning, so the caller rebuilds it instead of stopping until someone deletes it."""
+    if not path.exists():
+        return None
+    try:
+        return load(path)
+    except Exception as exc:  # zipfile, zlib, numpy and key errors: all mean "rebuild"
+        why = " ".join(f"{type(exc).__name__}: {exc}".split())[:160]
+        log.warning("the cache %s is damaged (%s); rebuilding it", path, why)
+        path.unlink(missing_ok=True)
+        return None
 
 
 def music21_corpus_root() -> Path:
@@ -245,8 +273,9 @@ def load_corpus(
         key = f"midi-{digest}-v{CACHE_VERSION}"
         parse = _parse_score_file
     path = cache_dir() / f"corpus-{key}.npz"
-    if use_cache and path.exists():
-        return Corpus.load(path)
+    cached = read_cache(path, Corpus.load) if use_cache else None
+    if cached is not None:
+        return cached
     corpus = _parse_all(jobs, parse, workers, progress, f"parsing {source}")
     if len(corpus) == 0:
         raise ValueError(f"no usable tunes in {source}")

@@ -12,6 +12,11 @@ one token per step, in the style of MusicVAE's melody representation:
 The grid is monophonic. Polyphonic input is reduced by one documented rule: notes are
 taken in onset order; of several notes starting on the same step the highest pitch wins, and
 a note that is still sounding when the next one starts is cut there.
+
+MIDI files are read within documented limits (:func:`read_midi`): at most ``MAX_MIDI_BYTES``
+bytes, ``MAX_MIDI_NOTES`` notes, and no note past beat ``MAX_MIDI_BEAT``. A file beyond
+them is refused with a ValueError (a training corpus skips it with a warning): a 549-byte
+file with one note at beat 4,000,000 once made a 16-million-step grid.
 """
 
 from __future__ import annotations
@@ -32,6 +37,10 @@ OFF = 1
 NOTE_ON_BASE = 2
 BOS = NOTE_ON_BASE + 128  # start-of-sequence token, only ever fed to models
 VOCAB_SIZE = BOS + 1
+
+MAX_MIDI_BEAT = 100_000  # about 14 hours at 120 bpm
+MAX_MIDI_NOTES = 100_000
+MAX_MIDI_BYTES = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,15 +192,29 @@ def register_shift(tokens: Sequence[int]) -> int:
 
 
 def read_midi(path: str | Path) -> list[Note]:
-    """Every note of a MIDI file (all tracks and channels but drums), in beats."""
+    """Every note of a MIDI file (all tracks and channels but drums), in beats.
+
+    A file over ``MAX_MIDI_BYTES``, with more than ``MAX_MIDI_NOTES`` notes or with a note
+    past beat ``MAX_MIDI_BEAT`` raises ValueError saying which limit.
+    """
+    size = Path(path).stat().st_size
+    if size > MAX_MIDI_BYTES:
+        raise ValueError(f"{size:,} bytes, over the limit of {MAX_MIDI_BYTES:,} for a MIDI file")
     mid = mido.MidiFile(str(path))
     tpb = mid.ticks_per_beat or 480
     notes: list[Note] = []
+    last_tick = MAX_MIDI_BEAT * tpb
     for track in mid.tracks:
         tick = 0
         sounding: dict[tuple[int, int], tuple[int, int]] = {}
         for msg in track:
             tick += msg.time
+            if tick > last_tick and msg.type in ("note_on", "note_off"):
+                raise ValueError(
+                    f"a note at beat {tick / tpb:,.0f}, past the limit of beat {MAX_MIDI_BEAT:,}"
+                )
+            if len(notes) > MAX_MIDI_NOTES:
+                raise ValueError(f"more than {MAX_MIDI_NOTES:,} notes, the limit for a MIDI file")
             if msg.type not in ("note_on", "note_off") or msg.channel == 9:
                 continue
             key = (msg.channel, msg.note)

@@ -122,6 +122,18 @@ PRIMER_8 = [
     ]
     for v in (p, start, dur, 96)
 ]  # fmt: skip
+MAX_VARIATIONS = 16
+VARIATIONS = Param(
+    "variations",
+    "int",
+    "answer with N variations, one indexed reply each (`<index> <count> <notes...>`): "
+    "variation k is drawn with seed S+k, S being `seed` (random without it)",
+    default=None,
+    low=1,
+    high=MAX_VARIATIONS,
+    metavar="N",
+    default_doc="one notes reply",
+)
 SET_TEMPERATURE = Param(
     "temperature",
     "float",
@@ -135,6 +147,7 @@ SET_TEMPERATURE = Param(
 __all__ = [
     "Kind",
     "LIST_KINDS",
+    "MAX_VARIATIONS",
     "Param",
     "PRIMER",
     "PRIMER_8",
@@ -143,4 +156,5 @@ __all__ = [
     "STEPS",
     "TEMPERATURE",
     "TOP_P",
+    "VARIATIONS",
 ]

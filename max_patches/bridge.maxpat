@@ -60,7 +60,7 @@
 			{
 				"box": {
 					"maxclass": "inlet",
-					"comment": "requests: /bridge/<engine>/<verb> key value ...; daemonport N",
+					"comment": "requests: /bridge/<engine>/<verb> key value ...; daemonport N; describe [engine]; load <engine> <folder>",
 					"index": 0,
 					"patching_rect": [
 						20.0,
@@ -79,17 +79,19 @@
 			{
 				"box": {
 					"maxclass": "newobj",
-					"text": "route daemonport",
+					"text": "route daemonport describe load",
 					"patching_rect": [
 						20.0,
 						85.0,
-						126,
+						224,
 						22.0
 					],
 					"id": "obj-3",
-					"numinlets": 2,
-					"numoutlets": 2,
+					"numinlets": 4,
+					"numoutlets": 4,
 					"outlettype": [
+						"",
+						"",
 						"",
 						""
 					]
@@ -100,7 +102,7 @@
 					"maxclass": "newobj",
 					"text": "prepend port",
 					"patching_rect": [
-						141.0,
+						254.0,
 						205.0,
 						98,
 						22.0
@@ -118,7 +120,7 @@
 					"maxclass": "newobj",
 					"text": "t a b zlclear",
 					"patching_rect": [
-						263.75,
+						239.66666666666666,
 						885.0,
 						105,
 						22.0
@@ -136,11 +138,11 @@
 			{
 				"box": {
 					"maxclass": "newobj",
-					"text": "zl slice 1 @zlmaxsize 4096",
+					"text": "route bang",
 					"patching_rect": [
-						263.75,
-						925.0,
-						196,
+						20.0,
+						125.0,
+						84,
 						22.0
 					],
 					"id": "obj-6",
@@ -154,15 +156,88 @@
 			},
 			{
 				"box": {
+					"maxclass": "message",
+					"text": "/bridge/describe",
+					"patching_rect": [
+						20.0,
+						165.0,
+						126,
+						22.0
+					],
+					"id": "obj-7",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					]
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"text": "prepend /bridge/describe engine",
+					"patching_rect": [
+						162.0,
+						165.0,
+						231,
+						22.0
+					],
+					"id": "obj-8",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					]
+				}
+			},
+			{
+				"box": {
+					"maxclass": "message",
+					"text": "/bridge/load engine $1 path $2",
+					"patching_rect": [
+						120.0,
+						125.0,
+						224,
+						22.0
+					],
+					"id": "obj-9",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					]
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"text": "zl slice 1 @zlmaxsize 4096",
+					"patching_rect": [
+						239.66666666666666,
+						925.0,
+						196,
+						22.0
+					],
+					"id": "obj-10",
+					"numinlets": 2,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					]
+				}
+			},
+			{
+				"box": {
 					"maxclass": "newobj",
 					"text": "counter 0 99999",
 					"patching_rect": [
-						475.75,
+						451.66666666666663,
 						925.0,
 						119,
 						22.0
 					],
-					"id": "obj-7",
+					"id": "obj-11",
 					"numinlets": 5,
 					"numoutlets": 4,
 					"outlettype": [
@@ -178,12 +253,12 @@
 					"maxclass": "newobj",
 					"text": "+ 0",
 					"patching_rect": [
-						460.875,
+						547.8333333333333,
 						965.0,
 						35,
 						22.0
 					],
-					"id": "obj-8",
+					"id": "obj-12",
 					"numinlets": 2,
 					"numoutlets": 1,
 					"outlettype": [
@@ -196,12 +271,12 @@
 					"maxclass": "newobj",
 					"text": "zl join",
 					"patching_rect": [
-						362.3125,
+						393.74999999999994,
 						1005.0,
 						63,
 						22.0
 					],
-					"id": "obj-9",
+					"id": "obj-13",
 					"numinlets": 2,
 					"numoutlets": 2,
 					"outlettype": [
@@ -215,12 +290,12 @@
 					"maxclass": "newobj",
 					"text": "zl join @zlmaxsize 4096",
 					"patching_rect": [
-						296.6041666666667,
+						291.02777777777777,
 						1045.0,
 						175,
 						22.0
 					],
-					"id": "obj-10",
+					"id": "obj-14",
 					"numinlets": 2,
 					"numoutlets": 2,
 					"outlettype": [
@@ -234,12 +309,12 @@
 					"maxclass": "newobj",
 					"text": "udpsend 127.0.0.1 57120",
 					"patching_rect": [
-						218.80208333333334,
+						272.5138888888889,
 						1085.0,
 						175,
 						22.0
 					],
-					"id": "obj-11",
+					"id": "obj-15",
 					"numinlets": 1,
 					"numoutlets": 0
 				}
@@ -249,13 +324,13 @@
 					"maxclass": "comment",
 					"text": "address, id, keys: the id goes after the address",
 					"patching_rect": [
-						475.6041666666667,
+						470.02777777777777,
 						1045.0,
 						350,
 						20.0
 					],
 					"fontsize": 10.0,
-					"id": "obj-12",
+					"id": "obj-16",
 					"numinlets": 1,
 					"numoutlets": 0
 				}
@@ -270,7 +345,7 @@
 						70,
 						22.0
 					],
-					"id": "obj-13",
+					"id": "obj-17",
 					"numinlets": 1,
 					"numoutlets": 1,
 					"outlettype": [
@@ -283,12 +358,12 @@
 					"maxclass": "newobj",
 					"text": "t b b b",
 					"patching_rect": [
-						162.0,
+						260.0,
 						85.0,
 						63,
 						22.0
 					],
-					"id": "obj-14",
+					"id": "obj-18",
 					"numinlets": 1,
 					"numoutlets": 3,
 					"outlettype": [
@@ -303,12 +378,12 @@
 					"maxclass": "newobj",
 					"text": "random 20000",
 					"patching_rect": [
-						446.0,
+						644.0,
 						125.0,
 						98,
 						22.0
 					],
-					"id": "obj-15",
+					"id": "obj-19",
 					"numinlets": 2,
 					"numoutlets": 1,
 					"outlettype": [
@@ -321,12 +396,12 @@
 					"maxclass": "newobj",
 					"text": "* 100000",
 					"patching_rect": [
-						446.0,
+						644.0,
 						165.0,
 						70,
 						22.0
 					],
-					"id": "obj-16",
+					"id": "obj-20",
 					"numinlets": 2,
 					"numoutlets": 1,
 					"outlettype": [
@@ -339,12 +414,12 @@
 					"maxclass": "newobj",
 					"text": "t i i i",
 					"patching_rect": [
-						446.0,
+						644.0,
 						205.0,
 						63,
 						22.0
 					],
-					"id": "obj-17",
+					"id": "obj-21",
 					"numinlets": 1,
 					"numoutlets": 3,
 					"outlettype": [
@@ -359,12 +434,12 @@
 					"maxclass": "newobj",
 					"text": "+ 99999",
 					"patching_rect": [
-						744.0,
+						898.0,
 						245.0,
 						63,
 						22.0
 					],
-					"id": "obj-18",
+					"id": "obj-22",
 					"numinlets": 2,
 					"numoutlets": 1,
 					"outlettype": [
@@ -377,12 +452,12 @@
 					"maxclass": "message",
 					"text": "/bridge/register port 7401",
 					"patching_rect": [
-						516.25,
+						707.0,
 						845.0,
 						196,
 						22.0
 					],
-					"id": "obj-19",
+					"id": "obj-23",
 					"numinlets": 2,
 					"numoutlets": 1,
 					"outlettype": [
@@ -395,84 +470,9 @@
 					"maxclass": "newobj",
 					"text": "udpreceive 7401",
 					"patching_rect": [
-						630.0,
+						784.0,
 						285.0,
 						119,
-						22.0
-					],
-					"id": "obj-20",
-					"numinlets": 1,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					]
-				}
-			},
-			{
-				"box": {
-					"maxclass": "newobj",
-					"text": "patcherargs 57120 7401",
-					"patching_rect": [
-						262.0,
-						125.0,
-						168,
-						22.0
-					],
-					"id": "obj-21",
-					"numinlets": 1,
-					"numoutlets": 2,
-					"outlettype": [
-						"",
-						""
-					]
-				}
-			},
-			{
-				"box": {
-					"maxclass": "newobj",
-					"text": "unpack 0 0",
-					"patching_rect": [
-						262.0,
-						165.0,
-						84,
-						22.0
-					],
-					"id": "obj-22",
-					"numinlets": 1,
-					"numoutlets": 2,
-					"outlettype": [
-						"",
-						""
-					]
-				}
-			},
-			{
-				"box": {
-					"maxclass": "newobj",
-					"text": "t i i",
-					"patching_rect": [
-						369.0,
-						205.0,
-						49,
-						22.0
-					],
-					"id": "obj-23",
-					"numinlets": 1,
-					"numoutlets": 2,
-					"outlettype": [
-						"",
-						""
-					]
-				}
-			},
-			{
-				"box": {
-					"maxclass": "newobj",
-					"text": "prepend set /bridge/register port",
-					"patching_rect": [
-						369.0,
-						245.0,
-						245,
 						22.0
 					],
 					"id": "obj-24",
@@ -486,14 +486,89 @@
 			{
 				"box": {
 					"maxclass": "newobj",
+					"text": "patcherargs 57120 7401",
+					"patching_rect": [
+						460.0,
+						125.0,
+						168,
+						22.0
+					],
+					"id": "obj-25",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					]
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"text": "unpack 0 0",
+					"patching_rect": [
+						488.0,
+						165.0,
+						84,
+						22.0
+					],
+					"id": "obj-26",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					]
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"text": "t i i",
+					"patching_rect": [
+						523.0,
+						205.0,
+						49,
+						22.0
+					],
+					"id": "obj-27",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					]
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"text": "prepend set /bridge/register port",
+					"patching_rect": [
+						523.0,
+						245.0,
+						245,
+						22.0
+					],
+					"id": "obj-28",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					]
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
 					"text": "prepend port",
 					"patching_rect": [
-						630.0,
+						784.0,
 						245.0,
 						98,
 						22.0
 					],
-					"id": "obj-25",
+					"id": "obj-29",
 					"numinlets": 1,
 					"numoutlets": 1,
 					"outlettype": [
@@ -506,12 +581,12 @@
 					"maxclass": "newobj",
 					"text": "metro 3000",
 					"patching_rect": [
-						162.0,
+						360.0,
 						125.0,
 						84,
 						22.0
 					],
-					"id": "obj-26",
+					"id": "obj-30",
 					"numinlets": 2,
 					"numoutlets": 1,
 					"outlettype": [
@@ -524,12 +599,12 @@
 					"maxclass": "newobj",
 					"text": "t b b b",
 					"patching_rect": [
-						162.0,
+						409.0,
 						165.0,
 						63,
 						22.0
 					],
-					"id": "obj-27",
+					"id": "obj-31",
 					"numinlets": 1,
 					"numoutlets": 3,
 					"outlettype": [
@@ -544,12 +619,12 @@
 					"maxclass": "message",
 					"text": "/bridge/ping",
 					"patching_rect": [
-						255.0,
+						409.0,
 						205.0,
 						98,
 						22.0
 					],
-					"id": "obj-28",
+					"id": "obj-32",
 					"numinlets": 2,
 					"numoutlets": 1,
 					"outlettype": [
@@ -562,83 +637,9 @@
 					"maxclass": "newobj",
 					"text": "delay 1500",
 					"patching_rect": [
-						489.5,
+						693.6666666666666,
 						725.0,
 						84,
-						22.0
-					],
-					"id": "obj-29",
-					"numinlets": 2,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					]
-				}
-			},
-			{
-				"box": {
-					"maxclass": "newobj",
-					"text": "gate 1 1",
-					"patching_rect": [
-						663.5,
-						805.0,
-						70,
-						22.0
-					],
-					"id": "obj-30",
-					"numinlets": 2,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					]
-				}
-			},
-			{
-				"box": {
-					"maxclass": "newobj",
-					"text": "route /bridge/note",
-					"patching_rect": [
-						630.0,
-						325.0,
-						140,
-						22.0
-					],
-					"id": "obj-31",
-					"numinlets": 2,
-					"numoutlets": 2,
-					"outlettype": [
-						"",
-						""
-					]
-				}
-			},
-			{
-				"box": {
-					"maxclass": "newobj",
-					"text": "zl slice 1",
-					"patching_rect": [
-						630.0,
-						365.0,
-						84,
-						22.0
-					],
-					"id": "obj-32",
-					"numinlets": 2,
-					"numoutlets": 2,
-					"outlettype": [
-						"",
-						""
-					]
-				}
-			},
-			{
-				"box": {
-					"maxclass": "newobj",
-					"text": "== -1",
-					"patching_rect": [
-						923.0,
-						685.0,
-						49,
 						22.0
 					],
 					"id": "obj-33",
@@ -652,18 +653,17 @@
 			{
 				"box": {
 					"maxclass": "newobj",
-					"text": "sel 1",
+					"text": "gate 1 1",
 					"patching_rect": [
-						971.0,
-						725.0,
-						49,
+						891.0,
+						805.0,
+						70,
 						22.0
 					],
 					"id": "obj-34",
 					"numinlets": 2,
-					"numoutlets": 2,
+					"numoutlets": 1,
 					"outlettype": [
-						"",
 						""
 					]
 				}
@@ -671,11 +671,11 @@
 			{
 				"box": {
 					"maxclass": "newobj",
-					"text": "zl reg",
+					"text": "route /bridge/note",
 					"patching_rect": [
-						1001.5,
-						765.0,
-						56,
+						784.0,
+						325.0,
+						140,
 						22.0
 					],
 					"id": "obj-35",
@@ -690,33 +690,14 @@
 			{
 				"box": {
 					"maxclass": "newobj",
-					"text": "t a a",
+					"text": "zl slice 1",
 					"patching_rect": [
-						730.0,
+						784.0,
 						365.0,
-						49,
+						84,
 						22.0
 					],
 					"id": "obj-36",
-					"numinlets": 1,
-					"numoutlets": 2,
-					"outlettype": [
-						"",
-						""
-					]
-				}
-			},
-			{
-				"box": {
-					"maxclass": "newobj",
-					"text": "zl reg @zlmaxsize 4096",
-					"patching_rect": [
-						685.0,
-						525.0,
-						168,
-						22.0
-					],
-					"id": "obj-37",
 					"numinlets": 2,
 					"numoutlets": 2,
 					"outlettype": [
@@ -728,11 +709,29 @@
 			{
 				"box": {
 					"maxclass": "newobj",
-					"text": "zl mth 1",
+					"text": "== -1",
 					"patching_rect": [
-						730.0,
-						405.0,
-						70,
+						1084.3333333333333,
+						685.0,
+						49,
+						22.0
+					],
+					"id": "obj-37",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					]
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"text": "sel 1",
+					"patching_rect": [
+						1132.3333333333333,
+						725.0,
+						49,
 						22.0
 					],
 					"id": "obj-38",
@@ -747,14 +746,90 @@
 			{
 				"box": {
 					"maxclass": "newobj",
+					"text": "zl reg",
+					"patching_rect": [
+						1275.6666666666665,
+						765.0,
+						56,
+						22.0
+					],
+					"id": "obj-39",
+					"numinlets": 2,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					]
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"text": "t a a",
+					"patching_rect": [
+						884.0,
+						365.0,
+						49,
+						22.0
+					],
+					"id": "obj-40",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					]
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"text": "zl reg @zlmaxsize 4096",
+					"patching_rect": [
+						846.3333333333333,
+						525.0,
+						168,
+						22.0
+					],
+					"id": "obj-41",
+					"numinlets": 2,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					]
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"text": "zl mth 1",
+					"patching_rect": [
+						884.0,
+						405.0,
+						70,
+						22.0
+					],
+					"id": "obj-42",
+					"numinlets": 2,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					]
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
 					"text": "split 0 99999",
 					"patching_rect": [
-						640.0,
+						808.6666666666666,
 						445.0,
 						105,
 						22.0
 					],
-					"id": "obj-39",
+					"id": "obj-43",
 					"numinlets": 3,
 					"numoutlets": 2,
 					"outlettype": [
@@ -768,12 +843,12 @@
 					"maxclass": "newobj",
 					"text": "t b",
 					"patching_rect": [
-						640.0,
+						808.6666666666666,
 						485.0,
 						35,
 						22.0
 					],
-					"id": "obj-40",
+					"id": "obj-44",
 					"numinlets": 1,
 					"numoutlets": 1,
 					"outlettype": [
@@ -784,17 +859,18 @@
 			{
 				"box": {
 					"maxclass": "newobj",
-					"text": "t a a",
+					"text": "t a a a",
 					"patching_rect": [
-						685.0,
+						846.3333333333333,
 						565.0,
-						49,
+						63,
 						22.0
 					],
-					"id": "obj-41",
+					"id": "obj-45",
 					"numinlets": 1,
-					"numoutlets": 2,
+					"numoutlets": 3,
 					"outlettype": [
+						"",
 						"",
 						""
 					]
@@ -805,12 +881,12 @@
 					"maxclass": "newobj",
 					"text": "route /bridge/pong /bridge/error /bridge/reply/rnn/stream/start",
 					"patching_rect": [
-						731.0,
+						892.3333333333333,
 						605.0,
 						455,
 						22.0
 					],
-					"id": "obj-42",
+					"id": "obj-46",
 					"numinlets": 4,
 					"numoutlets": 4,
 					"outlettype": [
@@ -824,92 +900,22 @@
 			{
 				"box": {
 					"maxclass": "newobj",
-					"text": "t l b b",
+					"text": "route /bridge/reply/describe /bridge/reply/describe/verb /bridge/reply/describe/param /bridge/reply/describe/done /bridge/reply/load",
 					"patching_rect": [
-						731.0,
-						645.0,
-						63,
-						22.0
-					],
-					"id": "obj-43",
-					"numinlets": 1,
-					"numoutlets": 3,
-					"outlettype": [
-						"",
-						"",
-						""
-					]
-				}
-			},
-			{
-				"box": {
-					"maxclass": "message",
-					"text": "stop",
-					"patching_rect": [
-						817.0,
-						685.0,
-						42,
-						22.0
-					],
-					"id": "obj-44",
-					"numinlets": 2,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					]
-				}
-			},
-			{
-				"box": {
-					"maxclass": "message",
-					"text": "0",
-					"patching_rect": [
-						875.0,
-						685.0,
-						32.0,
-						22.0
-					],
-					"id": "obj-45",
-					"numinlets": 2,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					]
-				}
-			},
-			{
-				"box": {
-					"maxclass": "newobj",
-					"text": "zl mth 2",
-					"patching_rect": [
-						731.0,
-						685.0,
-						70,
-						22.0
-					],
-					"id": "obj-46",
-					"numinlets": 2,
-					"numoutlets": 2,
-					"outlettype": [
-						"",
-						""
-					]
-				}
-			},
-			{
-				"box": {
-					"maxclass": "newobj",
-					"text": "prepend daemon running: bridge",
-					"patching_rect": [
-						731.0,
-						725.0,
-						224,
+						1363.3333333333333,
+						605.0,
+						938,
 						22.0
 					],
 					"id": "obj-47",
-					"numinlets": 1,
-					"numoutlets": 1,
+					"numinlets": 6,
+					"numoutlets": 6,
 					"outlettype": [
+						"",
+						"",
+						"",
+						"",
+						"",
 						""
 					]
 				}
@@ -919,7 +925,7 @@
 					"maxclass": "newobj",
 					"text": "zl slice 1",
 					"patching_rect": [
-						810.0,
+						1363.3333333333333,
 						645.0,
 						84,
 						22.0
@@ -936,11 +942,11 @@
 			{
 				"box": {
 					"maxclass": "newobj",
-					"text": "zl mth 1",
+					"text": "zl slice 1",
 					"patching_rect": [
-						910.0,
+						1463.3333333333333,
 						645.0,
-						70,
+						84,
 						22.0
 					],
 					"id": "obj-49",
@@ -954,15 +960,275 @@
 			},
 			{
 				"box": {
-					"maxclass": "message",
-					"text": "no answer from the bridge daemon - start it with: bridge serve",
+					"maxclass": "newobj",
+					"text": "prepend verb",
 					"patching_rect": [
-						489.5,
-						765.0,
-						448,
+						1463.3333333333333,
+						685.0,
+						98,
 						22.0
 					],
 					"id": "obj-50",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					]
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"text": "zl slice 1",
+					"patching_rect": [
+						1563.3333333333333,
+						645.0,
+						84,
+						22.0
+					],
+					"id": "obj-51",
+					"numinlets": 2,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					]
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"text": "prepend param",
+					"patching_rect": [
+						1577.3333333333333,
+						685.0,
+						105,
+						22.0
+					],
+					"id": "obj-52",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					]
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"text": "zl slice 1",
+					"patching_rect": [
+						1663.3333333333333,
+						645.0,
+						84,
+						22.0
+					],
+					"id": "obj-53",
+					"numinlets": 2,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					]
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"text": "prepend done",
+					"patching_rect": [
+						1698.3333333333333,
+						685.0,
+						98,
+						22.0
+					],
+					"id": "obj-54",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					]
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"text": "zl slice 1",
+					"patching_rect": [
+						1763.3333333333333,
+						645.0,
+						84,
+						22.0
+					],
+					"id": "obj-55",
+					"numinlets": 2,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					]
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"text": "prepend loaded",
+					"patching_rect": [
+						1812.3333333333333,
+						685.0,
+						112,
+						22.0
+					],
+					"id": "obj-56",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					]
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"text": "t l b b",
+					"patching_rect": [
+						892.3333333333333,
+						645.0,
+						63,
+						22.0
+					],
+					"id": "obj-57",
+					"numinlets": 1,
+					"numoutlets": 3,
+					"outlettype": [
+						"",
+						"",
+						""
+					]
+				}
+			},
+			{
+				"box": {
+					"maxclass": "message",
+					"text": "stop",
+					"patching_rect": [
+						978.3333333333333,
+						685.0,
+						42,
+						22.0
+					],
+					"id": "obj-58",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					]
+				}
+			},
+			{
+				"box": {
+					"maxclass": "message",
+					"text": "0",
+					"patching_rect": [
+						1036.3333333333333,
+						685.0,
+						32.0,
+						22.0
+					],
+					"id": "obj-59",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					]
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"text": "zl mth 2",
+					"patching_rect": [
+						892.3333333333333,
+						685.0,
+						70,
+						22.0
+					],
+					"id": "obj-60",
+					"numinlets": 2,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					]
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"text": "prepend daemon running: bridge",
+					"patching_rect": [
+						892.3333333333333,
+						725.0,
+						224,
+						22.0
+					],
+					"id": "obj-61",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					]
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"text": "zl slice 1",
+					"patching_rect": [
+						971.3333333333333,
+						645.0,
+						84,
+						22.0
+					],
+					"id": "obj-62",
+					"numinlets": 2,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					]
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"text": "zl mth 1",
+					"patching_rect": [
+						1071.3333333333333,
+						645.0,
+						70,
+						22.0
+					],
+					"id": "obj-63",
+					"numinlets": 2,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					]
+				}
+			},
+			{
+				"box": {
+					"maxclass": "message",
+					"text": "no answer from the bridge daemon - start it with: python -m bridge serve",
+					"patching_rect": [
+						693.6666666666666,
+						765.0,
+						518,
+						22.0
+					],
+					"id": "obj-64",
 					"numinlets": 2,
 					"numoutlets": 1,
 					"outlettype": [
@@ -975,12 +1241,12 @@
 					"maxclass": "message",
 					"text": "1",
 					"patching_rect": [
-						953.5,
+						1227.6666666666665,
 						765.0,
 						32.0,
 						22.0
 					],
-					"id": "obj-51",
+					"id": "obj-65",
 					"numinlets": 2,
 					"numoutlets": 1,
 					"outlettype": [
@@ -994,12 +1260,12 @@
 					"comment": "replies: /bridge/reply/<engine>/<verb> <id> ...",
 					"index": 0,
 					"patching_rect": [
-						685.0,
-						605.0,
+						846.3333333333333,
+						1125.0,
 						30.0,
 						30.0
 					],
-					"id": "obj-52",
+					"id": "obj-66",
 					"numinlets": 1,
 					"numoutlets": 0
 				}
@@ -1010,12 +1276,12 @@
 					"comment": "stream notes: pitch velocity beats ms",
 					"index": 1,
 					"patching_rect": [
-						1001.5,
-						805.0,
+						1275.6666666666665,
+						1125.0,
 						30.0,
 						30.0
 					],
-					"id": "obj-53",
+					"id": "obj-67",
 					"numinlets": 1,
 					"numoutlets": 0
 				}
@@ -1026,12 +1292,12 @@
 					"comment": "errors: <request-address> <message>",
 					"index": 2,
 					"patching_rect": [
-						988.0,
-						685.0,
+						1321.6666666666665,
+						1125.0,
 						30.0,
 						30.0
 					],
-					"id": "obj-54",
+					"id": "obj-68",
 					"numinlets": 1,
 					"numoutlets": 0
 				}
@@ -1042,12 +1308,28 @@
 					"comment": "status line for the performer",
 					"index": 3,
 					"patching_rect": [
-						610.25,
-						805.0,
+						1367.6666666666665,
+						1125.0,
 						30.0,
 						30.0
 					],
-					"id": "obj-55",
+					"id": "obj-69",
+					"numinlets": 1,
+					"numoutlets": 0
+				}
+			},
+			{
+				"box": {
+					"maxclass": "outlet",
+					"comment": "describe and load: engine ..., verb ..., param ..., done N; loaded ...",
+					"index": 4,
+					"patching_rect": [
+						1582.9333333333332,
+						1125.0,
+						30.0,
+						30.0
+					],
+					"id": "obj-70",
 					"numinlets": 1,
 					"numoutlets": 0
 				}
@@ -1082,7 +1364,91 @@
 				"patchline": {
 					"source": [
 						"obj-3",
+						3
+					],
+					"destination": [
+						"obj-5",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-3",
 						1
+					],
+					"destination": [
+						"obj-6",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-6",
+						0
+					],
+					"destination": [
+						"obj-7",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-6",
+						1
+					],
+					"destination": [
+						"obj-8",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-3",
+						2
+					],
+					"destination": [
+						"obj-9",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-7",
+						0
+					],
+					"destination": [
+						"obj-5",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-8",
+						0
+					],
+					"destination": [
+						"obj-5",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-9",
+						0
 					],
 					"destination": [
 						"obj-5",
@@ -1097,7 +1463,7 @@
 						2
 					],
 					"destination": [
-						"obj-10",
+						"obj-14",
 						0
 					]
 				}
@@ -1109,7 +1475,7 @@
 						1
 					],
 					"destination": [
-						"obj-7",
+						"obj-11",
 						0
 					]
 				}
@@ -1117,11 +1483,11 @@
 			{
 				"patchline": {
 					"source": [
-						"obj-7",
+						"obj-11",
 						0
 					],
 					"destination": [
-						"obj-8",
+						"obj-12",
 						0
 					]
 				}
@@ -1129,11 +1495,11 @@
 			{
 				"patchline": {
 					"source": [
-						"obj-8",
+						"obj-12",
 						0
 					],
 					"destination": [
-						"obj-9",
+						"obj-13",
 						1
 					]
 				}
@@ -1145,7 +1511,7 @@
 						0
 					],
 					"destination": [
-						"obj-6",
+						"obj-10",
 						0
 					]
 				}
@@ -1153,11 +1519,11 @@
 			{
 				"patchline": {
 					"source": [
-						"obj-6",
+						"obj-10",
 						1
 					],
 					"destination": [
-						"obj-10",
+						"obj-14",
 						1
 					]
 				}
@@ -1165,47 +1531,11 @@
 			{
 				"patchline": {
 					"source": [
-						"obj-6",
-						0
-					],
-					"destination": [
-						"obj-9",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"source": [
-						"obj-9",
-						0
-					],
-					"destination": [
-						"obj-10",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"source": [
 						"obj-10",
 						0
 					],
 					"destination": [
-						"obj-11",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"source": [
-						"obj-4",
-						0
-					],
-					"destination": [
-						"obj-11",
+						"obj-13",
 						0
 					]
 				}
@@ -1226,7 +1556,7 @@
 				"patchline": {
 					"source": [
 						"obj-14",
-						2
+						0
 					],
 					"destination": [
 						"obj-15",
@@ -1237,24 +1567,12 @@
 			{
 				"patchline": {
 					"source": [
+						"obj-4",
+						0
+					],
+					"destination": [
 						"obj-15",
 						0
-					],
-					"destination": [
-						"obj-16",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"source": [
-						"obj-16",
-						0
-					],
-					"destination": [
-						"obj-17",
-						0
 					]
 				}
 			},
@@ -1262,19 +1580,43 @@
 				"patchline": {
 					"source": [
 						"obj-17",
+						0
+					],
+					"destination": [
+						"obj-18",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-18",
 						2
 					],
 					"destination": [
-						"obj-8",
-						1
+						"obj-19",
+						0
 					]
 				}
 			},
 			{
 				"patchline": {
 					"source": [
-						"obj-14",
-						1
+						"obj-19",
+						0
+					],
+					"destination": [
+						"obj-20",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-20",
+						0
 					],
 					"destination": [
 						"obj-21",
@@ -1286,10 +1628,22 @@
 				"patchline": {
 					"source": [
 						"obj-21",
-						0
+						2
 					],
 					"destination": [
-						"obj-22",
+						"obj-12",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-18",
+						1
+					],
+					"destination": [
+						"obj-25",
 						0
 					]
 				}
@@ -1297,7 +1651,19 @@
 			{
 				"patchline": {
 					"source": [
-						"obj-22",
+						"obj-25",
+						0
+					],
+					"destination": [
+						"obj-26",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-26",
 						0
 					],
 					"destination": [
@@ -1309,11 +1675,299 @@
 			{
 				"patchline": {
 					"source": [
+						"obj-26",
+						1
+					],
+					"destination": [
+						"obj-27",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-27",
+						0
+					],
+					"destination": [
+						"obj-28",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-28",
+						0
+					],
+					"destination": [
+						"obj-23",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-27",
+						1
+					],
+					"destination": [
+						"obj-29",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-29",
+						0
+					],
+					"destination": [
+						"obj-24",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-18",
+						0
+					],
+					"destination": [
+						"obj-30",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-30",
+						0
+					],
+					"destination": [
+						"obj-31",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-31",
+						2
+					],
+					"destination": [
+						"obj-34",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-34",
+						0
+					],
+					"destination": [
+						"obj-23",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-31",
+						1
+					],
+					"destination": [
+						"obj-32",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-31",
+						0
+					],
+					"destination": [
+						"obj-33",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-23",
+						0
+					],
+					"destination": [
+						"obj-5",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-32",
+						0
+					],
+					"destination": [
+						"obj-5",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-24",
+						0
+					],
+					"destination": [
+						"obj-35",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-35",
+						0
+					],
+					"destination": [
+						"obj-36",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-36",
+						1
+					],
+					"destination": [
+						"obj-39",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-36",
+						0
+					],
+					"destination": [
+						"obj-37",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-37",
+						0
+					],
+					"destination": [
+						"obj-38",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-38",
+						0
+					],
+					"destination": [
+						"obj-39",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-35",
+						1
+					],
+					"destination": [
+						"obj-40",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-40",
+						1
+					],
+					"destination": [
+						"obj-41",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-40",
+						0
+					],
+					"destination": [
+						"obj-42",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-42",
+						0
+					],
+					"destination": [
+						"obj-43",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-21",
+						1
+					],
+					"destination": [
+						"obj-43",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-21",
+						0
+					],
+					"destination": [
 						"obj-22",
-						1
-					],
-					"destination": [
-						"obj-23",
 						0
 					]
 				}
@@ -1321,360 +1975,12 @@
 			{
 				"patchline": {
 					"source": [
-						"obj-23",
-						0
-					],
-					"destination": [
-						"obj-24",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"source": [
-						"obj-24",
-						0
-					],
-					"destination": [
-						"obj-19",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"source": [
-						"obj-23",
-						1
-					],
-					"destination": [
-						"obj-25",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"source": [
-						"obj-25",
-						0
-					],
-					"destination": [
-						"obj-20",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"source": [
-						"obj-14",
-						0
-					],
-					"destination": [
-						"obj-26",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"source": [
-						"obj-26",
-						0
-					],
-					"destination": [
-						"obj-27",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"source": [
-						"obj-27",
-						2
-					],
-					"destination": [
-						"obj-30",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"source": [
-						"obj-30",
-						0
-					],
-					"destination": [
-						"obj-19",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"source": [
-						"obj-27",
-						1
-					],
-					"destination": [
-						"obj-28",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"source": [
-						"obj-27",
-						0
-					],
-					"destination": [
-						"obj-29",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"source": [
-						"obj-19",
-						0
-					],
-					"destination": [
-						"obj-5",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"source": [
-						"obj-28",
-						0
-					],
-					"destination": [
-						"obj-5",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"source": [
-						"obj-20",
-						0
-					],
-					"destination": [
-						"obj-31",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"source": [
-						"obj-31",
-						0
-					],
-					"destination": [
-						"obj-32",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"source": [
-						"obj-32",
-						1
-					],
-					"destination": [
-						"obj-35",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"source": [
-						"obj-32",
-						0
-					],
-					"destination": [
-						"obj-33",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"source": [
-						"obj-33",
-						0
-					],
-					"destination": [
-						"obj-34",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"source": [
-						"obj-34",
-						0
-					],
-					"destination": [
-						"obj-35",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"source": [
-						"obj-31",
-						1
-					],
-					"destination": [
-						"obj-36",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"source": [
-						"obj-36",
-						1
-					],
-					"destination": [
-						"obj-37",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"source": [
-						"obj-36",
-						0
-					],
-					"destination": [
-						"obj-38",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"source": [
-						"obj-38",
-						0
-					],
-					"destination": [
-						"obj-39",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"source": [
-						"obj-17",
-						1
-					],
-					"destination": [
-						"obj-39",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"source": [
-						"obj-17",
-						0
-					],
-					"destination": [
-						"obj-18",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"source": [
-						"obj-18",
-						0
-					],
-					"destination": [
-						"obj-39",
-						2
-					]
-				}
-			},
-			{
-				"patchline": {
-					"source": [
-						"obj-39",
-						0
-					],
-					"destination": [
-						"obj-40",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"source": [
-						"obj-40",
-						0
-					],
-					"destination": [
-						"obj-37",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"source": [
-						"obj-37",
-						0
-					],
-					"destination": [
-						"obj-41",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"source": [
-						"obj-41",
-						1
-					],
-					"destination": [
-						"obj-42",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"source": [
-						"obj-42",
+						"obj-22",
 						0
 					],
 					"destination": [
 						"obj-43",
-						0
+						2
 					]
 				}
 			},
@@ -1682,7 +1988,7 @@
 				"patchline": {
 					"source": [
 						"obj-43",
-						2
+						0
 					],
 					"destination": [
 						"obj-44",
@@ -1697,7 +2003,7 @@
 						0
 					],
 					"destination": [
-						"obj-29",
+						"obj-41",
 						0
 					]
 				}
@@ -1705,44 +2011,32 @@
 			{
 				"patchline": {
 					"source": [
-						"obj-43",
+						"obj-41",
+						0
+					],
+					"destination": [
+						"obj-45",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-45",
+						2
+					],
+					"destination": [
+						"obj-46",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-45",
 						1
-					],
-					"destination": [
-						"obj-45",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"source": [
-						"obj-45",
-						0
-					],
-					"destination": [
-						"obj-30",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"source": [
-						"obj-43",
-						0
-					],
-					"destination": [
-						"obj-46",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"source": [
-						"obj-46",
-						0
 					],
 					"destination": [
 						"obj-47",
@@ -1753,8 +2047,8 @@
 			{
 				"patchline": {
 					"source": [
-						"obj-42",
-						1
+						"obj-47",
+						0
 					],
 					"destination": [
 						"obj-48",
@@ -1765,32 +2059,20 @@
 			{
 				"patchline": {
 					"source": [
-						"obj-42",
-						2
-					],
-					"destination": [
-						"obj-49",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"source": [
-						"obj-49",
-						0
-					],
-					"destination": [
-						"obj-33",
+						"obj-47",
 						1
+					],
+					"destination": [
+						"obj-49",
+						0
 					]
 				}
 			},
 			{
 				"patchline": {
 					"source": [
-						"obj-29",
-						0
+						"obj-49",
+						1
 					],
 					"destination": [
 						"obj-50",
@@ -1801,8 +2083,8 @@
 			{
 				"patchline": {
 					"source": [
-						"obj-29",
-						0
+						"obj-47",
+						2
 					],
 					"destination": [
 						"obj-51",
@@ -1814,19 +2096,7 @@
 				"patchline": {
 					"source": [
 						"obj-51",
-						0
-					],
-					"destination": [
-						"obj-30",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"source": [
-						"obj-41",
-						0
+						1
 					],
 					"destination": [
 						"obj-52",
@@ -1837,8 +2107,8 @@
 			{
 				"patchline": {
 					"source": [
-						"obj-35",
-						0
+						"obj-47",
+						3
 					],
 					"destination": [
 						"obj-53",
@@ -1849,7 +2119,7 @@
 			{
 				"patchline": {
 					"source": [
-						"obj-48",
+						"obj-53",
 						1
 					],
 					"destination": [
@@ -1862,10 +2132,190 @@
 				"patchline": {
 					"source": [
 						"obj-47",
-						0
+						4
 					],
 					"destination": [
 						"obj-55",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-55",
+						1
+					],
+					"destination": [
+						"obj-56",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-46",
+						0
+					],
+					"destination": [
+						"obj-57",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-57",
+						2
+					],
+					"destination": [
+						"obj-58",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-58",
+						0
+					],
+					"destination": [
+						"obj-33",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-57",
+						1
+					],
+					"destination": [
+						"obj-59",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-59",
+						0
+					],
+					"destination": [
+						"obj-34",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-57",
+						0
+					],
+					"destination": [
+						"obj-60",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-60",
+						0
+					],
+					"destination": [
+						"obj-61",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-46",
+						1
+					],
+					"destination": [
+						"obj-62",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-46",
+						2
+					],
+					"destination": [
+						"obj-63",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-63",
+						0
+					],
+					"destination": [
+						"obj-37",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-33",
+						0
+					],
+					"destination": [
+						"obj-64",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-33",
+						0
+					],
+					"destination": [
+						"obj-65",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-65",
+						0
+					],
+					"destination": [
+						"obj-34",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-48",
+						1
+					],
+					"destination": [
+						"obj-70",
 						0
 					]
 				}
@@ -1877,7 +2327,103 @@
 						0
 					],
 					"destination": [
-						"obj-55",
+						"obj-70",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-52",
+						0
+					],
+					"destination": [
+						"obj-70",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-54",
+						0
+					],
+					"destination": [
+						"obj-70",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-56",
+						0
+					],
+					"destination": [
+						"obj-70",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-45",
+						0
+					],
+					"destination": [
+						"obj-66",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-39",
+						0
+					],
+					"destination": [
+						"obj-67",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-62",
+						1
+					],
+					"destination": [
+						"obj-68",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-61",
+						0
+					],
+					"destination": [
+						"obj-69",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-64",
+						0
+					],
+					"destination": [
+						"obj-69",
 						0
 					]
 				}

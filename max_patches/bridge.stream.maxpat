@@ -76,8 +76,9 @@
 					],
 					"id": "obj-2",
 					"numinlets": 1,
-					"numoutlets": 4,
+					"numoutlets": 5,
 					"outlettype": [
+						"",
 						"",
 						"",
 						"",

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install what bridge needs, idempotently: a second run only checks, in a second or two.
 #
-#   scripts/setup.sh          the venv .venv with torch 2.13.0 (CPU) and bridge (to serve)
+#   scripts/setup.sh          the venv .venv with torch 2.13.0 (CPU) and bridge with its
+#                             [train] extra (music21: serve, train, eval)
 #   scripts/setup.sh --test   also the test extras and the real OSC/MIDI clients from Debian
 #                             (liblo-tools, sclang and scsynth, jackd2, fluidsynth, Pure
 #                             Data), installed with apt-get when any is missing
@@ -63,7 +64,7 @@ install_apt() {
 }
 
 install_venv() {
-    local py="$VENV/bin/python" extras="" hash stamp
+    local py="$VENV/bin/python" extras hash stamp
     if [ ! -x "$py" ]; then
         log "creating $VENV"
         "${PYTHON:-python3}" -m venv "$VENV"
@@ -77,14 +78,16 @@ sys.exit(m.version('torch').split('+')[0] != '2.13.0')" 2>/dev/null; then
         "$py" -m pip install -q --no-index --no-deps "$TORCH" 2>/dev/null || true
         retry "$py" -m pip install -q "$TORCH"
     fi
+    # [train]: music21, the corpora of bridge train and eval (and of the tests' tiny models).
+    extras="[train]"
     if [ "$with_tests" = 1 ]; then
-        extras="[test]"
+        extras="[test,train]"
     fi
     # Editable, so code changes need no reinstall; only a changed pyproject.toml does. The
     # stamp is the hash of the pyproject.toml installed and the extras installed with it.
     hash="$(sha256sum pyproject.toml | cut -d' ' -f1)"
     stamp="$(cat "$VENV/.bridge-installed" 2>/dev/null || true)"
-    if [ ! -x "$VENV/bin/bridge" ] || { [ "$stamp" != "$hash [test]" ] && [ "$stamp" != "$hash $extras" ]; }; then
+    if [ ! -x "$VENV/bin/bridge" ] || { [ "$stamp" != "$hash [test,train]" ] && [ "$stamp" != "$hash $extras" ]; }; then
         log "pip install -e .$extras"
         retry "$py" -m pip install -q -e ".$extras"
         echo "$hash $extras" >"$VENV/.bridge-installed"

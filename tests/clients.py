@@ -1,5 +1,5 @@
 """Helpers for tests that run real programs: `bridge serve` subprocesses, liblo's
-oscsend/oscdump, sclang, and UDP clients of an in-process Daemon.
+oscsend/oscdump, sclang, pd, and UDP clients of an in-process Daemon.
 
 A missing client binary skips its test, unless BRIDGE_REQUIRE_CLIENTS=1 (set by scripts/test.sh,
 and so by CI), which makes it a failure. Waits are deadlines, never sleeps.
@@ -37,6 +37,7 @@ CLIENT_PACKAGES = {
     "oscdump": "liblo-tools",
     "sclang": "supercollider-language",
     "jackd": "jackd2",
+    "pd": "puredata-core",
 }
 
 # Deadlines, not sleeps: generous because the daemon imports torch on 2 shared cores.
@@ -46,7 +47,7 @@ STOP_TIMEOUT = 15.0
 SCLANG_TIMEOUT = 120.0  # the whole sclang run, class library compile included
 SCLANG_SCRIPT_TIMEOUT = 45.0  # the script's own watchdog, after sclang has booted
 
-LISTENING = re.compile(r"bridge listening on 127\.0\.0\.1:(\d+)")
+LISTENING = re.compile(r"bridge listening on 127\.0\.0\.1:(\d+)(?: with .+)?")
 
 
 def require_client(name: str) -> str:
@@ -131,10 +132,12 @@ def bridge_command(*args: str) -> list[str]:
 
 
 @contextmanager
-def serve(startup_timeout: float = STARTUP_TIMEOUT, **checkpoints: Path | None) -> Iterator[int]:
+def serve(
+    startup_timeout: float = STARTUP_TIMEOUT, *extra: str, **checkpoints: Path | None
+) -> Iterator[int]:
     """Run `bridge serve` on a free port with the given checkpoints (``rnn=folder``, ...; None
-    leaves an engine out); yields the port once it is listening."""
-    cmd = bridge_command("serve", "--port", "0", "--device", "cpu")
+    leaves an engine out) and ``extra`` options; yields the port once it is listening."""
+    cmd = bridge_command("serve", "--port", "0", "--device", "cpu", *extra)
     for engine, folder in checkpoints.items():
         if folder is not None:
             cmd += [f"--{engine}", str(folder)]
@@ -156,20 +159,21 @@ def serve(startup_timeout: float = STARTUP_TIMEOUT, **checkpoints: Path | None) 
 
 @contextmanager
 def serve_for_liblo(first_id: int, **checkpoints: Path | None) -> Iterator[Liblo]:
-    """`bridge serve` (as in serve) and an oscdump registered with it, so oscsend's replies
-    go to oscdump's port; request ids count from ``first_id``."""
+    """`bridge serve` (as in serve) replying to an oscdump's port (--reply-port: each oscsend
+    sends from a new port, and a registration applies to one client only), which one oscsend
+    also registers; request ids count from ``first_id``."""
     require_client("oscsend")
     require_client("oscdump")
-    with serve(**checkpoints) as port:
-        dump = OscDump()
-        try:
+    dump = OscDump()
+    try:
+        with serve(STARTUP_TIMEOUT, "--reply-port", str(dump.port), **checkpoints) as port:
             client = Liblo(port, dump, itertools.count(first_id))
             rid = client.send("/bridge/register", "isi", "port", dump.port)
             reply = dump.wait_for("/bridge/reply/register", rid)
             assert reply.args == (rid, dump.port)
             yield client
-        finally:
-            dump.close()
+    finally:
+        dump.close()
 
 
 # --- liblo: oscsend and oscdump --------------------------------------------------------------

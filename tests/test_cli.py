@@ -16,11 +16,13 @@ import pytest
 from click.testing import CliRunner
 from clients import bridge_command
 
+from bridge.cli.addresses import full_table
 from bridge.cli.main import auto_type, format_osc, main
+from engines.base import weights_hash
 from engines.notes import Note, read_midi, write_midi
 
 STARTUP = 90.0  # importing torch on two busy cores can take a while
-LISTENING = re.compile(r"bridge listening on 127\.0\.0\.1:(\d+)")
+LISTENING = re.compile(r"bridge listening on 127\.0\.0\.1:(\d+)(?: with .+)?")
 
 
 class Output:
@@ -72,9 +74,15 @@ def run_send(port: int, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(cmd, capture_output=True, text=True, timeout=60)
 
 
-def test_serve_send_and_sigterm(served: tuple[subprocess.Popen[str], int, Output]) -> None:
+def test_serve_send_and_sigterm(
+    served: tuple[subprocess.Popen[str], int, Output], tiny_rnn_checkpoint: Path
+) -> None:
     proc, port, out = served
-    assert "/bridge/rnn/continue" in "\n".join(out.lines)  # the address table came first
+    # the listening line names the checkpoint served; the address table is printed on request
+    folder = tiny_rnn_checkpoint
+    line = next(x for x in out.lines if LISTENING.fullmatch(x))
+    assert " with " in line and f"rnn ({folder.name}, {weights_hash(folder)})" in line, line
+    assert not any("/bridge/rnn/continue" in x for x in out.lines)
 
     ping = run_send(port, "/bridge/ping", "1")
     assert ping.returncode == 0, ping.stderr
@@ -107,6 +115,16 @@ def test_serve_refuses_a_port_in_use(tiny_rnn_checkpoint: Path) -> None:
         )
     assert result.exit_code != 0
     assert f"cannot listen on 127.0.0.1:{port}" in result.output
+
+
+def test_the_address_table_is_printed_on_request() -> None:
+    table = CliRunner().invoke(main, ["addresses"])
+    assert table.exit_code == 0, table.output
+    assert table.output == full_table()
+    for address in ("/bridge/ping", "/bridge/rnn/continue", "/bridge/rnn/stream/start"):
+        assert f"### `{address}`" in table.output
+    served = CliRunner().invoke(main, ["serve", "--addresses", "--port", "1"])
+    assert served.exit_code == 0 and served.output == table.output  # printed, nothing served
 
 
 def test_serve_help_says_when_to_use_0000() -> None:
@@ -213,3 +231,34 @@ def test_console_script_runs_the_same_group_as_python_m_bridge() -> None:
     entry = re.search(r'^bridge = "([\w.]+):(\w+)"$', pyproject, re.MULTILINE)
     assert entry is not None, "no bridge console script in pyproject.toml"
     assert getattr(importlib.import_module(entry.group(1)), entry.group(2)) is main
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--engines", "rnn,nope"], "--engines: unknown engine 'nope'; engines: "),
+        (["--engines", ","], "--engines: no engine; engines: "),
+        (["--checkpoint", "nope=/tmp"], "give ENGINE=FOLDER with ENGINE one of "),
+        (["--checkpoint", "rnn"], "give ENGINE=FOLDER"),
+        (["--checkpoint", "rnn=/no/such/folder"], "no folder /no/such/folder"),
+        (["--engines", "gan", "--checkpoint", "rnn=."], "checkpoint is given for rnn, not in"),
+    ],
+)
+def test_serve_engine_options_are_checked_before_loading(args: list[str], words: str) -> None:
+    import engines
+
+    result = CliRunner().invoke(main, ["serve", "--port", "0", *args])
+    assert result.exit_code == 2 and words in result.output
+    if "engines: " in words:
+        assert ", ".join(sorted(engines.ENGINES)) in result.output
+
+
+def test_serve_a_subset_of_engines_with_a_checkpoint_option(tiny_rnn_checkpoint: Path) -> None:
+    from bridge.cli.common import load_engines
+    from bridge.cli.main import parse_checkpoints, parse_engine_names
+
+    names = parse_engine_names("rnn")
+    checkpoints = parse_checkpoints((f"rnn={tiny_rnn_checkpoint}",), {"rnn": None})
+    served = load_engines({"rnn": None, **checkpoints}, "cpu", names)
+    assert list(served) == ["rnn"]  # the shipped vae and gan are left out
+    assert served["rnn"].folder == tiny_rnn_checkpoint.resolve()

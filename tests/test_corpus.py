@@ -82,3 +82,93 @@ def test_corpus_save_load(tmp_path: Path) -> None:
     c.save(tmp_path / "c.npz")
     d = Corpus.load(tmp_path / "c.npz")
     assert d.names == ["a", "b"] and list(d.tune(1)) == [5]
+
+
+def _tunes_folder(folder: Path, n: int = 3) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for k in range(n):
+        notes = [Note(60 + (i * (k + 2)) % 12, i * 0.5, 0.5) for i in range(16)]
+        write_midi(notes, folder / f"t{k}.mid")
+
+
+def test_a_damaged_cache_is_rebuilt_with_a_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("BRIDGE_CACHE", str(tmp_path / "cache"))
+    _tunes_folder(tmp_path / "mine")
+    first = load_corpus(str(tmp_path / "mine"), workers=1, progress=False)
+    (cache,) = (tmp_path / "cache").glob("corpus-*.npz")
+    whole = cache.read_bytes()
+    for damaged in (whole[: len(whole) // 2], whole[:10], b"", b"\x00" * 64):
+        cache.write_bytes(damaged)
+        caplog.clear()
+        with caplog.at_level(logging.WARNING):
+            again = load_corpus(str(tmp_path / "mine"), workers=1, progress=False)
+        warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+        assert len(warnings) == 1 and "damaged" in warnings[0] and str(cache) in warnings[0]
+        assert "\n" not in warnings[0]
+        assert again.names == first.names and np.array_equal(again.tokens, first.tokens)
+        assert cache.read_bytes() != damaged, "the rebuilt corpus is cached again"
+    # arrays that load but disagree (offsets past the tokens) are damage too
+    Corpus(first.names, first.tokens[:5], first.offsets).save(cache)
+    with caplog.at_level(logging.WARNING):
+        again = load_corpus(str(tmp_path / "mine"), workers=1, progress=False)
+    assert np.array_equal(again.tokens, first.tokens)
+
+
+def _far_note_midi(path: Path, beat: int) -> None:
+    """A tiny MIDI file: a few ordinary notes, then one note at ``beat``."""
+    import mido
+
+    track = mido.MidiTrack()
+    for i in range(10):
+        track.append(mido.Message("note_on", note=60 + i, velocity=90, time=0 if i == 0 else 240))
+        track.append(mido.Message("note_off", note=60 + i, velocity=0, time=240))
+    track.append(mido.Message("note_on", note=72, velocity=90, time=beat * 480))
+    track.append(mido.Message("note_off", note=72, velocity=0, time=480))
+    mid = mido.MidiFile(ticks_per_beat=480)
+    mid.tracks.append(track)
+    mid.save(str(path))
+
+
+def test_a_note_at_beat_four_million_is_refused_by_the_limit_in_little_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import tracemalloc
+
+    from engines.corpus import _parse_score_file
+    from engines.notes import MAX_MIDI_BEAT, read_midi
+
+    monkeypatch.setenv("BRIDGE_CACHE", str(tmp_path / "cache"))
+    _tunes_folder(tmp_path / "mine")
+    far = tmp_path / "mine" / "far.mid"
+    _far_note_midi(far, 4_000_000)
+    assert far.stat().st_size < 1000
+    tracemalloc.start()
+    name, tokens, why = _parse_score_file(("far.mid", str(far)))
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert tokens is None and "beat 4,000,0" in why and f"{MAX_MIDI_BEAT:,}" in why
+    assert peak < 5_000_000, f"peak {peak:,} bytes"
+    with caplog.at_level(logging.WARNING):
+        corpus = load_corpus(str(tmp_path / "mine"), workers=1, progress=False)
+    assert sorted(corpus.names) == ["t0.mid", "t1.mid", "t2.mid"]
+    (warning,) = [r.getMessage() for r in caplog.records if "far.mid" in r.getMessage()]
+    assert "limit" in warning and "\n" not in warning
+    # within the limit the same file is read
+    _far_note_midi(far, MAX_MIDI_BEAT - 100)
+    assert MAX_MIDI_BEAT - 100 < max(n.start for n in read_midi(far)) < MAX_MIDI_BEAT
+
+
+def test_a_midi_file_with_too_many_notes_is_refused(tmp_path: Path) -> None:
+    from engines import notes
+
+    write_midi([Note(60, i * 0.25, 0.25) for i in range(50)], tmp_path / "many.mid")
+    assert len(notes.read_midi(tmp_path / "many.mid")) == 50
+    limit = notes.MAX_MIDI_NOTES
+    try:
+        notes.MAX_MIDI_NOTES = 20
+        with pytest.raises(ValueError, match="more than 20 notes"):
+            notes.read_midi(tmp_path / "many.mid")
+    finally:
+        notes.MAX_MIDI_NOTES = limit

@@ -16,6 +16,7 @@ from bridge.server import osc, protocol
 from bridge.server.daemon import Daemon
 from bridge.server.osc import Message, OscClient
 from engines.notes import Note
+from engines.params import Param
 
 
 @pytest.fixture
@@ -36,7 +37,7 @@ def client(daemon: Daemon) -> Iterator[OscClient]:
 
 
 class FakeEngine:
-    """An engine whose continue_ does what a test needs: block, fail, or return many notes."""
+    """An engine whose continue verb does what a test needs: block, fail, or return many notes."""
 
     name = "rnn"
 
@@ -47,7 +48,9 @@ class FakeEngine:
         self.release.set()
         self.started = threading.Event()
 
-    def continue_(self, notes: Any, **kw: Any) -> list[Note]:
+    def call(self, verb: str, values: dict[str, Any]) -> list[Note]:
+        """What the daemon calls (engines.base.Engine.call): only ``continue`` here."""
+        assert verb == "continue"
         self.started.set()
         assert self.release.wait(WAIT), "the test never released the engine"
         if self.error is not None:
@@ -275,6 +278,7 @@ def test_engine_not_loaded() -> None:
         reply = ask(c, "/bridge/rnn/continue", 2)
         assert reply.args[:2] == [2, "/bridge/rnn/continue"]
         assert "the rnn engine is not loaded" in reply.args[2]
+        assert "/bridge/load <id> engine rnn path <checkpoint>" in reply.args[2]
 
 
 def test_two_daemons_side_by_side(tiny_rnn: Any) -> None:
@@ -304,7 +308,7 @@ def test_stop_is_prompt_and_frees_the_port(tiny_rnn: Any) -> None:
 
 
 def test_add_handler_for_a_daemon_side_address(daemon: Daemon, client: OscClient) -> None:
-    spec = protocol.Address("/bridge/test/echo", keys=(protocol.Key("n", "int", "n"),))
+    spec = protocol.Address("/bridge/test/echo", keys=(Param("n", "int", "n"),))
 
     def echo(request: protocol.Request, sender: osc.Addr) -> None:
         if request["n"] == 0:
@@ -315,3 +319,35 @@ def test_add_handler_for_a_daemon_side_address(daemon: Daemon, client: OscClient
     assert ask(client, "/bridge/test/echo", 1, "n", 5) == Message("/bridge/reply/test/echo", [1, 5])
     reply = ask(client, "/bridge/test/echo", 2, "n", 0)
     assert reply.args == [2, "/bridge/test/echo", "zero"]
+
+
+def test_a_swap_lets_the_running_request_finish_on_the_old_engine() -> None:
+    old, new = FakeEngine(notes=1), FakeEngine(notes=2)
+    old.release.clear()
+    seen: list[tuple[str, Any, Any]] = []
+    with Daemon({"rnn": old}, port=0, workers=1) as d, client_for(d) as c:
+        d.on_engine_swap.append(lambda *args: seen.append(args))
+        c.send("/bridge/rnn/continue", 1)
+        assert old.started.wait(WAIT)
+        c.send("/bridge/rnn/continue", 2)  # queued behind the running one
+        assert ask(c, "/bridge/ping", 3).address == "/bridge/pong"
+        d.swap_engine("rnn", new)
+        assert seen == [("rnn", old, new)] and d.engines == {"rnn": new}
+        old.release.set()
+        first, second = c.receive(WAIT), c.receive(WAIT)
+        assert first is not None and second is not None
+        assert first.args[0] == 1 and len(wire_notes(first.args[1:])) == 1  # the old engine
+        assert second.args[0] == 2 and len(wire_notes(second.args[1:])) == 2  # the new one
+
+
+def test_a_failing_swap_hook_is_logged_and_swap_stands(caplog: pytest.LogCaptureFixture) -> None:
+    def broken(name: str, old: Any, new: Any) -> None:
+        raise RuntimeError("hook broke")
+
+    new = FakeEngine()
+    with Daemon({}, port=0) as d, client_for(d) as c:
+        d.on_engine_swap.append(broken)
+        with caplog.at_level(logging.ERROR, logger="bridge"):
+            d.swap_engine("rnn", new)
+        assert d.engines == {"rnn": new} and "hook broke" in caplog.text
+        assert ask(c, "/bridge/rnn/continue", 1).address == "/bridge/reply/rnn/continue"

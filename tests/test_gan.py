@@ -306,3 +306,161 @@ def test_without_tracing_the_generator_runs_eagerly_with_the_same_bars(
     eager = GanEngine(engine.model, engine.device)
     assert eager.single_generator() is engine.model.generator
     assert eager.bars(["Dm", "G7", "C"], seed=2) == engine.bars(["Dm", "G7", "C"], seed=2)
+
+
+# --- major and minor: the third ------------------------------------------------------------
+# The shipped model of 2026-12-02 wrote F# over Dm: its chord input was the root and quality
+# one-hots alone, from which no linear layer can read the third (the quality bit pushes every
+# root the same way). The labels and their transposition were right; these tests pin both.
+
+
+def test_transposed_labels_keep_the_melody_on_the_same_chord_tones() -> None:
+    """A melody spelling each label's triad is still on root, third, fifth of its label after
+    transposition into every key: the quality goes with the root."""
+    rng = np.random.default_rng(1)
+    chord = rng.integers(0, 24, size=(48, 2)).astype(np.int16)
+    tones = np.array([Triad.from_index(int(c)).pitch_classes for c in chord[:, 0]])
+    pitch = np.repeat(60 + tones, [6, 5, 5], axis=1).astype(np.int16)  # [48, 16]
+    chord[:, 1] = chord[:, 0]
+    ex = toy_corpus().examples().take(np.zeros(48, dtype=int))
+    ex.pitch, ex.chord = pitch, chord
+    for shift in range(-6, 6):
+        moved, ok = transpose_examples(ex, np.full(48, shift), 48, 84)
+        assert ok.all()
+        for row, c in zip(moved.pitch, moved.chord, strict=True):
+            triad = Triad.from_index(int(c[0]))
+            assert [int(p) % 12 for p in row[[0, 6, 11]]] == list(triad.pitch_classes)
+        assert (moved.chord // 12 == ex.chord // 12).all()
+
+
+def test_parsed_chords_match_the_data_labels() -> None:
+    """parse_chord's index is what chord_of_weights labels the same triad with."""
+    for index in range(24):
+        w = np.zeros(12)
+        w[list(Triad.from_index(index).pitch_classes)] = 1.0
+        assert chord_of_weights(w) == index == parse_chord(Triad.from_index(index).name).index
+    assert parse_chord("Dm").index == 14 and Triad.from_index(14).pitch_classes == (2, 5, 9)
+
+
+def _third_readout_residual(x: np.ndarray) -> float:
+    """Largest error of the best linear readout (with bias) of "pitch class k is the chord's
+    third" from the chord input x [24, features]."""
+    target = np.zeros((24, 12))
+    for i in range(24):
+        target[i, Triad.from_index(i).pitch_classes[1]] = 1.0
+    a = np.concatenate([x, np.ones((24, 1))], axis=1)
+    coef = np.linalg.lstsq(a, target, rcond=None)[0]
+    return float(np.abs(a @ coef - target).max())
+
+
+def test_the_chord_input_tells_the_third_linearly() -> None:
+    from engines.gan.model import CHORD_DIM, chord_vector
+
+    index = torch.arange(24)
+    x = chord_vector(torch.stack([index, index], 1))[:, :CHORD_DIM].numpy()  # first half bar
+    # root and quality one-hots alone (the old input): F and F# weigh 0.5 over D and Dm alike
+    assert _third_readout_residual(x[:, :14]) == pytest.approx(0.5, abs=1e-6)
+    assert _third_readout_residual(x) < 1e-6
+    tones = x[:, 14:]
+    for i in range(24):
+        assert np.flatnonzero(tones[i]).tolist() == sorted(Triad.from_index(i).pitch_classes)
+    d, dm = tones[Triad(2, False).index], tones[Triad(2, True).index]
+    assert np.flatnonzero(d != dm).tolist() == [5, 6]  # F and F#, nothing else
+
+
+def test_the_critic_marks_the_chords_own_third() -> None:
+    from engines.gan.model import bar_image
+
+    model = GanEngine.from_config(TINY, "cpu").model
+    rows = torch.tensor([[62 - TINY.low] * 4 + [65 - TINY.low] * 4 + [66 - TINY.low] * 4
+                         + [69 - TINY.low] * 4])  # D, F, F#, A  # fmt: skip
+    bar = bar_image(rows, torch.zeros(1, 16, dtype=torch.bool), TINY)
+    prev = bar_image(torch.full((1, 16), TINY.rest), torch.zeros(1, 16, dtype=torch.bool), TINY)
+    for chord, third_at in (("Dm", 4), ("D", 8)):
+        index = parse_chord(chord).index
+        feats = model.discriminator.step_features(bar, prev, torch.tensor([[index, index]]))
+        roles = feats[0, 16:, TINY.rows + 1 + 14 : TINY.rows + 1 + 17]  # root, third, fifth
+        assert roles[:, 0].nonzero().flatten().tolist() == [0, 1, 2, 3]
+        assert roles[:, 1].nonzero().flatten().tolist() == list(range(third_at, third_at + 4))
+        assert roles[:, 2].nonzero().flatten().tolist() == [12, 13, 14, 15]
+
+
+class ThirdPlayer(GanEngine):
+    """Plays root, third, fifth, root in quarter notes; ``major_third`` plays the major
+    third whatever the chord's quality (the shipped model's mistake over minor chords)."""
+
+    major_third = False
+
+    def generate(self, chords, prev_rows, prev_onset, z):  # type: ignore[no-untyped-def]
+        c = np.asarray(chords)[..., :1]  # [B, n, 1]
+        root = c % 12
+        third = root + (4 if self.major_third else 4 - c // 12)
+        tones = np.concatenate([root, third, root + 7, root], -1) + 60 - self.config.low
+        rows = np.repeat(tones, 4, axis=-1)
+        onset = np.zeros(rows.shape, dtype=bool)
+        return rows, onset
+
+
+class MajorThirdPlayer(ThirdPlayer):
+    major_third = True
+
+
+def test_the_chord_checks_catch_a_major_third_over_minor_chords() -> None:
+    from engines.gan.evaluate import chord_checks, third_counts, wrong_third_rates
+
+    model = GanEngine.from_config(TINY, "cpu").model
+    good = chord_checks(ThirdPlayer(model, torch.device("cpu")))
+    assert good["wrong_third_rate"] == good["wrong_third_rate_minor"] == 0.0
+    assert not good["more_wrong_than_right"]
+    assert min(good["chord_tones_alone"]["no bar before"].values()) == 1.0
+    bad = chord_checks(MajorThirdPlayer(model, torch.device("cpu")))
+    assert bad["wrong_third_rate_minor"] == 0.25  # one note start in four
+    assert 0 < bad["wrong_third_rate"] < 0.25
+    assert len(bad["more_wrong_than_right"]) == 12
+    assert all(name.endswith("m") for name in bad["more_wrong_than_right"])
+    assert bad["chord_tones_alone"]["after its arpeggio"]["Dm"] == 0.75
+    # counting: F# over D is right, over Dm wrong; F the other way round
+    pitch = np.array([[62, 65, 66, 69] + [REST] * 12])
+    starts = np.zeros((1, 16), dtype=bool)
+    starts[0, :4] = True
+    d, dm = parse_chord("D").index, parse_chord("Dm").index
+    assert third_counts(pitch, starts, np.array([[d, d]]))[d].tolist() == [4, 1, 1]
+    assert third_counts(pitch, starts, np.array([[dm, dm]]))[dm].tolist() == [4, 1, 1]
+    assert wrong_third_rates(third_counts(pitch, starts, np.array([[dm, dm]]))) == {
+        "wrong_third_rate": 0.25,
+        "wrong_third_rate_minor": 0.25,
+    }
+
+
+def _shipped_chord_checks() -> dict:
+    from engines import default_checkpoint
+    from engines.gan.evaluate import chord_checks
+
+    if not (default_checkpoint("gan") / "config.json").is_file():
+        pytest.skip("no shipped GAN checkpoint")
+    return chord_checks(GanEngine.load(default_checkpoint("gan"), device="cpu"))
+
+
+@pytest.mark.slow
+def test_shipped_checkpoint_writes_minor_chords_as_minor() -> None:
+    """The shipped checkpoint passes the wrong-third checks of `bridge eval gan` (they need
+    no corpus: the progressions are written in the evaluation)."""
+    from engines.gan.evaluate import MAX_WRONG_THIRDS
+
+    result = _shipped_chord_checks()
+    assert result["wrong_third_rate"] <= MAX_WRONG_THIRDS
+    assert result["wrong_third_rate_minor"] <= MAX_WRONG_THIRDS
+    assert result["more_wrong_than_right"] == []
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="the checkpoint of 2026-12-02 (second) leaves Eb and Ebm under 0.6 chord tones "
+    "alone, and Eb, F, Dm, Ebm after their arpeggio (README); a passing one lifts this mark",
+)
+def test_shipped_checkpoint_spells_every_triad_alone() -> None:
+    from engines.gan.evaluate import MIN_TRIAD_CHORD_TONES
+
+    for ratios in _shipped_chord_checks()["chord_tones_alone"].values():
+        assert min(ratios.values()) >= MIN_TRIAD_CHORD_TONES, ratios

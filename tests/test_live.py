@@ -137,3 +137,73 @@ def test_registered_clients_hear_callresponse_states(bridge, client: OscClient) 
         assert expect(listener, "/bridge/reply/register") == [1, listener.port]
         live._report_state("listening")  # as call and response does on a phrase's first note
         assert expect(listener, "/bridge/callresponse/state") == ["listening"]
+
+
+def test_registered_ports_apply_to_note_bundles(bridge, client: OscClient) -> None:
+    daemon, _ = bridge
+    with OscClient(*daemon.address) as listener:
+        client.send("/bridge/register", 1, "port", listener.port)
+        assert expect(listener, "/bridge/reply/register") == [1, listener.port]
+        client.send("/bridge/rnn/stream/start", 2, "lookahead", 100, "seed", 2, "steps", 16)
+        sid = expect(listener, "/bridge/reply/rnn/stream/start")[1]
+        note = expect(listener, "/bridge/note")  # sent in a bundle through the daemon
+        assert note[0] == sid
+        assert expect(listener, "/bridge/rnn/stream/done") == [sid]
+
+
+def test_every_streaming_engine_has_its_stream_addresses(tiny_rnn) -> None:
+    from engines.rnn.engine import RnnEngine
+
+    daemon = Daemon({"rnn": tiny_rnn, "other": RnnEngine.tiny(seed=5)}, port=0)
+    with running(daemon, realtime=False) as live, OscClient(*daemon.address) as c:
+        assert sorted(live.workers) == ["other", "rnn"]
+        c.send("/bridge/other/stream/start", 1, "seed", 1, "steps", 8, "tempo", 400)
+        assert expect(c, "/bridge/reply/other/stream/start") == [1, 1]
+        c.send("/bridge/rnn/stream/start", 2, "seed", 1)
+        assert expect(c, "/bridge/reply/rnn/stream/start") == [2, 2]  # numbers never repeat
+        c.send("/bridge/rnn/stream/stop", 3, "stream", 1)  # a stream belongs to its engine
+        error = expect(c, "/bridge/error")
+        assert error[:2] == [3, "/bridge/rnn/stream/stop"] and "no stream 1" in error[2]
+        assert expect(c, "/bridge/other/stream/done") == [1]
+        c.send("/bridge/other/stream/set", 4, "stream", 2)
+        assert "no stream 2" in expect(c, "/bridge/error")[2]
+
+
+def test_an_engine_swap_ends_its_streams_and_restarts_the_worker(tmp_path) -> None:
+    import engines
+    from bridge.live.midi import MemoryMidiOutput
+    from engines.rnn.engine import RnnEngine
+
+    loaded = []
+    for seed in (1, 2):  # two tiny checkpoints
+        folder = tmp_path / f"rnn-{seed}"
+        RnnEngine.tiny(seed=seed).save(folder)
+        loaded.append(engines.load_engine(folder, "cpu"))
+    old, new = loaded
+    midi = MemoryMidiOutput()
+    daemon = Daemon({"rnn": old}, port=0)
+    live = Live(daemon, midi_output=midi, realtime=False).start()
+    daemon.start()
+    try:
+        with OscClient(*daemon.address) as c:
+            c.send("/bridge/rnn/stream/start", 1, "tempo", 300, "seed", 1)
+            sid = expect(c, "/bridge/reply/rnn/stream/start")[1]
+            expect(c, "/bridge/note")
+            # what the daemon's /bridge/load does: the new engine in, then the hooks
+            daemon.engines["rnn"] = new
+            for hook in list(daemon.on_engine_swap):
+                hook("rnn", old, new)
+            assert expect(c, "/bridge/rnn/stream/done") == [sid]
+            assert live.scheduler.sounding() == []
+            ons = [m for m in midi.messages if m[0] & 0xF0 == 0x90 and m[2] > 0]
+            offs = [m for m in midi.messages if m[0] & 0xF0 == 0x80]
+            assert ons and len(ons) == len(offs)  # every note that sounded was ended
+            assert live.workers["rnn"].engine is new
+            c.send("/bridge/rnn/stream/stop", 2, "stream", sid)
+            assert f"no stream {sid}" in expect(c, "/bridge/error")[2]
+            c.send("/bridge/rnn/stream/start", 3, "tempo", 300, "seed", 1)
+            assert expect(c, "/bridge/reply/rnn/stream/start") == [3, sid + 1]
+            assert expect(c, "/bridge/note")[0] == sid + 1  # the new engine plays
+    finally:
+        live.close()
+        daemon.stop()

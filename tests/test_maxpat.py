@@ -121,6 +121,18 @@ def test_checker_catches_wrong_counts() -> None:
     assert any("Max makes 2/2" in p for p in _problems(doc))
 
 
+def test_checker_catches_outlets_out_of_x_order() -> None:
+    # Max numbers outlets left to right by x: an outlet left of a lower index one is a bug
+    doc = _client_doc()
+    outlets = [b["box"] for b in doc["patcher"]["boxes"] if b["box"]["maxclass"] == "outlet"]
+    assert not _problems(doc)
+    outlets[0]["patching_rect"][0], outlets[1]["patching_rect"][0] = (
+        outlets[1]["patching_rect"][0],
+        outlets[0]["patching_rect"][0],
+    )
+    assert any("outlets left to right have index [1, 0" in p for p in _problems(doc))
+
+
 def test_count_rules() -> None:
     ctx = maxpat.Context([])
     cases = {
@@ -190,9 +202,12 @@ def test_patches_name_addresses() -> None:
     assert {
         "/bridge/ping",
         "/bridge/register",
+        "/bridge/describe",
+        "/bridge/load",
         "/bridge/rnn/continue",
         "/bridge/gan/bars",
         "/bridge/vae/interpolate",
+        "/bridge/vae/sample",
         "/bridge/rnn/stream/start",
         "/bridge/rnn/stream/set",
         "/bridge/rnn/stream/stop",
@@ -237,7 +252,7 @@ def test_table_holds_every_engine_verb() -> None:
 
 # --- the devices' Live API script, under node with a fake Live set --------------------------
 
-FAKE_LIVE = r"""
+FAKE_LIVE_SETUP = r"""
 const fs = require("fs"), vm = require("vm");
 const out = [], calls = [];
 const slots = [{clip: {name: "intro"}}, {clip: null}, {clip: null}, {clip: null}];
@@ -284,14 +299,21 @@ const ctx = {LiveAPI, JSON, Math, Number, String, Error, console,
   arrayfromargs: (a) => Array.prototype.slice.call(a)};
 vm.createContext(ctx);
 vm.runInContext(fs.readFileSync(process.argv[2], "utf8"), ctx);
+"""
+FAKE_LIVE = (
+    FAKE_LIVE_SETUP
+    + r"""
 ctx.init();
 ctx.read("primer");
 ctx.write("continuation", 72, 0, 1, 45, 74, 1.5, 0.5, 101, 76, 4.0, 0.5, 64);
 ctx.writepoint(0, 5, 60, 0, 2, 80);
 ctx.writepoint(1, 5, 62, 0, 2, 81);
+ctx.writevariation("Continue", 1, 2, 64, 0, 1, 70);
+ctx.writevariation("Bars", 0, 1, 65, 0, 1, 71);
 ctx.write("bad", 60, 0, 1);
 console.log(JSON.stringify({out, slots: slots.map(s => s.clip), scenes}));
 """
+)
 
 
 def test_clip_script_reads_and_writes_notes_with_their_velocity(tmp_path: Path) -> None:
@@ -320,8 +342,11 @@ def test_clip_script_reads_and_writes_notes_with_their_velocity(tmp_path: Path) 
     ]
     assert slots[2]["notes"][1]["start_time"] == 1.5 and slots[2]["notes"][1]["duration"] == 0.5
     assert slots[3]["name"] == "morph 1/5"
-    # no empty slot left: a new scene makes one
-    assert result["scenes"] == 5 and slots[4]["name"] == "morph 2/5"
+    # no empty slot left: a new scene makes one (here three times)
+    assert slots[4]["name"] == "morph 2/5"
+    # variations: "<name> variation i/n", just "<name>" for one; each in a new slot
+    assert slots[5]["name"] == "Continue variation 2/2" and slots[5]["notes"][0]["pitch"] == 64
+    assert slots[6]["name"] == "Bars" and result["scenes"] == 7
     assert out[-1] == [1, ["a note list needs 4 numbers per note, got 3"]]
 
 
@@ -331,6 +356,9 @@ from maxsim import Msg, Sim  # noqa: E402
 
 MAX = ROOT / "max_patches"
 LIVE = ROOT / "ableton"
+
+
+CLIENT_IN = "route daemonport describe load"  # the client's first box: its inlet's messages
 
 
 def client_sim() -> tuple[Sim, int]:
@@ -349,7 +377,7 @@ def test_client_registers_pings_and_stamps_ids() -> None:
     sim, base = client_sim()
     assert sim.ports == {"port": 57120, "listen": 7401}
     assert sim.sent == [["/bridge/register", base, "port", 7401], ["/bridge/ping", base + 1]]
-    request = sim.box("route daemonport")
+    request = sim.box(CLIENT_IN)
     request.receive(0, Msg("/bridge/rnn/continue", ["temperature", 0.9, "notes", 60, 0.0, 0.5, 90]))
     request.receive(0, Msg("/bridge/engines"))  # no keys: nothing left over from the last one
     assert sim.sent[2:] == [
@@ -363,7 +391,7 @@ def test_client_registers_pings_and_stamps_ids() -> None:
 def test_client_keeps_long_note_lists() -> None:
     sim, base = client_sim()
     notes = [x for i in range(1000) for x in (60 + i % 12, i * 0.25, 0.25, 1 + i % 127)]
-    sim.box("route daemonport").receive(0, Msg("/bridge/rnn/continue", ["notes", *notes]))
+    sim.box(CLIENT_IN).receive(0, Msg("/bridge/rnn/continue", ["notes", *notes]))
     assert sim.sent[-1] == ["/bridge/rnn/continue", base + 2, "notes", *notes]
     sim.udp_in("/bridge/reply/rnn/continue", base + 2, *notes)
     assert outlet_msgs(sim, 0)[-1].split()[2:] == [str(x) for x in notes]
@@ -391,6 +419,39 @@ def test_client_reregisters_after_a_missed_pong() -> None:
     assert outlet_msgs(sim, 3)[-1].startswith("no answer from the bridge daemon")
     sim.tick()
     assert [m[0] for m in sim.sent[3:]] == ["/bridge/register", "/bridge/ping"]
+
+
+def test_client_describes_and_loads_on_its_describe_outlet() -> None:
+    from bridge.server.table import addresses, describe_messages
+
+    sim, base = client_sim()
+    request = sim.box(CLIENT_IN)
+    request.receive(0, Msg("describe"))
+    request.receive(0, Msg("describe", ["gan"]))
+    request.receive(0, Msg("load", ["rnn", "/ckpt/rnn-bach"]))
+    assert sim.sent[2:] == [
+        ["/bridge/describe", base + 2],
+        ["/bridge/describe", base + 3, "engine", "gan"],
+        ["/bridge/load", base + 4, "engine", "rnn", "path", "/ckpt/rnn-bach"],
+    ]
+    # the daemon's own replies (an engine without checkpoint info), and another client's
+    replies = describe_messages(base + 3, "gan", object(), addresses())
+    replies.append(("/bridge/reply/describe/done", [base + 3, 1]))
+    for address, args in [*replies, ("/bridge/reply/describe/done", [base + 100009, 1])]:
+        sim.udp_in(address, *args)
+    sim.udp_in("/bridge/reply/load", base + 4, "rnn", "rnn-bach", "0123456789ab")
+    got = [m.atoms() for i, m in sim.outputs if i == 4]
+    label = {"describe": "engine", "verb": "verb", "param": "param", "done": "done"}
+    assert [a[0] for a in got[:-1]] == [label[addr.split("/")[-1]] for addr, _ in replies]
+    assert got[0] == replies[0][1][1:] and got[0][:3] == ["engine", "gan", "checkpoint"]
+    for (_, args), atoms in zip(replies[1:], got[1:-1], strict=True):
+        assert atoms[1:] == args[1:], "the reply without its id, after its label"
+    assert [a[:3] for a in got if a[0] == "verb"] == [
+        ["verb", "gan", "bars"],
+        ["verb", "gan", "bar"],
+    ]
+    assert got[-1] == ["loaded", "rnn", "rnn-bach", "0123456789ab"]
+    assert len(outlet_msgs(sim, 0)) == len(got), "each still comes out of the replies outlet"
 
 
 def test_client_passes_only_its_streams_notes() -> None:
@@ -515,6 +576,8 @@ def test_continue_device_round_trip() -> None:
         1.0,
         "steps",
         32,
+        "variations",
+        1,
         "notes",
         60,
         0.0,
@@ -525,8 +588,14 @@ def test_continue_device_round_trip() -> None:
         0.25,
         120,
     ]
-    sim.udp_in("/bridge/reply/rnn/continue", msg[1], 72, 0.0, 1.0, 45)
-    assert js_received(sim)[-1] == "write continuation 72 0.0 1.0 45"
+    # always asked with variations: even one comes back indexed, to its own clip
+    sim.udp_in("/bridge/reply/rnn/continue", msg[1], 0, 1, 72, 0.0, 1.0, 45)
+    assert js_received(sim)[-1] == "writevariation Continue 0 1 72 0.0 1.0 45"
+    sim.click(named(sim, "Variations"), 3)
+    sim.press(live_text(sim, "Continue"))
+    sim.press(clip, "primer", 60, 0.0, 0.5, 33)
+    msg = request_sent(sim, "/bridge/rnn/continue")
+    assert msg[2:8] == ["temperature", 1.0, "steps", 32, "variations", 3]
 
 
 def test_interpolate_device_round_trip() -> None:
@@ -563,9 +632,21 @@ def test_bars_device_round_trip() -> None:
     sim = device("bridge Bars.amxd")
     sim.press(live_text(sim, "Make bars"))
     msg = request_sent(sim, "/bridge/gan/bars")
-    assert msg[2:] == ["chords", "C", "Am", "F", "G"]
-    sim.udp_in("/bridge/reply/gan/bars", msg[1], 60, 0.0, 4.0, 70)
-    assert js_received(sim)[-1] == "write bars 60 0.0 4.0 70"
+    assert msg[2:] == ["variations", 1, "chords", "C", "Am", "F", "G"]
+    sim.udp_in("/bridge/reply/gan/bars", msg[1], 0, 1, 60, 0.0, 4.0, 70)
+    assert js_received(sim)[-1] == "writevariation Bars 0 1 60 0.0 4.0 70"
+    sim.click(named(sim, "Variations"), 4)
+    sim.click(sim.box("Dm G7 C C"))
+    sim.press(live_text(sim, "Make bars"))
+    assert request_sent(sim, "/bridge/gan/bars")[2:] == [
+        "variations",
+        4,
+        "chords",
+        "Dm",
+        "G7",
+        "C",
+        "C",
+    ]
 
 
 def test_stream_device_follows_lives_tempo() -> None:

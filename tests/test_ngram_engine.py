@@ -40,7 +40,8 @@ def test_the_engine_is_registered_and_declares_its_verb() -> None:
     assert engines.engine_class("ngram") is NgramEngine
     (verb,) = NgramEngine.verbs
     assert verb.name == "continue" and verb.method == "continue_" and verb.reply == "notes"
-    assert [p.name for p in verb.params] == ["temperature", "steps", "seed", "top_p", "notes"]
+    assert [p.name for p in verb.params] == ["temperature", "steps", "seed", "top_p", "notes",
+                                            "variations"]  # fmt: skip
     assert verb.bench == ("steps", 32, "notes", *PRIMER_8)
     assert [p.name for p in NgramEngine.stream_params] == ["temperature", "seed", "notes", "top_p"]
     assert [p.name for p in NgramEngine.stream_set_params] == ["temperature"]

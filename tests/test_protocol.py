@@ -8,10 +8,14 @@ import time
 
 import pytest
 
-from bridge.server import osc, protocol
+from bridge.server import osc, protocol, table
 from bridge.server.osc import Malformed, Message
-from bridge.server.protocol import ADDRESSES, Address, Key, Request, RequestError, parse_request
+from bridge.server.protocol import Address, Request, RequestError, parse_request
+from engines.base import Verb
 from engines.notes import Note
+from engines.params import Param
+
+ADDRESSES = table.addresses()
 
 CONTINUE = ADDRESSES["/bridge/rnn/continue"]
 REGISTER = ADDRESSES["/bridge/register"]
@@ -74,7 +78,7 @@ def test_register_port() -> None:
 def test_strings_key_takes_names_up_to_next_key() -> None:
     spec = Address(
         "/bridge/test/bars",
-        keys=(Key("chords", "strings", "chords"), Key("seed", "int", "seed")),
+        keys=(Param("chords", "strings", "chords"), Param("seed", "int", "seed")),
     )
     req = parse_request(spec, [1, "chords", "C", "Am", "F", "G", "seed", 3])
     assert req["chords"] == ["C", "Am", "F", "G"] and req["seed"] == 3
@@ -178,40 +182,66 @@ def test_reply_addresses() -> None:
     assert REGISTER.reply == "/bridge/reply/register"
 
 
-def test_rnn_continue_calls_the_engine_with_the_request() -> None:
-    class Engine:
-        def continue_(self, notes, **kw):  # noqa: ANN001, ANN003, ANN202
-            self.got = (notes, kw)
-            return [Note(64, 0.0, 0.5, 80)]
+def test_continue_is_the_rnn_verb_declared_by_its_engine() -> None:
+    from engines.rnn.engine import RnnEngine
 
-    engine = Engine()
-    req = parse_request(CONTINUE, [9, "steps", 16, "seed", 5, "notes", 60, 0, 1, 100])
-    (reply,) = CONTINUE.run(engine, req)  # type: ignore[misc]
-    assert reply.wire() == [9, 64, 0.0, 0.5, 80]
-    assert engine.got == (
-        [Note(60, 0.0, 1.0, 100)],
-        {"steps": 16, "temperature": 1.0, "seed": 5, "top_p": None},
-    )
+    verb = RnnEngine.verb("continue")
+    assert CONTINUE.engine == "rnn" and CONTINUE.verb == verb
+    assert CONTINUE.keys == verb.params and CONTINUE.doc == verb.doc
+    assert CONTINUE.reply_usage() == "/bridge/reply/rnn/continue <id> <notes...>"
 
 
-def test_markdown_table_is_generated_from_table_and_docstrings() -> None:
-    md = protocol.address_table_markdown()
+NOTES = [Note(64, 0.0, 0.5, 80), Note(65, 0.5, 1.0, 90)]
+
+
+@pytest.mark.parametrize(
+    ("shape", "result", "replies"),
+    [
+        ("notes", NOTES, [[9, 64, 0.0, 0.5, 80, 65, 0.5, 1.0, 90]]),
+        ("notes", [], [[9]]),
+        ("indexed", [NOTES[:1], [], NOTES[1:]],
+         [[9, 0, 3, 64, 0.0, 0.5, 80], [9, 1, 3], [9, 2, 3, 65, 0.5, 1.0, 90]]),
+        ("numbers", [1, -0.5, 2.25], [[9, 1.0, -0.5, 2.25]]),
+    ],
+)  # fmt: skip
+def test_replies_follow_the_verbs_reply_shape(shape: str, result: list, replies: list) -> None:
+    verb = Verb("v", (), shape, "A verb.")  # type: ignore[arg-type]
+    got = protocol.verb_replies(verb, 9, result)
+    assert got == replies
+    assert [type(x) for r in got for x in r] == [type(x) for r in replies for x in r]
+    if shape != "numbers":
+        assert sum(protocol.reply_note_count(r, verb) for r in got) == len(NOTES) * bool(result)
+
+
+def test_markdown_table_is_generated_from_the_verbs() -> None:
+    from engines.rnn.engine import RnnEngine
+
+    md = table.address_table_markdown()
     for spec in ADDRESSES.values():
         assert f"`{spec.usage()}`" in md
         assert spec.reply_usage() in md
         for key in spec.keys:
             assert f"| `{key.name}` |" in md
-    first_doc_line = protocol.rnn_continue.__doc__.strip().splitlines()[0]  # type: ignore[union-attr]
-    assert first_doc_line in md
+    assert RnnEngine.verb("continue").doc in md
     assert "| `temperature` | number > 0 | 1.0 |" in md
     assert "| `steps` | whole number 1..1024 | 32 |" in md
     # A new entry shows up without touching the renderer.
     extra = Address(
-        "/bridge/x/y", keys=(Key("n", "int", "how many", default=2, low=1),), doc="Does y."
+        "/bridge/x/y", keys=(Param("n", "int", "how many", default=2, low=1),), doc="Does y."
     )
-    assert "| `n` | whole number >= 1 | 2 | how many |" in protocol.address_table_markdown(
+    assert "| `n` | whole number >= 1 | 2 | how many |" in table.address_table_markdown(
         {**ADDRESSES, extra.path: extra}
     )
+
+
+def test_every_verb_of_every_registered_engine_has_its_address() -> None:
+    import engines
+
+    for name in engines.ENGINES:
+        cls = engines.engine_class(name)
+        for verb in cls.verbs:
+            spec = ADDRESSES[f"/bridge/{name}/{verb.name}"]
+            assert spec.engine == name and spec.verb == verb and spec.keys == verb.params
 
 
 def test_unknown_address_message() -> None:

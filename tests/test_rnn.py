@@ -13,7 +13,7 @@ from engines.corpus import Corpus
 from engines.notes import BOS, HOLD, NOTE_ON_BASE, OFF, VOCAB_SIZE, Note
 from engines.rnn.engine import MAX_PRIMER_NOTES, RnnEngine
 from engines.rnn.model import RnnConfig
-from engines.rnn.step import REPEAT_FREE, RULES, note_run, pick, shape
+from engines.rnn.step import REPEAT_FREE, RULES, note_run, note_runs, pick, shape, shape_rows
 from engines.rnn.train import TrainOptions, train_rnn
 
 TINY = RnnConfig(embed=16, hidden=32, layers=2)
@@ -133,7 +133,7 @@ def test_loading_refuses_another_engine_and_unknown_names(tmp_path: Path) -> Non
     RnnEngine.from_config(TINY).save(tmp_path / "x")
     with pytest.raises(ValueError, match="is for engine 'rnn', not 'vae'"):
         read_config(tmp_path / "x", "vae", RnnConfig)
-    with pytest.raises(ValueError, match=r"'lstm' is neither an engine \(.*rnn"):
+    with pytest.raises(ValueError, match=r"lstm: neither an engine \(.*rnn"):
         engines.load_engine("lstm", "cpu")
 
 
@@ -287,3 +287,42 @@ def test_musician_checks_score_written_primers(engine: RnnEngine) -> None:
     res = checks.score(engine, [p], 0.5, seeds=2)
     assert res["replies"] == 2 and 0 <= res["in_key"] <= 1
     assert checks.longest_run([Note(60, i, 1, 90) for i in range(9)]) == 9
+
+
+def test_shape_rows_and_note_runs_agree_row_for_row_with_one_stream() -> None:
+    logits = torch.randn(4, VOCAB_SIZE, generator=torch.Generator().manual_seed(2))
+    runs = [(-1, 0), (60, REPEAT_FREE + 1), (61, 1), (62, REPEAT_FREE)]
+    last = torch.tensor([r[0] for r in runs])
+    run = torch.tensor([r[1] for r in runs])
+    for temperature in (0.5, 1.0, 1.5):
+        rows = shape_rows(logits, temperature, last, run, RULES)
+        for i, (lt, rn) in enumerate(runs):
+            assert torch.equal(
+                rows[i : i + 1], shape(logits[i : i + 1], temperature, lt, rn, RULES)
+            )
+    tokens = torch.tensor([NOTE_ON_BASE + 5, NOTE_ON_BASE + 60, HOLD, OFF])
+    new_last, new_run = note_runs(last, run, tokens, NOTE_ON_BASE)
+    expect = [
+        note_run(lt, rn, int(t), NOTE_ON_BASE) for (lt, rn), t in zip(runs, tokens, strict=True)
+    ]
+    assert list(zip(new_last.tolist(), new_run.tolist(), strict=True)) == expect
+
+
+@pytest.mark.parametrize(("temperature", "top_p"), [(1.0, None), (0.6, 0.9), (1.3, 0.8)])
+def test_float_variations_step_as_one_batch_each_the_draws_of_its_seed(
+    temperature: float, top_p: float | None
+) -> None:
+    """With float weights variations are one batched generate: row k draws seed S+k's noise,
+    so it continues as a lone stream of that seed does (the tiny model's rounding agrees), and
+    the first rows do not change with how many there are."""
+    floats = RnnEngine.from_config(TINY, "cpu", seed=1, int8=False)
+    assert not floats.stepper.int8
+    five = floats.continue_(PRIMER, 32, temperature, seed=9, top_p=top_p, variations=5)
+    assert five[:2] == floats.continue_(PRIMER, 32, temperature, 9, top_p, variations=2)
+    assert five == [floats.continue_(PRIMER, 32, temperature, 9 + k, top_p) for k in range(5)]
+    assert len({tuple(melody) for melody in five}) > 1
+
+
+def test_int8_variations_are_each_the_reply_of_its_seed(engine: RnnEngine) -> None:
+    three = engine.continue_(PRIMER, 24, 0.8, seed=40, variations=3)
+    assert three == [engine.continue_(PRIMER, 24, 0.8, seed=40 + k) for k in range(3)]

@@ -1,11 +1,11 @@
 """SuperCollider clients: sclang runs every example in supercollider/examples, headless, against a
-real `bridge serve --port 0` (tiny random-init RNN, VAE and GAN
-checkpoints), and the notes each one prints are checked. The continue example also plays
-through the default synth when JACK's dummy driver can run scsynth here; elsewhere it runs
-without audio. An example whose engine the daemon does not serve (the GAN's /bridge/gan/bars
-before the GAN lands) is skipped, with the daemon's answer.
+real `bridge serve --port 0` (tiny random-init RNN, n-gram, VAE and GAN
+checkpoints), and the notes each one prints are checked; supercollider/tests/bridge_class.scd
+calls every method of the Bridge class and each answer is checked here. The continue example
+also plays through the default synth when JACK's dummy driver can run scsynth here;
+elsewhere it runs without audio.
 
-sclang gets the Bridge class from supercollider/classes through a class-library config of its
+sclang gets the Bridge quark (supercollider/Bridge) through a class-library config of its
 own (-l), so nothing is installed into the user's Extensions.
 """
 
@@ -19,6 +19,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from clients import HEADLESS, ROOT, free_udp_port, require_client, serve, stop
@@ -26,7 +27,7 @@ from clients import HEADLESS, ROOT, free_udp_port, require_client, serve, stop
 pytestmark = pytest.mark.slow
 
 EXAMPLES = ROOT / "supercollider" / "examples"
-CLASSES = ROOT / "supercollider" / "classes"
+QUARK = ROOT / "supercollider" / "Bridge"
 DAEMON_START_S = 120.0  # torch import on two busy cores
 SCLANG_S = 150.0  # class library compile, the example, and a server boot
 
@@ -37,12 +38,10 @@ def sclang() -> str:
 
 
 @pytest.fixture(scope="module")
-def daemon_port(
-    tiny_rnn_checkpoint: Path, tiny_vae_checkpoint: Path, tiny_gan_checkpoint: Path
-) -> Iterator[int]:
-    """`bridge serve --port 0` (never 57120: sclang wants it); yields the port it printed."""
-    checkpoints = {"rnn": tiny_rnn_checkpoint, "vae": tiny_vae_checkpoint}
-    with serve(DAEMON_START_S, **checkpoints, gan=tiny_gan_checkpoint) as port:
+def daemon_port(tiny_checkpoints: dict[str, Path]) -> Iterator[int]:
+    """`bridge serve --port 0` with every engine (never 57120: sclang wants it); yields the
+    port it printed."""
+    with serve(DAEMON_START_S, **tiny_checkpoints) as port:
         assert port != 57120
         yield port
 
@@ -51,7 +50,7 @@ def daemon_port(
 def class_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
     conf = tmp_path_factory.mktemp("sclang") / "sclang_conf.yaml"
     conf.write_text(
-        f"includePaths:\n    -    {CLASSES}\nexcludePaths:\n    []\npostInlineWarnings: false\n"
+        f"includePaths:\n    -    {QUARK}\nexcludePaths:\n    []\npostInlineWarnings: false\n"
     )
     return conf
 
@@ -125,7 +124,13 @@ def assert_notes(notes: list, what: str) -> None:
 
 
 def test_examples_are_all_tested() -> None:
-    assert {p.stem for p in EXAMPLES.glob("*.scd")} == {"continue", "interpolate", "bars", "stream"}
+    assert {p.stem for p in EXAMPLES.glob("*.scd")} == {
+        "continue",
+        "interpolate",
+        "bars",
+        "stream",
+        "describe",
+    }
 
 
 def test_continue_plays_through_the_default_synth(
@@ -212,3 +217,162 @@ def test_errors_reach_the_caller(
     assert re.search(r"^ACTION \d+ notes$", out, re.M), out
     # the action runs in a Routine of its own, so it may call the bridge synchronously
     assert "OUTSIDE" not in out and "DONE" in out
+
+
+def test_describe_example_prints_every_verb(
+    sclang: str, class_config: Path, daemon_port: int, tiny_checkpoints: dict[str, Path]
+) -> None:
+    from bridge.server.table import registered_classes
+
+    out = run_sclang(sclang, class_config, EXAMPLES / "describe.scd", str(daemon_port))
+    assert "DONE" in out, out[-3000:]
+    engines = re.findall(r"^ENGINE (\S+) (\S+) ([0-9a-f]{12}) ", out, re.M)
+    assert sorted(e for e, _, _ in engines) == sorted(tiny_checkpoints)
+    verbs = re.findall(r"^VERB (\S+) (\S+) (notes|indexed|numbers) ?(.*)$", out, re.M)
+    for cls in registered_classes():
+        for verb in cls.verbs:
+            want = (cls.name, verb.name, verb.reply, " ".join(p.name for p in verb.params))
+            assert want in verbs, (want, verbs)
+    assert len(verbs) == sum(len(cls.verbs) for cls in registered_classes())
+
+
+# --- every method of the class: supercollider/tests/bridge_class.scd -------------------------
+
+CLASS_SCRIPT = ROOT / "supercollider" / "tests" / "bridge_class.scd"
+METHOD = re.compile(r"^\t(\w+) \{", re.M)  # an instance method (class methods start with *)
+
+
+def class_methods() -> dict[str, set[str]]:
+    """The public instance methods (not pr..., not init) of each class file of the quark."""
+    found = {}
+    for path in (QUARK / "classes").glob("*.sc"):
+        names = set(METHOD.findall(path.read_text())) - {"init"}
+        found[path.stem] = {n for n in names if not n.startswith("pr")}
+    return found
+
+
+def test_the_class_has_a_method_per_address() -> None:
+    from bridge.live.live import STREAM_ADDRESSES
+    from bridge.server.table import addresses
+
+    methods = set().union(*class_methods().values())
+    core = {"ping", "engines", "register", "describe", "load"}
+    for path in [*addresses(), *(a.path for a in STREAM_ADDRESSES)]:
+        parts = path.split("/")[2:]  # /bridge/<engine>/<verb> or /bridge/<engine>/stream/<verb>
+        name = {"start": "stream", "state": "callResponseState"}.get(parts[-1], parts[-1])
+        assert name in methods | core, f"no Bridge method for {path}"
+    assert core <= methods
+
+
+def sc_values(out: str) -> dict[str, Any]:
+    """LABEL <compile string> lines as Python values (SC arrays, numbers, strings, symbols)."""
+    values: dict[str, Any] = {}
+    for label, text in re.findall(r"^([A-Z_]+) (.+)$", out, re.M):
+        text = {"true": "True", "false": "False", "nil": "None"}.get(text, text)
+        try:
+            value = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            continue
+        values.setdefault(label, []).append(value)
+    return values
+
+
+@pytest.fixture(scope="module")
+def class_run(sclang: str, class_config: Path, daemon_port: int, tiny_checkpoints: dict) -> dict:
+    out = run_sclang(
+        sclang, class_config, CLASS_SCRIPT, str(daemon_port), str(tiny_checkpoints["rnn"])
+    )
+    assert "DONE" in out and "FAIL" not in out, out[-4000:]
+    values = sc_values(out)
+    return {k: v[0] for k, v in values.items() if len(v) == 1} | {
+        k: v
+        for k, v in values.items()
+        if k in ("DESCRIBE_ENGINE", "DESCRIBE_VERB", "DESCRIBE_PARAM")
+    }
+
+
+def test_every_method_is_called_by_the_script() -> None:
+    script = CLASS_SCRIPT.read_text()
+    for cls, names in class_methods().items():
+        for name in names:
+            assert re.search(rf"\.{name}\b", script), f"{cls}.{name} is not called"
+
+
+def test_class_describe_matches_the_daemons_table(class_run: dict, tiny_engines: dict) -> None:
+    from bridge.server.table import addresses_for, describe_messages
+
+    table = addresses_for(tiny_engines)
+    assert class_run["DESCRIBED"] == sorted(tiny_engines) and class_run["DESCRIBE_ONE"] == ["vae"]
+    assert "nosuch" in class_run["DESCRIBE_UNKNOWN"]
+    engines = {e[0]: e for e in class_run["DESCRIBE_ENGINE"]}
+    verbs = {(v[0], v[1]): v for v in class_run["DESCRIBE_VERB"]}
+    params = {(p[0], p[1], p[2]): p for p in class_run["DESCRIBE_PARAM"]}
+    for name, engine in tiny_engines.items():
+        head, *rest = describe_messages(0, name, engine, table)
+        a = head[1]
+        assert engines[name] == [name, a[4], a[6], a[8], a[10], a[12], engines[name][6]]
+        assert len(engines[name][6]) == a[14]
+        for address, args in rest:
+            if address.endswith("/verb"):
+                assert verbs[(name, args[2])] == args[1:6]
+            else:
+                got = params[(name, args[2], args[4])]
+                assert got[:5] == [name, args[2], args[4], args[5], args[6]]
+                assert got[7] == args[9] and got[9:] == args[11:13]
+                for mine, theirs in zip(
+                    [got[5], got[6], got[8]], [args[7], args[8], args[10]], strict=True
+                ):
+                    assert mine == (theirs if isinstance(theirs, str) else pytest.approx(theirs))
+    assert class_run["LOAD"] == ["rnn", engines["rnn"][1], engines["rnn"][5]]
+    assert "no checkpoint folder" in class_run["LOAD_REFUSED"]
+
+
+def test_class_core_methods(class_run: dict) -> None:
+    from bridge.server.protocol import package_version
+
+    assert class_run["PING"] == class_run["PING_AFTER_LOAD"] == package_version()
+    assert class_run["REGISTER"] == class_run["LANGPORT"]
+    assert class_run["CALLRESPONSE"] == "off"
+
+
+def test_class_verbs_answer_notes(class_run: dict) -> None:
+    for label in ("CONTINUE_RNN", "CONTINUE_NGRAM", "DECODE", "DECODE_WARM", "ATTRIBUTE"):
+        assert_notes(class_run[label], label)
+    assert class_run["CONTINUE_RNN"] == class_run["CONTINUE_RNN_AGAIN"]  # the seed is sent
+    assert all(start < 4 for _, start, _, _ in class_run["CONTINUE_NGRAM"])  # 16 steps
+    assert "top_p" in class_run["TOP_P_REFUSED"]
+    points, samples = class_run["INTERPOLATE"], class_run["SAMPLE"]
+    assert len(points) == 3 and len(samples) == 2
+    for melody in points + samples:
+        assert_notes(melody, "melody")
+        assert max(s for _, s, _, _ in melody) < 8  # two bars
+    z = class_run["ENCODE"]
+    assert z and all(isinstance(x, float) for x in z)
+    assert class_run["DECODE"] == class_run["DECODE_AGAIN"]  # greedy without a temperature
+    assert "loudness" in class_run["ATTRIBUTE_REFUSED"]
+    assert_notes(class_run["BARS"], "bars")
+    assert_notes(class_run["BAR"], "bar")
+    assert all(s < 16 for _, s, _, _ in class_run["BARS"]) and all(
+        s < 4 for _, s, _, _ in class_run["BAR"]
+    )
+
+
+def test_class_streams(class_run: dict) -> None:
+    rnn, ngram = class_run["STREAM_RNN_ID"], class_run["STREAM_NGRAM_ID"]
+    assert isinstance(rnn, int) and isinstance(ngram, int) and rnn != ngram
+    assert class_run["STREAM_RNN_DONE"] is True  # onDone ran: 16 steps were played
+    played = class_run["STREAM_RNN_PLAYED"]
+    assert_notes([[p, max(s, 0.0), d, v] for p, s, d, v in played], "rnn stream")
+    assert {v for *_, v in played} == {64}, "velocity 64 was sent"
+    assert sum(d for _, _, d, _ in played) <= 4.0, "16 steps at most"
+    latencies = class_run["STREAM_RNN_LATENCY"]
+    assert len(latencies) == len(played) and max(latencies) > 0, "lookahead bundles come early"
+    assert "lookahead" in class_run["LOOKAHEAD_REFUSED"]
+    assert class_run["STREAM_NGRAM_SET"] == 300.0 and class_run["STREAM_NGRAM_FEED"] == ngram
+    assert class_run["STREAM_NGRAM_STOP"] is True
+    assert_notes(
+        [[p, max(s, 0.0), d, v] for p, s, d, v in class_run["STREAM_NGRAM_PLAYED"]]
+        or [[60, 0.0, 1.0, 100]],
+        "ngram stream",
+    )
+    assert f"no stream {ngram}" in class_run["STREAM_STOPPED_SET"]

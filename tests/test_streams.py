@@ -1,6 +1,11 @@
-"""The stream worker on a fake clock: lookahead, durations, batching, set/feed/stop, errors."""
+"""The stream worker on a fake clock: lookahead, durations, batching, set/feed/stop, errors.
+
+The worker knows engines only by the streaming interface (engines.base.StreamingEngine); it is
+run here with the real (tiny) RNN and with a fake engine that holds every note."""
 
 from __future__ import annotations
+
+import threading
 
 import pytest
 import torch
@@ -8,8 +13,8 @@ import torch
 from bridge.live.clock import FakeClock, step_seconds
 from bridge.live.scheduler import PlayedNote, Scheduler
 from bridge.live.streams import MAX_NOTE_STEPS, MIN_LEAD_S, StreamOptions, StreamWorker
-from engines.notes import HOLD, NOTE_ON_BASE, OFF, VOCAB_SIZE, Note
-from engines.rnn.engine import RnnEngine, Sampler
+from engines.notes import HOLD, NOTE_ON_BASE, OFF, Note
+from engines.rnn.engine import RnnEngine
 from engines.rnn.model import RnnConfig
 
 
@@ -18,10 +23,10 @@ class Recorder:
         self.events: list[tuple[str, int, int, float]] = []  # kind, stream, pitch, time
 
     def note_on(self, note: PlayedNote, now: float) -> None:
-        self.events.append(("on", note.stream, note.pitch, now))
+        self.events.append(("on", note.owner, note.pitch, now))
 
     def note_off(self, note: PlayedNote, now: float) -> None:
-        self.events.append(("off", note.stream, note.pitch, now))
+        self.events.append(("off", note.owner, note.pitch, now))
 
     def announce(self, note: PlayedNote, now: float) -> None:
         pass
@@ -80,7 +85,7 @@ def rig(engine):
 
 
 def test_notes_are_committed_ahead_and_play_on_time(rig) -> None:
-    rig.worker.start_stream(1, StreamOptions(tempo=120, seed=1, steps=64), primer=[])
+    rig.worker.start_stream(1, StreamOptions(tempo=120, steps=64), [], {"seed": 1})
     rig.clock.run(12.0)
     assert rig.done == [1]
     assert len(rig.played) > 5
@@ -104,11 +109,11 @@ def test_a_seed_gives_the_same_notes_alone_or_batched(engine) -> None:
     def play(seeds: tuple[int, ...]) -> tuple[list, torch.Tensor]:
         r = Rig(engine)
         for sid, seed in enumerate(seeds, 1):  # batches of 1..len(seeds) rows
-            r.worker.start_stream(sid, StreamOptions(seed=seed, temperature=1.5), [])
+            r.worker.start_stream(sid, StreamOptions(), [], {"seed": seed, "temperature": 1.5})
         r.clock.run(6.0)
         s = r.worker.get(seeds.index(42) + 1)
         assert s is not None
-        state = s.rnn.h[-1].clone()
+        state = s.session.stream.h[-1].clone()
         notes = r.notes(s.id)
         r.close()
         return notes, state
@@ -121,54 +126,66 @@ def test_a_seed_gives_the_same_notes_alone_or_batched(engine) -> None:
 
 
 class HoldingEngine:
-    """A fake engine whose model holds every note forever and starts pitch 60 after OFF."""
-
-    device = torch.device("cpu")
+    """A fake streaming engine whose model holds every note forever and starts pitch 60
+    after OFF (or at the start). ``advance`` fails after ``fail_after`` calls."""
 
     def __init__(self, fail_after: int | None = None) -> None:
         self.calls = 0
         self.fail_after = fail_after
+        self.prepared: list[str] = []  # the threads prepare_thread was called on
 
-    def stream(self, seed: int | None = None) -> HoldingEngine.Stream:
-        return HoldingEngine.Stream(self, seed)
+    class Session:
+        def __init__(self) -> None:
+            self.last = OFF  # the last token fed: all the fake model looks at
 
-    class Stream:
-        def __init__(self, engine: HoldingEngine, seed: int | None) -> None:
-            self.engine = engine
-            self.sampler = Sampler(seed)
-            self.h = [torch.zeros(1, 2)]
-            self.c = [torch.zeros(1, 2)]
-            self.position = 0
-            self.logits = engine.logits(torch.tensor([OFF]))
+        def sample(self) -> int:
+            return NOTE_ON_BASE + 60 if self.last == OFF else HOLD
 
         def feed(self, tokens: list[int]) -> None:
             if tokens:
-                self.logits = self.engine.logits(torch.tensor([tokens[-1]]))
+                self.last = tokens[-1]
 
-    def logits(self, tokens: torch.Tensor) -> torch.Tensor:
-        out = torch.full((len(tokens), VOCAB_SIZE), -50.0)
-        for i, t in enumerate(tokens.tolist()):
-            out[i, NOTE_ON_BASE + 60 if t == OFF else HOLD] = 50.0
-        return out
+        def snapshot(self) -> int:
+            return self.last
 
-    def batch_stepper(self, x: torch.Tensor, p: torch.Tensor, h: list, c: list) -> tuple:
+        def restore(self, snapshot: int) -> None:
+            self.last = snapshot
+
+        def set(self, values: dict) -> None:
+            pass
+
+    def prepare_thread(self) -> None:
+        self.prepared.append(threading.current_thread().name)
+
+    def grid_tokens(self, notes: list) -> list[int]:
+        return []
+
+    def open_session(self, values: dict, primer: list[int]) -> HoldingEngine.Session:
+        session = HoldingEngine.Session()
+        session.feed(primer)
+        return session
+
+    def advance(self, sessions: list, tokens: list[int]) -> None:
         self.calls += 1
         if self.fail_after is not None and self.calls > self.fail_after:
             raise RuntimeError("boom")
-        return self.logits(x), h, c
+        for session, token in zip(sessions, tokens, strict=True):
+            session.feed([token])
 
 
 def test_long_notes_end_at_a_bar_and_the_model_hears_off() -> None:
-    r = Rig(HoldingEngine())
-    r.worker.start_stream(1, StreamOptions(seed=0, steps=64), primer=[])
+    engine = HoldingEngine()
+    r = Rig(engine)
+    r.worker.start_stream(1, StreamOptions(steps=64), [])
     r.clock.run(10.0)
     r.close()
     # ON 60 at 0, forced OFF at 16, ON 60 at 17 (the model saw OFF), ...
     assert r.notes(1) == [(60, 0, 16), (60, 17, 33), (60, 34, 50), (60, 51, 64)]
+    assert engine.prepared == ["bridge-streams"]  # once, on the worker's own thread
 
 
 def test_tempo_change_takes_effect_from_the_next_step(rig) -> None:
-    rig.worker.start_stream(1, StreamOptions(tempo=120, seed=3), primer=[])
+    rig.worker.start_stream(1, StreamOptions(tempo=120), [], {"seed": 3})
     rig.clock.run(1.0)
     s = rig.worker.get(1)
     assert s is not None and s.tempo is not None
@@ -190,7 +207,7 @@ def test_tempo_change_takes_effect_from_the_next_step(rig) -> None:
 
 def test_stop_ends_sounding_notes_at_once_and_nothing_plays_after(rig) -> None:
     r = Rig(HoldingEngine())
-    r.worker.start_stream(1, StreamOptions(seed=0), primer=[])
+    r.worker.start_stream(1, StreamOptions(), [])
     r.clock.run(1.0)
     assert r.sched.sounding(1)
     stopped_at = r.clock.now()
@@ -203,11 +220,11 @@ def test_stop_ends_sounding_notes_at_once_and_nothing_plays_after(rig) -> None:
 
 
 def test_set_temperature_and_feed_keep_promised_notes(rig) -> None:
-    rig.worker.start_stream(1, StreamOptions(seed=11, steps=96), primer=[])
+    rig.worker.start_stream(1, StreamOptions(steps=96), [], {"seed": 11})
     rig.clock.run(2.0)
     before = list(rig.played)
-    rig.worker.set_temperature(1, 0.5)
-    rig.worker.feed(1, rig.worker.engine.primer_tokens([Note(60, 0, 1, 90), Note(64, 1, 1, 90)]))
+    rig.worker.set_values(1, {"temperature": 0.5})
+    rig.worker.feed(1, rig.worker.engine.grid_tokens([Note(60, 0, 1, 90), Note(64, 1, 1, 90)]))
     rig.clock.run(12.0)
     assert rig.done == [1]
     assert rig.played[: len(before)] == before  # nothing promised was changed
@@ -220,7 +237,7 @@ def test_set_temperature_and_feed_keep_promised_notes(rig) -> None:
 
 def test_an_engine_error_stops_the_stream_and_ends_its_notes() -> None:
     r = Rig(HoldingEngine(fail_after=8))
-    r.worker.start_stream(1, StreamOptions(seed=0), primer=[], request_id=77)
+    r.worker.start_stream(1, StreamOptions(), [], request_id=77)
     r.clock.run(5.0)
     assert r.errors and r.errors[0][0] == 1 and "boom" in r.errors[0][1]
     assert r.worker.get(1) is None
@@ -231,7 +248,7 @@ def test_an_engine_error_stops_the_stream_and_ends_its_notes() -> None:
 
 
 def test_pause_and_resume_hold_the_place(rig) -> None:
-    rig.worker.start_stream(1, StreamOptions(seed=4), primer=[])
+    rig.worker.start_stream(1, StreamOptions(), [], {"seed": 4})
     rig.clock.run(1.0)
     rig.worker.pause(1)
     rig.clock.run(0.0)

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from clients import QUIET, WAIT, daemon_client, wire_notes
 
-from bridge.server import protocol
+from bridge.server import table
 from bridge.server.osc import Message, OscClient
 
 LATENT = 8
@@ -125,9 +125,9 @@ def test_bad_requests(client: OscClient, address: str, args: list, message: str)
 
 
 def test_vae_addresses_are_documented() -> None:
-    md = protocol.address_table_markdown()
+    md = table.address_table_markdown()
     for verb in ("interpolate", "sample", "encode", "decode", "attribute"):
-        spec = protocol.ADDRESSES[f"/bridge/vae/{verb}"]
+        spec = table.addresses()[f"/bridge/vae/{verb}"]
         assert spec.engine == "vae" and spec.doc and spec.doc in md
     assert "/bridge/vae/interpolate <id> [steps N] [temperature T] [seed S] a" in md
     assert "/bridge/reply/vae/interpolate <id> <index> <count> <notes...>" in md

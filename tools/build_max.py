@@ -2,8 +2,8 @@
 
     .venv/bin/python tools/build_max.py          # writes max_patches/*.maxpat, ableton/*.amxd
 
-Every file is written from the definitions in max_client.py, max_performer.py and
-max_devices.py through patcher.py, which takes each object's inlet and outlet counts from
+Every file is written from the definitions in max_client.py, max_performer.py, max_devices.py
+and max_generate.py through patcher.py, which takes each object's inlet and outlet counts from
 max_patches/objects.json and refuses a cord to an outlet or inlet that does not exist; the
 addresses, keys and ranges they send come from the bridge's own table (maxtable.py). The
 generated files are committed; run this after editing the definitions (a test compares them).
@@ -18,7 +18,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(1, str(Path(__file__).resolve().parents[1]))  # bridge, engines: the address table
 
 from max_client import LIVE_DIR, MAX_DIR, bridge_client  # noqa: E402
-from max_devices import bars_device, continue_device, interpolate_device, stream_device  # noqa: E402
+from max_devices import (  # noqa: E402
+    bars_device,
+    continue_device,
+    interpolate_device,
+    stream_device,
+)
+from max_generate import generate_device  # noqa: E402
 from max_performer import bars_patch, continue_patch, interpolate_patch, stream_patch  # noqa: E402
 from maxpat import ROOT, write_amxd, write_maxpat  # noqa: E402
 
@@ -34,6 +40,7 @@ DEVICES = {
     "bridge Interpolate.amxd": interpolate_device,
     "bridge Bars.amxd": bars_device,
     "bridge Stream.amxd": stream_device,
+    "bridge Generate.amxd": generate_device,
 }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+import maxtable as osc
 from maxpat import ROOT
 from patcher import Patcher
 
@@ -33,11 +34,18 @@ CHORD_PRESETS = ["C Am F G", "Am F C G", "Dm G7 C C", "C G Am Em F C F G"]
 def bridge_client(embedded: bool = False) -> Patcher:
     """The reusable client: one inlet for requests, outlets for replies, notes, errors, status.
 
-    In:  `/bridge/<engine>/<verb> key value ...` (the request id is inserted here), or
-         `daemonport N` to talk to a daemon on another port.
+    In:  `/bridge/<engine>/<verb> key value ...` (the request id is inserted here),
+         `daemonport N` to talk to a daemon on another port, `describe` (every engine) or
+         `describe <engine>`, and `load <engine> <folder>` (a checkpoint on the daemon's
+         computer).
     Out: 0 replies `/bridge/reply/... <id> ...` (and pong/error) to this client's requests,
          1 `pitch velocity beats ms` of the stream this client started,
-         2 `<request-address> <message>` for each error, 3 a status line for the performer.
+         2 `<request-address> <message>` for each error, 3 a status line for the performer,
+         4 the describe and load replies without address and id, as lists a patch can
+         [route]: `engine <name> checkpoint <folder> ... verbs <count>`, then per verb
+         `verb <engine> <verb> <reply> <params> <doc>` and per key `param <engine> <verb>
+         <index> <name> <kind> <required> <low> <high> <low-open> <default> <default-text>
+         <doc>`, last `done <engines>`; `loaded <engine> <checkpoint> <hash>`.
 
     Ids are this client's random base (a multiple of 100000) plus a counter, so several clients
     sharing one reply port each keep only their own replies. Every 3 s the client pings; no pong
@@ -50,13 +58,29 @@ def bridge_client(embedded: bool = False) -> Patcher:
     p.comment("bridge client: request ids, replies, errors, daemon status", 20, 5, **TITLE)
 
     # requests in: set the port, or insert an id after the address and send
-    inl = p.inlet(20, 40, "requests: /bridge/<engine>/<verb> key value ...; daemonport N")
-    route_in = p.obj("route daemonport", 20, 80)
+    inl = p.inlet(
+        20,
+        40,
+        "requests: /bridge/<engine>/<verb> key value ...; daemonport N; describe "
+        "[engine]; load <engine> <folder>",
+    )
+    route_in = p.obj("route daemonport describe load", 20, 80)
     p.connect(inl, 0, route_in, 0)
     port_out = p.obj("prepend port", 20, 120)
     p.connect(route_in, 0, port_out, 0)
     stamp = p.obj("t a b zlclear", 160, 120)
-    p.connect(route_in, 1, stamp, 0)
+    p.connect(route_in, 3, stamp, 0)
+    # describe: a bare `describe` (a bang out of [route]) asks for every engine
+    which = p.obj("route bang", 1000, 120)
+    p.connect(route_in, 1, which, 0)
+    every = p.msg(osc.DESCRIBE, 1000, 160)
+    one = p.obj(f"prepend {osc.DESCRIBE} engine", 1080, 160)
+    load_req = p.msg(f"{osc.LOAD} engine $1 path $2", 1200, 160)
+    p.connect(which, 0, every, 0)
+    p.connect(which, 1, one, 0)
+    p.connect(route_in, 2, load_req, 0)
+    for request in (every, one, load_req):
+        p.connect(request, 0, stamp, 0)
     slice_addr = p.obj(f"zl slice 1 {NOTE_LISTS}", 160, 200)
     counter = p.obj("counter 0 99999", 300, 160)
     plus = p.obj("+ 0", 300, 200)
@@ -145,10 +169,11 @@ def bridge_client(embedded: bool = False) -> Patcher:
     p.connect(in_range, 0, release, 0)
     p.connect(release, 0, held, 0)
 
-    fan = p.obj("t a a", 240, 640)
+    fan = p.obj("t a a a", 240, 640)
     p.connect(held, 0, fan, 0)
     kinds = p.obj("route /bridge/pong /bridge/error /bridge/reply/rnn/stream/start", 400, 680)
-    p.connect(fan, 1, kinds, 0)
+    p.connect(fan, 2, kinds, 0)
+    described = describe_replies(p, fan, 1, 840, 680)
     pong = p.obj("t l b b", 400, 720)
     p.connect(kinds, 0, pong, 0)
     stop = p.msg("stop", 480, 760)
@@ -166,7 +191,9 @@ def bridge_client(embedded: bool = False) -> Patcher:
     stream_id = p.obj("zl mth 1", 760, 720)
     p.connect(kinds, 2, stream_id, 0)
     p.connect(stream_id, 0, same_stream, 1)
-    silent = p.msg("no answer from the bridge daemon - start it with: bridge serve", 20, 760)
+    silent = p.msg(
+        "no answer from the bridge daemon - start it with: python -m bridge serve", 20, 760
+    )
     p.connect(timeout, 0, silent, 0)
     again = p.msg("1", 240, 760)
     p.connect(timeout, 0, again, 0)
@@ -176,12 +203,41 @@ def bridge_client(embedded: bool = False) -> Patcher:
     out_notes = p.outlet(20, 840, "stream notes: pitch velocity beats ms")
     out_errors = p.outlet(600, 840, "errors: <request-address> <message>")
     out_status = p.outlet(400, 880, "status line for the performer")
+    out_describe = p.outlet(
+        840, 880, "describe and load: engine ..., verb ..., param ..., done N; loaded ..."
+    )
+    for box, outlet in described:
+        p.connect(box, outlet, out_describe, 0)
     p.connect(fan, 0, out_replies, 0)
     p.connect(note_hold, 0, out_notes, 0)
     p.connect(err, 1, out_errors, 0)
     p.connect(running, 0, out_status, 0)
     p.connect(silent, 0, out_status, 0)
     return p
+
+
+def describe_replies(
+    p: Patcher, src: dict, outlet: int, x: float, y: float
+) -> list[tuple[dict, int]]:
+    """Route the describe and load replies from ``src``'s outlet, drop their id and label each
+    (`engine` is the describe reply's own first word); the (box, outlet) giving each list."""
+    labels = {
+        **dict(zip(osc.describe_replies(), (None, "verb", "param", "done"), strict=True)),
+        osc.reply(osc.LOAD): "loaded",
+    }
+    route = p.obj("route " + " ".join(labels), x, y)
+    p.connect(src, outlet, route, 0)
+    out = []
+    for i, label in enumerate(labels.values()):
+        drop_id = p.obj("zl slice 1", x + 80 * i, y + 40)
+        p.connect(route, i, drop_id, 0)
+        if label is None:
+            out.append((drop_id, 1))
+            continue
+        named = p.obj(f"prepend {label}", x + 80 * i, y + 80)
+        p.connect(drop_id, 1, named, 0)
+        out.append((named, 0))
+    return out
 
 
 # --- shared pieces of the performer's patches --------------------------------------------------

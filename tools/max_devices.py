@@ -1,7 +1,11 @@
-"""The Max for Live MIDI devices: Continue, Interpolate, Bars (clip in, clip out) and Stream.
+"""The Max for Live MIDI devices: Continue, Interpolate, Bars (clips in, clips out) and Stream,
+and the pieces max_generate.py's Generate device shares with them.
 
 Each embeds the bridge client as [p bridge] (no abstraction to find on disk) and reads and
 writes clips through [js bridge_clip.js] (ableton/), which must sit next to the device.
+Continue and Bars (and Generate) always ask for `variations N`: the daemon answers N indexed
+replies `<index> <count> <notes...>`, each written to its own clip by `writevariation` (one
+code path, N = 1 included).
 """
 
 from __future__ import annotations
@@ -99,6 +103,48 @@ def dial(p: Patcher, name: str, x: float, y: float, stage: tuple[float, float], 
     )
 
 
+def numbox(
+    p: Patcher,
+    name: str,
+    x: float,
+    y: float,
+    stage: tuple[float, float],
+    range_of: tuple[str, str],
+    initial: int,
+    label: str,
+    label_at: tuple[float, float] | None = None,
+) -> dict:
+    """An int live.numbox whose range is the daemon's (address, key), labelled on its right
+    (or at `label_at` on stage)."""
+    spec = osc.key(*range_of)
+    sx, sy = stage
+    box = p.live_param(
+        "live.numbox",
+        x,
+        y,
+        44,
+        15,
+        (sx, sy, 44.0, 15.0),
+        longname=name,
+        shortname=name[:8],
+        kind="int",
+        lo=spec.low,
+        hi=spec.high,
+        initial=initial,
+    )
+    lx, ly = label_at or (sx + 46, sy)
+    p.comment(label, x + 50, y, present=(lx, ly, 56.0, 16.0), near=box, **SMALL)
+    return box
+
+
+def write_variations(p: Patcher, client: dict, clip: dict, reply: str, name: str, x: float):
+    """Each indexed reply `<index> <count> <notes...>` to its own clip named after `name`."""
+    notes = reply_notes(p, client, reply, x, 600)
+    write = p.obj(f"prepend writevariation {name}", x, 680)
+    p.connect(notes, 1, write, 0)
+    p.connect(write, 0, clip, 0)
+
+
 def continue_device() -> Patcher:
     """Continue the selected clip: its notes go to the RNN, the answer lands in a new clip."""
     p, client, clip, here = device("bridge Continue", 260.0)
@@ -118,9 +164,13 @@ def continue_device() -> Patcher:
         initial=32,
     )
     p.comment("16ths", 130, 60, present=(100.0, 58.0, 40.0, 16.0), near=steps, **SMALL)
-    params = p.obj("pak 1. 32", 20, 140)
+    variations = numbox(
+        p, "Variations", 80, 100, (54.0, 76.0), (osc.CONTINUE, "variations"), 1, "variations"
+    )
+    params = p.obj("pak 1. 32 1", 20, 140)
     p.connect(temp, 0, params, 0)
     p.connect(steps, 0, params, 1)
+    p.connect(variations, 0, params, 2)
     p.connect(here, 0, params, 0)
     keep = p.obj("zl reg", 20, 180)
     p.connect(params, 0, keep, 1)
@@ -138,12 +188,12 @@ def continue_device() -> Patcher:
     p.connect(order, 1, with_key, 0)
     p.connect(with_key, 0, request, 1)
     p.connect(order, 0, keep, 0)
-    head = p.msg(osc.request(osc.CONTINUE, temperature=1, steps=2), 20, 480)
+    head = p.msg(osc.request(osc.CONTINUE, temperature=1, steps=2, variations=3), 20, 480)
     p.connect(keep, 0, head, 0)
     p.connect(head, 0, request, 0)
     p.connect(request, 0, client, 0)
     p.comment(
-        "select a clip, press Continue: the answer goes to the next empty slot",
+        "select a clip, press Continue: each variation goes to the next empty slot",
         4,
         300,
         present=(4.0, 98.0, 252.0, 30.0),
@@ -151,10 +201,7 @@ def continue_device() -> Patcher:
         **SMALL,
     )
 
-    notes = reply_notes(p, client, osc.reply(osc.CONTINUE), 700, 600)
-    write = p.obj("prepend write continuation", 700, 680)
-    p.connect(notes, 1, write, 0)
-    p.connect(write, 0, clip, 0)
+    write_variations(p, client, clip, osc.reply(osc.CONTINUE), "Continue", 700)
     return p
 
 
@@ -236,8 +283,9 @@ def interpolate_device() -> Patcher:
 
 
 def bars_device() -> Patcher:
-    """Type a chord list; the GAN's bars land in a new clip (one 4-beat bar per chord)."""
-    p, client, clip, here = device("bridge Bars", 300.0)
+    """Type a chord list; the GAN's bars land in new clips (one 4-beat bar per chord), one
+    clip per variation."""
+    p, client, clip, here = device("bridge Bars", 360.0)
     typed = p.ui(
         "textedit",
         20,
@@ -272,23 +320,34 @@ def bars_device() -> Patcher:
         p.connect(m, 0, chords, 1)
         p.connect(m, 0, show, 0)
     go = trigger(p, "Make bars", 620, 60, (210.0, 42.0, 86.0, 22.0))
-    p.connect(go, 0, chords, 0)
-    head = p.obj(f"prepend {osc.prefix(osc.BARS, 'chords')}", 20, 260)
-    p.connect(chords, 0, head, 0)
-    p.connect(head, 0, client, 0)
+    at = (osc.BARS, "variations")
+    variations = numbox(
+        p, "Variations", 760, 100, (302.0, 45.0), at, 1, "variations", (302.0, 62.0)
+    )
+    keep = p.obj("i 1", 760, 140)
+    p.connect(variations, 0, keep, 1)
+    # right to left: the chords wait in [zl join]'s cold inlet, then the head joins them
+    ask = p.obj("t b b", 620, 100)
+    p.connect(go, 0, ask, 0)
+    p.connect(ask, 1, chords, 0)
+    p.connect(ask, 0, keep, 0)
+    request = p.obj(f"zl join {NOTE_LISTS}", 20, 300)
+    p.connect(chords, 0, request, 1)
+    chords_key = osc.prefix(osc.BARS, "chords").split()[-1]  # a list key: the chords follow
+    head = p.msg(f"{osc.request(osc.BARS, variations=1)} {chords_key}", 20, 260)
+    p.connect(keep, 0, head, 0)
+    p.connect(head, 0, request, 0)
+    p.connect(request, 0, client, 0)
     p.comment(
-        "chords per bar (type + Return, or pick one); the bars go to a new clip",
+        "chords per bar (type + Return, or pick one); each variation goes to a new clip",
         4,
         320,
-        present=(4.0, 98.0, 292.0, 30.0),
+        present=(4.0, 98.0, 352.0, 30.0),
         near=head,
         **SMALL,
     )
 
-    bars = reply_notes(p, client, osc.reply(osc.BARS), 700, 600)
-    write = p.obj("prepend write bars", 700, 680)
-    p.connect(bars, 1, write, 0)
-    p.connect(write, 0, clip, 0)
+    write_variations(p, client, clip, osc.reply(osc.BARS), "Bars", 700)
     return p
 
 

@@ -138,6 +138,9 @@ class Trigger(Obj):
 class Route(Obj):
     def receive(self, inlet: int, msg: Msg) -> None:
         atoms = msg.atoms()
+        if msg.selector == "bang" and "bang" in self.args:  # [route bang] takes the bang
+            self.out(self.args.index("bang"), msg)
+            return
         for i, arg in enumerate(self.args):
             if atoms and atoms[0] == arg:
                 self.out(i, Msg.of(atoms[1:]) if len(atoms) > 1 else Msg("bang"))
@@ -436,10 +439,13 @@ class Inlet(Obj):
 
 class Outlet(Obj):
     def receive(self, inlet: int, msg: Msg) -> None:
-        self.sim.outputs.append((self.box["index"], msg))
+        # Max numbers a patcher's outlets left to right by x, not by their saved index
+        xs = sorted(o.box["patching_rect"][0] for o in self.sim.objs.values() if o.cls == "outlet")
+        index = xs.index(self.box["patching_rect"][0])
+        self.sim.outputs.append((index, msg))
         if self.sim.parent is not None:
             parent, box = self.sim.parent
-            parent.send(box, self.box["index"], msg)
+            parent.send(box, index, msg)
 
 
 MODELS: dict[str, type[Obj]] = {
@@ -452,7 +458,7 @@ MODELS: dict[str, type[Obj]] = {
     "midiin": Io, "midiparse": Io, "midiout": Io, "midiformat": Io, "patcherargs": PatcherArgs,
     "inlet": Inlet, "outlet": Outlet, "loadbang": Passive, "js": Passive,
     "live.thisdevice": Passive, "live.path": Passive, "live.observer": Passive,
-    "live.dial": Ui, "live.numbox": Ui, "live.text": Ui,
+    "live.dial": Ui, "live.numbox": Ui, "live.text": Ui, "live.menu": Ui, "live.toggle": Ui,
 }  # fmt: skip
 for _op in Arith.OPS:
     MODELS[_op] = Arith

@@ -41,6 +41,8 @@ UI_CLASSES = {
     "live.dial",
     "live.text",
     "live.numbox",
+    "live.menu",
+    "live.toggle",
     "inlet",
     "outlet",
 }
@@ -56,6 +58,8 @@ CONTROL_CLASSES = {
     "live.dial",
     "live.text",
     "live.numbox",
+    "live.menu",
+    "live.toggle",
 }
 
 
@@ -322,6 +326,22 @@ def check_patcher(
             )
     for box in boxes.values():
         box.pop("_io", None)
+    problems += _port_order(boxes.values(), where)
+    return problems
+
+
+def _port_order(boxes: Any, where: str) -> list[str]:
+    """Max numbers a patcher's inlets and outlets left to right by their x in the patching
+    view, whatever their saved "index": the two must agree, or the parent's cords land on the
+    wrong outlet."""
+    problems = []
+    for kind in ("inlet", "outlet"):
+        ports = [b for b in boxes if b.get("maxclass") == kind]
+        by_x = [b.get("index") for b in sorted(ports, key=lambda b: b["patching_rect"][0])]
+        if by_x != sorted(by_x) or len({b["patching_rect"][0] for b in ports}) < len(ports):
+            problems.append(
+                f"{where}: {kind}s left to right have index {by_x}: Max numbers them by x"
+            )
     return problems
 
 

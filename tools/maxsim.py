@@ -42,7 +42,7 @@ class Abstraction(Obj):
     def receive(self, inlet: int, msg: Msg) -> None:
         inlets = sorted(
             (b for b in self.inner.objs.values() if b.cls == "inlet"),
-            key=lambda o: o.box["index"],
+            key=lambda o: o.box["patching_rect"][0],  # Max numbers them left to right
         )
         inlets[inlet].receive(0, msg)
 

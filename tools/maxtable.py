@@ -20,9 +20,12 @@ LIST_KINDS = ("notes", "strings", "floats")
 CONTINUE = "/bridge/rnn/continue"
 INTERPOLATE = "/bridge/vae/interpolate"
 BARS = "/bridge/gan/bars"
+SAMPLE = "/bridge/vae/sample"
 STREAM_START = "/bridge/rnn/stream/start"
 STREAM_SET = "/bridge/rnn/stream/set"
 STREAM_STOP = "/bridge/rnn/stream/stop"
+DESCRIBE = "/bridge/describe"
+LOAD = "/bridge/load"
 
 
 @dataclass(frozen=True)
@@ -46,18 +49,12 @@ def table() -> dict[str, Entry]:
     """Every address the daemon answers: path -> Entry (registered engines' verbs included,
     whether or not their checkpoints are shipped)."""
     from bridge.live.live import STREAM_ADDRESSES
-    from bridge.server import protocol
-    from engines import available_engines, engine_class
+    from bridge.server import table as server_table
 
-    out = {
+    return {
         a.path: Entry(a.path, tuple(a.keys), a.reply)
-        for a in (*protocol.ADDRESSES.values(), *STREAM_ADDRESSES)
+        for a in (*server_table.addresses().values(), *STREAM_ADDRESSES)
     }
-    for name in available_engines():
-        for verb in engine_class(name).verbs:
-            path = f"/bridge/{name}/{verb.name}"
-            out[path] = Entry(path, verb.params, f"/bridge/reply/{name}/{verb.name}")
-    return out
 
 
 @cache
@@ -67,7 +64,21 @@ def sends() -> frozenset[str]:
     from bridge.server import daemon
 
     events = {v for k, v in vars(live).items() if k.endswith("_ADDRESS") and isinstance(v, str)}
-    return frozenset({daemon.ERROR_ADDRESS, *events, *(e.reply for e in table().values())})
+    replies = {e.reply for e in table().values()}
+    return frozenset({daemon.ERROR_ADDRESS, *events, *replies, *describe_replies()})
+
+
+def describe_replies() -> tuple[str, str, str, str]:
+    """/bridge/describe's reply addresses, in the order they come: engine, verb, param, done."""
+    from bridge.server import table as server_table
+
+    entry(DESCRIBE)  # the daemon answers it
+    return (
+        server_table.DESCRIBE_ENGINE,
+        server_table.DESCRIBE_VERB,
+        server_table.DESCRIBE_PARAM,
+        server_table.DESCRIBE_DONE,
+    )
 
 
 def entry(path: str) -> Entry:
@@ -104,11 +115,15 @@ def key(path: str, name: str) -> Any:
 __all__ = [
     "BARS",
     "CONTINUE",
+    "DESCRIBE",
     "INTERPOLATE",
+    "LOAD",
+    "SAMPLE",
     "STREAM_SET",
     "STREAM_START",
     "STREAM_STOP",
     "Entry",
+    "describe_replies",
     "entry",
     "key",
     "prefix",

@@ -292,7 +292,24 @@ class Patcher:
                             top + r * row,
                         )
                         cursor += c["patching_rect"][2] + 4
+        self._order_ports(top + (max(rows, default=0) + 1) * row, gap)
         return self
+
+    def _order_ports(self, bottom: float, gap: float) -> None:
+        """Max numbers a patcher's inlets and outlets left to right by x: keep each near where
+        the layout put it, but left to right in index order (outlets on a row of their own at
+        the bottom, so moving them covers no box)."""
+        for kind in ("inlet", "outlet"):
+            ports = sorted(
+                (b for b in self.boxes if b["maxclass"] == kind), key=lambda b: b["index"]
+            )
+            edge = -gap
+            for b in ports:
+                rect = b["patching_rect"]
+                rect[0] = max(rect[0], edge + gap)
+                edge = rect[0] + rect[2]
+                if kind == "outlet":
+                    rect[1] = bottom
 
     # output
 

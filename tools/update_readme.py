@@ -11,16 +11,12 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from bridge.live.live import STREAM_ADDRESSES
-from bridge.server.protocol import ADDRESSES, address_table_markdown
+from generated import write_or_check
+
+from bridge.cli.addresses import full_table
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 START, END = "<!-- addresses:start -->", "<!-- addresses:end -->"
-
-
-def full_table() -> str:
-    """Every address `bridge serve` answers, as Markdown (what serve prints at start)."""
-    return address_table_markdown({**ADDRESSES, **{a.path: a for a in STREAM_ADDRESSES}})
 
 
 def updated(text: str) -> str:
@@ -31,15 +27,7 @@ def updated(text: str) -> str:
 
 
 def main(argv: list[str]) -> int:
-    text = README.read_text()
-    new = updated(text)
-    if "--check" in argv:
-        if new != text:
-            print("README.md's address table is out of date: run tools/update_readme.py")
-            return 1
-        return 0
-    README.write_text(new)
-    return 0
+    return write_or_check(README, updated(README.read_text()), argv, "update_readme.py")
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from bridge.cli.common import LISTENING
 from bridge.stats import percentile, summarize
 
 
@@ -142,11 +143,11 @@ def bench_serve_startup(runs: int = 3, timeout: float = 60.0) -> dict[str, Any]:
 
 
 def _wait_for_port(proc: subprocess.Popen, deadline: float) -> int:
-    """The port from serve's ``bridge listening on HOST:PORT`` line."""
+    """The port from serve's ``bridge listening on HOST:PORT with ...`` line."""
     assert proc.stdout is not None
     for line in proc.stdout:
-        if line.startswith("bridge listening on "):
-            return int(line.rsplit(":", 1)[1])
+        if m := LISTENING.fullmatch(line.strip()):
+            return int(m.group(2))
         if time.perf_counter() > deadline:
             break
     raise RuntimeError(f"bridge serve printed no listening line (exit code {proc.poll()})")

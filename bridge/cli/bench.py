@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -36,13 +37,28 @@ OTHER_BENCHES: dict[str, str | None] = {
               default=None, help="Also write the figures as JSON here.")  # fmt: skip
 @click.option("--seconds", type=click.FloatRange(min=1), default=30.0, show_default=True,
               help="How long each stream-* benchmark plays (120 BPM 16ths).")  # fmt: skip
+@click.option("--fuzz", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Instead: send N random and mutated datagrams (~1000/s) to a `bridge "
+              "serve` while another client pings it (bridge/bench/fuzz.py).")  # fmt: skip
 @engine_options
 @click.option("--device", type=DEVICES, default="cpu", show_default=True)
 def bench(only: str | None, count: int | None, json_out: Path | None, seconds: float,
-          device: str, **checkpoints: Path | None) -> None:  # fmt: skip
+          fuzz: int | None, device: str, **checkpoints: Path | None) -> None:  # fmt: skip
     """Latency figures (median and p99) of the shipped engines on this machine, each beside
     its bar (README, Speed) where it has one."""
     import platform
+
+    if fuzz is not None:
+        from bridge.bench.fuzz import fuzz_serve
+
+        given = {k: v for k, v in checkpoints.items() if v is not None}
+        figures = fuzz_serve(fuzz, given)
+        click.echo("\n".join(f"fuzz {k:18s} {v}" for k, v in figures.items()))
+        if json_out is not None:
+            json_out.write_text(json.dumps({"fuzz": figures}, indent=2) + "\n")
+        return
+
+    from tqdm import tqdm
 
     from bridge.bench import core as b
     from bridge.bench.verbs import bar_verdict, bench_verb, verb_entries
@@ -70,10 +86,12 @@ def bench(only: str | None, count: int | None, json_out: Path | None, seconds: f
             "device": device,
         }
     }
-    for name in chosen:
+    progress = tqdm(chosen, desc="bench", unit="benchmark", file=sys.stderr, leave=False)
+    for name in progress:
+        progress.set_postfix_str(name)
         engine = verbs[name][0] if name in verbs else OTHER_BENCHES[name]
         if engine is not None and engine not in engines:
-            click.echo(f"{name}: skipped, no {engine} engine loaded", err=True)
+            say(f"{name}: skipped, no {engine} engine loaded", err=True)
             continue
         if name in verbs:
             e, verb = verbs[name]
@@ -81,21 +99,21 @@ def bench(only: str | None, count: int | None, json_out: Path | None, seconds: f
         else:
             results[name] = figures = runners[name]()
         if "skipped" in figures:
-            click.echo(f"{name}: skipped, {figures['skipped']}", err=True)
+            say(f"{name}: skipped, {figures['skipped']}", err=True)
             continue
-        bar = bar_verdict(name, figures)
-        bar = f"   bar {bar}" if bar else ""
+        bar = f"   bar {bar_verdict(name, figures) or 'none (no README bar)'}"
         if "median_ms" in figures:
-            click.echo(
+            say(
                 f"{name:16s} median {figures['median_ms']:7.3f} ms   "
                 f"p99 {figures['p99_ms']:7.3f} ms   (n={figures['n']}){bar}"
             )
         else:
-            click.echo(
+            say(
                 f"{name:16s} median {figures['median_s']:7.3f} s    "
                 f"max {figures['max_s']:7.3f} s    (n={figures['n']}){bar}"
             )
         _echo_live(figures)
+    progress.close()
     if json_out is not None:
         json_out.write_text(json.dumps(results, indent=2) + "\n")
 
@@ -117,16 +135,24 @@ def _bench_live(kind: str, engines: dict[str, Any], seconds: float) -> dict[str,
     return {**figures, "batched_step_ms": bench_live.bench_batched_step(engine)}
 
 
+def say(line: str, err: bool = False) -> None:
+    """A line of results (stdout) or a note (stderr) above the progress bar, which tqdm
+    draws on stderr: written through tqdm, so the bar is cleared first and redrawn after."""
+    from tqdm import tqdm
+
+    tqdm.write(line, file=sys.stderr if err else sys.stdout)
+
+
 def _echo_live(figures: dict[str, Any]) -> None:
     """The extra lines of the stream-* benchmarks: late events and model step times."""
     if "over_5ms" in figures:
-        click.echo(
+        say(
             f"{'':16s} {figures['streams']} streams: {figures['over_5ms']} of {figures['n']} "
             f"events over 5 ms late, latest {figures['max_ms']:.3f} ms"
         )
     for label, key in (("per wake-up", "step_ms"), ("alone", "batched_step_ms")):
         for batch, f in (figures.get(key) or {}).items():
-            click.echo(
+            say(
                 f"{'':16s} model step {label}, {int(batch):2d} stream(s): median "
                 f"{f['median_ms']:7.3f} ms   p99 {f['p99_ms']:7.3f} ms   (n={f['n']})"
             )

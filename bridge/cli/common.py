@@ -7,7 +7,9 @@ The options an engine's own commands share with the bridge's are in ``engines.cl
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+import re
+import sys
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -17,8 +19,24 @@ import click
 from engines import ENGINES, available_engines
 from engines.cli_common import DEVICE_OPTION, DEVICES, domain_errors
 
-__all__ = ["DEVICES", "DEVICE_OPTION", "EngineCommands", "auto_type", "domain_errors",
-           "engine_cli", "engine_options", "eval_", "load_engines", "train"]  # fmt: skip
+__all__ = ["DEVICES", "DEVICE_OPTION", "EngineCommands", "LISTENING", "auto_type",
+           "domain_errors", "engine_cli", "engine_options", "eval_", "listening_line",
+           "load_engines", "train"]  # fmt: skip
+
+LISTENING = re.compile(r"bridge listening on (\S+):(\d+)(?: with (.+))?")
+"""``bridge serve``'s ready line: host, port, and what it serves (see :func:`listening_line`)."""
+
+
+def listening_line(host: str, port: int, engines: Mapping[str, Any]) -> str:
+    """The line ``bridge serve`` prints once it answers: where, and each engine with the
+    checkpoint it serves (folder name and the first 12 hex digits of its weights' SHA-256,
+    as ``/bridge/describe`` gives them): ``bridge listening on 127.0.0.1:57120 with rnn
+    (rnn, 3f2a9c01b2d4), gan (gan, ...)``."""
+    served = []
+    for name, engine in engines.items():
+        info = engine.checkpoint() if hasattr(engine, "checkpoint") else {}
+        served.append(f"{name} ({info.get('name', 'untitled')}, {info.get('hash', 'none')})")
+    return f"bridge listening on {host}:{port}" + (f" with {', '.join(served)}" if served else "")
 
 
 def auto_type(text: str) -> int | float | str:
@@ -44,13 +62,25 @@ def engine_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
-def load_engines(checkpoints: dict[str, Path | None], device: str) -> dict[str, Any]:
-    """Every engine given a checkpoint, plus every engine with a shipped checkpoint."""
+def load_engines(
+    checkpoints: dict[str, Path | None], device: str, names: list[str] | None = None
+) -> dict[str, Any]:
+    """Every engine given a checkpoint, plus every engine with a shipped checkpoint; only
+    ``names`` when given (each must then have a checkpoint)."""
     from engines import default_checkpoint, load_engine
 
     engines: dict[str, Any] = {}
-    for name in available_engines():
+    for name in available_engines() if names is None else names:
         path = checkpoints.get(name)
+        if (
+            path is None
+            and names is not None
+            and not (default_checkpoint(name) / "config.json").is_file()
+        ):
+            raise click.ClickException(
+                f"no shipped {name} checkpoint at {default_checkpoint(name)}: give one with "
+                f"--checkpoint {name}=PATH"
+            )
         if path is None and not (default_checkpoint(name) / "config.json").is_file():
             click.echo(
                 f"note: no shipped {name} checkpoint at {default_checkpoint(name)}; "
@@ -105,6 +135,17 @@ class EngineCommands(click.Group):
             return None
         command = getattr(engine_cli(cmd_name), self.attr, None)
         return command if isinstance(command, click.Command) else None
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ModuleNotFoundError as exc:  # the corpora are music21's: the [train] extra
+            if (exc.name or "").partition(".")[0] != "music21":
+                raise
+            raise click.ClickException(
+                f"bridge {self.name} needs music21, which is not installed: pip install "
+                f'"bridge[train]" (this Python: {sys.executable} -m pip install "bridge[train]")'
+            ) from exc
 
 
 train = EngineCommands(

@@ -152,12 +152,13 @@ def verb_command(engine: str, verb: Verb) -> click.Command:
         values = parse_words(engine, verb, given, files)
         with domain_errors():
             reply = load_checkpoint_engine(engine, checkpoint, device).call(verb.name, values)
-        melodies = list(reply) if verb.reply == "indexed" else [reply]
+        indexed = verb.reply_for(values) == "indexed"
+        melodies = list(reply) if indexed else [reply]
         if output is None:
-            echo_melodies(melodies, indexed=verb.reply == "indexed")
+            echo_melodies(melodies, indexed=indexed)
             return
         count, bars = write_melodies(melodies, output)
-        if verb.reply == "indexed":
+        if indexed:
             click.echo(f"wrote {len(melodies)} melodies ({count} notes, {bars} bars) to {output}")
         else:
             click.echo(f"wrote {count} notes ({bars} bars) to {output}")

@@ -23,8 +23,17 @@ from typing import Any
 
 import click
 
+from bridge.cli.addresses import ADDRESSES_OPTION, addresses
 from bridge.cli.bench import bench
-from bridge.cli.common import DEVICE_OPTION, auto_type, engine_options, eval_, load_engines, train
+from bridge.cli.common import (
+    DEVICE_OPTION,
+    auto_type,
+    engine_options,
+    eval_,
+    listening_line,
+    load_engines,
+    train,
+)
 from bridge.cli.generate import generate
 
 LOG_LEVELS = click.Choice(["debug", "info", "warning", "error"])
@@ -71,8 +80,8 @@ def live_options(command: Callable[..., Any]) -> Callable[..., Any]:
             "--midi-out",
             metavar="NAME",
             default=None,
-            help="Play streams on this MIDI output port (whole name or a part; see `bridge "
-            "ports`). On Windows create one with loopMIDI and name it here.",
+            help="Play streams on this MIDI output port (whole name or a part; see `python -m "
+            "bridge ports`). On Windows create one with loopMIDI and name it here.",
         ),
         click.option(
             "--virtual-midi",
@@ -112,6 +121,9 @@ def live_options(command: Callable[..., Any]) -> Callable[..., Any]:
                      default=1.0, show_default=True),
         click.option("--response-channel", type=click.IntRange(1, 16), default=1,
                      show_default=True, help="MIDI channel of the answers."),
+        click.option("--respond-with", metavar="ENGINE", default=None,
+                     help="The engine that answers your phrases: any loaded engine with a "
+                     "`continue` verb (default: rnn, when it is loaded)."),
     ]  # fmt: skip
     for option in reversed(options):
         command = option(command)
@@ -124,8 +136,16 @@ def live_options(command: Callable[..., Any]) -> Callable[..., Any]:
     default="127.0.0.1",
     show_default=True,
     help="Address to listen on. The default accepts only clients on this computer; use "
-    "0.0.0.0 to accept clients on other computers of your network (e.g. Max on another "
-    "laptop). Anyone on that network can then use the bridge.",
+    "0.0.0.0 with --allow to accept clients on other computers of your network (e.g. Max on "
+    "another laptop).",
+)
+@click.option(
+    "--allow",
+    "allow",
+    metavar="NETWORK",
+    multiple=True,
+    help="Also answer clients in this network (192.168.1.0/24, or one address; repeatable). "
+    "Only this computer is answered otherwise, whatever --host is.",
 )
 @click.option(
     "--port",
@@ -143,12 +163,30 @@ def live_options(command: Callable[..., Any]) -> Callable[..., Any]:
     "registered its own with /bridge/register). Default: the port the request came from.",
 )
 @engine_options
+@click.option(
+    "--checkpoint",
+    "checkpoint_pairs",
+    multiple=True,
+    metavar="ENGINE=FOLDER",
+    help="Serve this checkpoint folder for ENGINE instead of the shipped one (repeat for "
+    "several engines; the same as --ENGINE FOLDER).",
+)
+@click.option(
+    "--engines",
+    "engine_names",
+    default=None,
+    metavar="NAMES",
+    help="Serve only these engines, comma-separated (e.g. rnn,gan). Default: every engine "
+    "with a shipped checkpoint or one given.",
+)
 @live_options
 @click.option("--log-level", type=LOG_LEVELS, default="info", show_default=True)
+@ADDRESSES_OPTION
 @click.pass_context
 def serve(
     ctx: click.Context,
     host: str,
+    allow: tuple[str, ...],
     port: int,
     device: str,
     reply_port: int | None,
@@ -164,14 +202,18 @@ def serve(
     response_bars: int,
     response_temperature: float,
     response_channel: int,
+    respond_with: str | None,
+    checkpoint_pairs: tuple[str, ...],
+    engine_names: str | None,
     **checkpoints: Path | None,
 ) -> None:
-    """Load the engines and answer OSC requests until Ctrl-C or SIGTERM."""
+    """Load the engines and answer OSC requests until Ctrl-C, SIGTERM or SIGHUP."""
     from bridge.live.callresponse import CallResponseOptions
     from bridge.live.live import Live, LiveOptions
     from bridge.live.midi import MidiError
     from bridge.server.daemon import Daemon
-    from bridge.server.protocol import address_table_markdown
+    from bridge.server.guard import parse_networks
+    from bridge.server.loading import map_large_blocks
 
     if midi_out and virtual_midi:
         raise click.UsageError("--midi-out and --virtual-midi exclude each other")
@@ -189,22 +231,87 @@ def serve(
         )
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
-    engines = load_engines(checkpoints, device)
-    daemon = Daemon(engines, host, port, reply_port=reply_port)
-    options = LiveOptions(midi_out, virtual_midi, midi_in, midi_api, midi_clock, midi_name, cr)
-    with log_to_stderr(log_level):
-        live = Live(daemon, options)
-        try:
-            live.start()
-        except MidiError as exc:
-            raise click.ClickException(str(exc)) from exc
-        click.echo(address_table_markdown(daemon.addresses))
-        try:
-            run_until_signal(daemon, host, port)
-        finally:
-            live.close()  # every note that went out gets its note-off; MIDI panic
+    try:
+        networks = parse_networks(allow)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--allow") from exc
+    names = parse_engine_names(engine_names)
+    checkpoints = {**checkpoints, **parse_checkpoints(checkpoint_pairs, checkpoints)}
+    unserved = [
+        n for n, path in checkpoints.items() if path is not None and n not in (names or [n])
+    ]
+    if unserved:
+        raise click.UsageError(f"a checkpoint is given for {', '.join(unserved)}, not in --engines")
+    guardian = start_guardian(midi_out, virtual_midi, midi_api, midi_name)  # before models
+    try:
+        map_large_blocks()  # before any model is loaded: see bridge/server/loading.py
+        engines = load_engines(checkpoints, device, names)
+        daemon = Daemon(engines, host, port, reply_port=reply_port, allow=networks, device=device)
+        options = LiveOptions(midi_out, virtual_midi, midi_in, midi_api, midi_clock, midi_name,
+                              cr, respond_with=respond_with)  # fmt: skip
+        with log_to_stderr(log_level):
+            live = Live(daemon, options)
+            try:
+                live.start()
+            except (MidiError, ValueError) as exc:  # a port, or --respond-with
+                raise click.ClickException(str(exc)) from exc
+            if guardian is not None and live.midi_output is not None:
+                live.midi_output.on_sent = guardian.tell
+            try:
+                run_until_signal(daemon, host, port)
+            finally:
+                live.close()  # every note that went out gets its note-off; MIDI panic
+    finally:
+        if guardian is not None:
+            guardian.bye()
     click.echo("bridge stopped", err=True)
     request_fast_exit(ctx)
+
+
+def parse_engine_names(text: str | None) -> list[str] | None:
+    """``--engines rnn,gan`` as names, each a registered engine (UsageError listing them)."""
+    if text is None:
+        return None
+    from engines import available_engines
+
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    unknown = [n for n in names if n not in available_engines()]
+    if unknown or not names:
+        what = f"unknown engine {', '.join(map(repr, unknown))}" if unknown else "no engine"
+        raise click.UsageError(f"--engines: {what}; engines: {', '.join(available_engines())}")
+    return list(dict.fromkeys(names))
+
+
+def parse_checkpoints(pairs: tuple[str, ...], given: dict[str, Path | None]) -> dict[str, Path]:
+    """``--checkpoint rnn=FOLDER`` options as {engine: folder}, checked like ``--rnn``."""
+    from engines import available_engines
+
+    out: dict[str, Path] = {}
+    for pair in pairs:
+        name, sep, folder = pair.partition("=")
+        if not sep or name not in available_engines():
+            raise click.UsageError(
+                f"--checkpoint {pair}: give ENGINE=FOLDER with ENGINE one of "
+                f"{', '.join(available_engines())}"
+            )
+        path = Path(folder)
+        if not path.is_dir():
+            raise click.UsageError(f"--checkpoint {pair}: no folder {folder}")
+        if name in out or given.get(name) is not None:
+            raise click.UsageError(f"two checkpoints for the {name} engine")
+        out[name] = path
+    return out
+
+
+def start_guardian(
+    midi_out: str | None, virtual_midi: bool, midi_api: str | None, midi_name: str
+) -> Any:
+    """With MIDI output, the process that ends this one's notes if it dies (SIGKILL too)."""
+    if not (midi_out or virtual_midi):
+        return None
+    from bridge.live.guardian import Guardian
+
+    return Guardian.start(api=midi_api, midi_out=midi_out, client_name=midi_name)
 
 
 @main.command()
@@ -247,7 +354,8 @@ def log_to_stderr(level: str) -> Iterator[None]:
 
 
 def run_until_signal(daemon: Any, host: str, port: int) -> None:
-    """Start the daemon, print the listening line, and serve until SIGINT or SIGTERM."""
+    """Start the daemon, print the listening line, and serve until SIGINT, SIGTERM or
+    SIGHUP."""
     try:
         daemon.start()
     except OSError as exc:
@@ -256,12 +364,13 @@ def run_until_signal(daemon: Any, host: str, port: int) -> None:
             hint = " (is another bridge or sclang using it? try --port 0)"
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc}{hint}") from exc
     stop = threading.Event()
-    previous = {
-        sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)
-    }
+    # SIGHUP (the terminal closed) stops the bridge as SIGTERM does: notes end.
+    names = ("SIGINT", "SIGTERM", "SIGHUP")
+    sigs = [getattr(signal, n) for n in names if hasattr(signal, n)]
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in sigs}
     try:
         bound_host, bound_port = daemon.address
-        click.echo(f"bridge listening on {bound_host}:{bound_port}")  # click.echo flushes
+        click.echo(listening_line(bound_host, bound_port, daemon.engines))  # echo flushes
         # A timeout keeps the wait interruptible everywhere (Windows delivers Ctrl-C late).
         while not stop.wait(0.5):
             pass
@@ -323,5 +432,5 @@ def send(host: str, port: int, timeout: float, address: str, args: tuple[str, ..
         sys.exit(1)
 
 
-for _command in (generate, train, eval_, bench):
+for _command in (generate, train, eval_, bench, addresses):
     main.add_command(_command)

@@ -1,7 +1,9 @@
 """Live playing: everything that happens in time. The clock and tempo maps (``clock``), the
 scheduler thread that sends notes at their time (``scheduler``), the RNN stream worker that
-samples ahead of the clock (``streams``), MIDI ports and the MIDI clock (``midi``), call and
-response (``callresponse``), a private JACK server for benchmarks and tests (``jackd``), and
-``Live`` (``live``), which adds the streaming addresses to a ``bridge.server.daemon.Daemon``
-and owns the rest.
+samples ahead of the clock (``streams``), MIDI ports (``midi``; each sends and reconnects
+from its own thread, ``midilink``, watching the JACK server with ``jackwatch``), the MIDI
+clock (``midiclock``), the guardian process that ends a killed bridge's notes
+(``guardian``), call and response (``callresponse``), a private JACK server for benchmarks
+and tests (``jackd``), and ``Live`` (``live``), which adds the streaming addresses to a
+``bridge.server.daemon.Daemon`` and owns the rest.
 """

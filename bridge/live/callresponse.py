@@ -2,9 +2,10 @@
 
 The performer plays a phrase into the bridge's MIDI input. The phrase ends after
 ``silence`` seconds with no key held, or ``bars`` bars after its first note (whichever comes
-first; either can be off). The bridge then continues the phrase with the RNN engine
-(``continue_``, on an inference worker, never on the MIDI or scheduler thread) and plays the
-answer on the MIDI output, starting on the next beat of the performer's grid (the grid's
+first; either can be off). The bridge then continues the phrase with an engine's
+``continue`` verb (the rnn's unless ``bridge serve --respond-with`` names another; on an
+inference worker, never on the MIDI or scheduler thread) and plays the answer on the MIDI
+output, starting on the next beat of the performer's grid (the grid's
 origin is the phrase's first note). Then it listens again.
 
 States, sent over OSC as ``/bridge/callresponse/state <state>``:
@@ -19,7 +20,7 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +35,28 @@ IDLE, LISTENING, RESPONDING = "idle", "listening", "responding"
 OWNER = "callresponse"
 MAX_RESPONSE_BARS = 8
 START_LEAD_S = 0.1  # the answer starts on the first beat at least this far ahead
+VERB = "continue"
+VERB_PARAMS = ("notes", "steps", "temperature", "seed")
+
+
+def check_responder(engine: Any, name: str) -> None:
+    """Raise ValueError unless ``engine`` can answer a phrase: a ``continue`` verb that
+    takes notes, steps, temperature and seed and replies with notes."""
+    try:
+        verb = engine.verb(VERB)
+    except (AttributeError, ValueError):
+        raise ValueError(
+            f"the {name} engine cannot answer a phrase: it has no {VERB} verb"
+        ) from None
+    missing = [p for p in VERB_PARAMS if verb.param(p) is None]
+    if missing or verb.reply != "notes":
+        what = f"takes no {', '.join(missing)}" if missing else f"replies {verb.reply}"
+        raise ValueError(f"the {name} engine cannot answer a phrase: its {VERB} verb {what}")
+
+
+def continue_values(engine: Any, values: Mapping[str, Any]) -> dict[str, Any]:
+    """Every parameter of the engine's ``continue`` verb: ``values``, else its default."""
+    return {p.name: values.get(p.name, p.default) for p in engine.verb(VERB).params}
 
 
 @dataclass(frozen=True)
@@ -62,8 +85,10 @@ class CallResponseOptions:
 class CallResponse:
     """The listen -> answer -> listen loop. ``feed`` takes MIDI input events (any thread).
 
-    ``submit(job)`` runs inference elsewhere (the daemon's workers); ``tempo()`` gives the
-    BPM (fixed, or the followed MIDI clock's); ``on_state(state)`` reports state changes.
+    ``engine`` answers with its ``continue`` verb (see ``check_responder``; replace it by
+    assigning ``engine``). ``submit(job)`` runs inference elsewhere (the daemon's workers);
+    ``tempo()`` gives the BPM (fixed, or the followed MIDI clock's); ``on_state(state)``
+    reports state changes.
     """
 
     def __init__(
@@ -221,10 +246,10 @@ class CallResponse:
         self, answer: int, notes: list[Note], steps: int, bpm: float, origin: float
     ) -> None:
         o = self.options
+        engine = self.engine
+        values = {"notes": notes, "steps": steps, "temperature": o.temperature, "seed": o.seed}
         try:
-            reply = self.engine.continue_(
-                notes, steps=steps, temperature=o.temperature, seed=o.seed
-            )
+            reply = engine.call(VERB, continue_values(engine, values))
         except Exception as exc:
             log.error("call and response: the model failed: %r", exc)
             reply = []

@@ -1,18 +1,24 @@
 """Live playing: the streaming addresses, MIDI output and input, MIDI clock, call and response.
 
-``Live(daemon, options)`` adds the streaming addresses to a ``Daemon`` and owns what plays in
-time: the ``Scheduler`` (one thread), a ``StreamWorker`` for the RNN engine (inference), the
-MIDI ports and the call-and-response loop. Start it before the daemon and close it before
-the daemon stops: ``close`` ends every sounding note (note-offs, then All Notes Off and All
-Sound Off on every channel used).
+``Live(daemon, options)`` adds the streaming addresses of every loaded streaming engine
+(``bridge.live.addresses``) to a ``Daemon`` and owns what plays in time: the ``Scheduler``
+(one thread), one ``StreamWorker`` per streaming engine (inference), the MIDI ports and the
+call-and-response loop. Start it before the daemon and close it before the daemon stops:
+``close`` ends every sounding note (note-offs, then All Notes Off and All Sound Off on every
+channel used). When the daemon swaps an engine (``Daemon.on_engine_swap``), that engine's
+streams end (their notes at once, ``done`` sent to their clients) and its worker starts again
+on the new engine.
 
 Events (server -> client):
 - ``/bridge/note <stream> <pitch> <velocity> <duration-beats> <duration-ms>`` at each note's
   time, to the client that started the stream (its registered port, if it registered).
   ``duration-ms`` is the duration at the tempo when the note starts.
-- ``/bridge/rnn/stream/done <stream>`` when a stream started with ``steps N`` has played.
+- ``/bridge/<engine>/stream/done <stream>`` when a stream started with ``steps N`` has played,
+  or was ended because its engine was swapped.
 - ``/bridge/callresponse/state <idle|listening|responding>`` to every registered client
   (``/bridge/register``) and every client that asked ``/bridge/callresponse/state``.
+- ``/bridge/midi/status <lost|back> <port>`` to the same clients when a MIDI port's system
+  (the JACK server) goes away, and when the port is back (reopened by itself).
 """
 
 from __future__ import annotations
@@ -20,15 +26,15 @@ from __future__ import annotations
 import gc
 import itertools
 import logging
-import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from bridge.live.callresponse import CallResponse, CallResponseOptions
-from bridge.live.clock import MAX_TEMPO, MIN_TEMPO, Clock, MonotonicClock, clamp_tempo
+from bridge.live.addresses import engine_stream_addresses, registered_stream_addresses, stream_path
+from bridge.live.callresponse import CallResponse, CallResponseOptions, check_responder
+from bridge.live.clock import Clock, MonotonicClock, clamp_tempo
 from bridge.live.midi import (
     MidiClock,
     MidiError,
@@ -38,83 +44,23 @@ from bridge.live.midi import (
     MidiSink,
     choose_api,
 )
-from bridge.live.scheduler import NoteSink, PlayedNote, Scheduler
-from bridge.live.streams import StreamOptions, StreamWorker, raise_priority
-from bridge.server.osc import Addr, encode, encode_bundle
-from bridge.server.protocol import PRIMER, SEED, TEMPERATURE, TOP_P, Address, Key, Request
+from bridge.live.oscsink import NOTE_ADDRESS, OscNoteSink, OscRoute
+from bridge.live.scheduler import NoteSink, Scheduler
+from bridge.live.streams import Stream, StreamOptions, StreamWorker, raise_priority
+from bridge.server.osc import Addr
+from bridge.server.protocol import Address, Request
+from engines.base import StreamingEngine
 
 log = logging.getLogger(__name__)
 
-NOTE_ADDRESS = "/bridge/note"
-DONE_ADDRESS = "/bridge/rnn/stream/done"
 STATE_ADDRESS = "/bridge/callresponse/state"
-START_PATH = "/bridge/rnn/stream/start"
+MIDI_STATUS_ADDRESS = "/bridge/midi/status"
 CLOCK_START_LEAD_S = 0.25  # a clock-following stream starts on the first beat this far ahead
 MAX_STREAMS = 64
+RESPONDER = "rnn"  # the engine that answers a phrase unless --respond-with names another
+CORE_STREAMS = "rnn"  # PROTOCOL.md's streams: their addresses answer even when it is not loaded
 
-TEMPO = Key("tempo", "float", "tempo in beats (quarter notes) per minute", default=120.0,
-            low=MIN_TEMPO, high=MAX_TEMPO, metavar="BPM")  # fmt: skip
-CHANNEL = Key("channel", "int", "MIDI channel of the stream's notes", default=1, low=1, high=16,
-              metavar="C")  # fmt: skip
-STREAM_STEPS = Key("steps", "int", "16th-note steps to play; 0 plays until stopped", default=0,
-                   low=0, high=2**31 - 1, metavar="N")  # fmt: skip
-LOOKAHEAD = Key(
-    "lookahead",
-    "float",
-    "send each note this many ms early in an OSC bundle timetagged with the note's time "
-    "(for clients that schedule bundles, like SuperCollider); 0 sends plain messages at the "
-    "note's time",
-    default=0.0,
-    low=0,
-    high=2000,
-    metavar="MS",
-)
-VELOCITY = Key("velocity", "int", "velocity of the stream's notes", default=None, low=1, high=127,
-               metavar="V", default_doc="the primer's mean, else 100")  # fmt: skip
-STREAM = Key("stream", "int", "the stream number from the start reply", required=True, low=1,
-             high=2**31 - 1, metavar="<stream>")  # fmt: skip
-FEED_NOTES = Key("notes", "notes", "the performer's notes: pitch start duration velocity (beats)",
-                 required=True, metavar="<notes>")  # fmt: skip
-SET_TEMPO = Key("tempo", "float", "new tempo, from the next step", default=None, low=MIN_TEMPO,
-                high=MAX_TEMPO, metavar="BPM", default_doc="unchanged")  # fmt: skip
-SET_TEMPERATURE = Key("temperature", "float", "new temperature, from the next step sampled",
-                      default=None, low=0, low_open=True, default_doc="unchanged")  # fmt: skip
-
-STREAM_ADDRESSES: tuple[Address, ...] = (
-    Address(
-        START_PATH,
-        keys=(TEMPO, TEMPERATURE, SEED, CHANNEL, STREAM_STEPS, PRIMER, TOP_P, LOOKAHEAD, VELOCITY),
-        reply_args="<stream>",
-        doc="Start a real-time stream: the RNN continues `notes` (or starts from nothing) and "
-        "plays, sending `/bridge/note <stream> <pitch> <velocity> <duration-beats> "
-        "<duration-ms>` at each note's time (and MIDI on `channel` when the bridge has a MIDI "
-        "output). The model samples about two steps ahead of the clock (never less than "
-        "0.1 s), and before a note starts as far as the note's end (at most a bar; longer "
-        "notes are ended at the bar). With `--midi-clock`, a stream started without `tempo` "
-        "follows the incoming MIDI clock and starts on a beat. `steps N` streams end with "
-        "`/bridge/rnn/stream/done <stream>`.",
-    ),
-    Address(
-        "/bridge/rnn/stream/set",
-        keys=(STREAM, SET_TEMPO, SET_TEMPERATURE),
-        reply_args="<stream>",
-        doc="Change a stream's tempo (exactly from the next step) or temperature (from the "
-        "next step not yet committed: within about two steps, or after the note being "
-        "played).",
-    ),
-    Address(
-        "/bridge/rnn/stream/feed",
-        keys=(STREAM, FEED_NOTES),
-        reply_args="<stream>",
-        doc="Add the performer's notes to the stream's context (they are not played): the "
-        "model continues from them, from the next step not yet committed.",
-    ),
-    Address(
-        "/bridge/rnn/stream/stop",
-        keys=(STREAM,),
-        reply_args="<stream>",
-        doc="Stop a stream; every note it is sounding ends at once.",
-    ),
+LIVE_ADDRESSES: tuple[Address, ...] = (
     Address(
         STATE_ADDRESS,
         reply_args="<state>",
@@ -125,43 +71,16 @@ STREAM_ADDRESSES: tuple[Address, ...] = (
 )
 
 
-class OscNoteSink:
-    """Sends ``/bridge/note`` for every note that has a ``target`` (the client's address).
+def __getattr__(name: str) -> Any:
+    # STREAM_ADDRESSES (for tools/update_readme.py): built on first use, since it imports
+    # every registered engine class, and with them torch.
+    if name == "STREAM_ADDRESSES":
+        return (*registered_stream_addresses(), *LIVE_ADDRESSES)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
-    A note with ``lead`` goes out ``lead`` seconds early in a bundle timetagged with its
-    time. ``send(sender, address, args)`` is the daemon's reply path (registered ports apply).
-    """
 
-    def __init__(self, daemon: Any, clock: Clock) -> None:
-        self.daemon = daemon
-        self.clock = clock
-        # Bundles go out from a socket of our own: the daemon's sends plain messages only.
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-
-    @staticmethod
-    def args(note: PlayedNote) -> list[Any]:
-        return [note.stream, note.pitch, note.velocity, note.duration_beats, note.duration_ms]
-
-    def note_on(self, note: PlayedNote, now: float) -> None:
-        if note.target is not None and note.lead <= 0:
-            self.daemon.send(note.target, NOTE_ADDRESS, self.args(note))
-
-    def note_off(self, note: PlayedNote, now: float) -> None:
-        pass
-
-    def announce(self, note: PlayedNote, now: float) -> None:
-        if note.target is None:
-            return
-        data = encode_bundle(
-            [encode(NOTE_ADDRESS, self.args(note))], self.clock.to_unix(note.on_time)
-        )
-        try:
-            self._sock.sendto(data, self.daemon.reply_target(note.target))
-        except OSError as exc:
-            log.warning("could not send a note bundle: %s", exc)
-
-    def close(self) -> None:
-        self._sock.close()
+def __dir__() -> list[str]:
+    return sorted([*globals(), "STREAM_ADDRESSES"])
 
 
 @dataclass(frozen=True)
@@ -171,8 +90,9 @@ class LiveOptions:
     ``midi_out`` opens an existing port by name; ``virtual_midi`` creates the ports
     ``<client_name>:out`` (and ``<client_name>-in:in`` unless ``midi_in`` names one: rtmidi
     opens inputs and outputs as two clients). ``midi_clock`` follows
-    the MIDI clock arriving on the input. Call and response runs when there is a MIDI input
-    and an RNN engine, with ``callresponse`` settings.
+    the MIDI clock arriving on the input. Call and response runs when there is a MIDI input,
+    with ``callresponse`` settings, answered by the ``respond_with`` engine (``None``: the
+    rnn, if it is loaded; a named engine must be loaded and have a ``continue`` verb).
     """
 
     midi_out: str | None = None
@@ -182,6 +102,7 @@ class LiveOptions:
     midi_clock: bool = False
     client_name: str = "bridge"
     callresponse: CallResponseOptions = field(default_factory=CallResponseOptions)
+    respond_with: str | None = None
 
 
 class Live:
@@ -199,7 +120,6 @@ class Live:
         self.daemon = daemon
         self.options = options or LiveOptions()
         self.clock: Clock = clock or MonotonicClock()
-        self.engine = daemon.engines.get("rnn")
         self.midi_output = midi_output
         self.midi_input: MidiInput | None = None
         self.midi_clock: MidiClock | None = None
@@ -207,19 +127,28 @@ class Live:
         self.realtime = realtime
         self.osc_sink = OscNoteSink(daemon, self.clock)
         self.scheduler = Scheduler([self.osc_sink], self.clock, realtime=realtime)
-        self.worker: StreamWorker | None = None
+        self.workers: dict[str, StreamWorker] = {}  # engine name -> its streams' worker
+        self._served: set[str] = set()  # engines whose streaming addresses are added
         self._lock = threading.Lock()
-        self._ids = itertools.count(1)
-        self._following: set[int] = set()
+        self._ids = itertools.count(1)  # stream numbers, unique across engines
+        self._following: dict[int, str] = {}  # streams following the MIDI clock -> engine
         self._subscribers: set[Addr] = set()
         self._started = False
+
+    @property
+    def worker(self) -> StreamWorker | None:
+        """The first streaming engine's worker (benchmarks play one engine's streams)."""
+        with self._lock:
+            return next(iter(self.workers.values()), None)
 
     # -- lifecycle ------------------------------------------------------------------------
 
     def start(self) -> Live:
-        """Open the MIDI ports (MidiError if one cannot be), start the threads and add the
-        streaming addresses to the daemon."""
+        """Check the call-and-response engine (ValueError), open the MIDI ports (MidiError
+        if one cannot be), start the threads and add the streaming addresses to the
+        daemon."""
         o = self.options
+        responder = self._responder() if (o.midi_in or o.virtual_midi) else None
         if self.realtime:
             if raise_priority(group=True):
                 # Threads started from here on (the daemon's too) inherit it: a thread
@@ -235,8 +164,9 @@ class Live:
             if self.midi_output is None and (o.midi_out or o.virtual_midi):
                 api = choose_api(o.midi_api)
                 self.midi_output = MidiOutput(
-                    o.midi_out, virtual=o.midi_out is None, api=api, client_name=o.client_name
-                )
+                    o.midi_out, virtual=o.midi_out is None, api=api, client_name=o.client_name,
+                    on_status=self._midi_status,
+                )  # fmt: skip
             if o.midi_in or o.virtual_midi:
                 api = choose_api(o.midi_api)
                 self.midi_input = MidiInput(
@@ -246,6 +176,7 @@ class Live:
                     api=api,
                     client_name=o.client_name + "-in",
                     now=self.clock.now,
+                    on_status=self._midi_status,
                 )
         except MidiError:
             self._close_ports()
@@ -260,46 +191,43 @@ class Live:
                 on_continue=self._clock_start,
             )
         self.scheduler.start()
-        if self.engine is not None:
-            self.worker = StreamWorker(
-                self.engine,
+        for name, engine in sorted(self.daemon.engines.items()):
+            if isinstance(engine, StreamingEngine):
+                self._serve(name, type(engine))
+                self.workers[name] = self._start_worker(name, engine)
+        if CORE_STREAMS not in self._served:  # they answer "not loaded"
+            import engines
+
+            self._serve(CORE_STREAMS, engines.engine_class(CORE_STREAMS))
+        if self.midi_input is not None and responder is not None:
+            self.callresponse = CallResponse(
+                responder,
                 self.scheduler,
-                self.clock,
-                on_done=self._stream_done,
-                on_error=self._stream_error,
-                realtime=self.realtime,
+                self.daemon.submit,
+                options=o.callresponse,
+                tempo=self._tempo,
+                on_state=self._report_state,
+                clock=self.clock,
             ).start()
-            if self.midi_input is not None:
-                self.callresponse = CallResponse(
-                    self.engine,
-                    self.scheduler,
-                    self.daemon.submit,
-                    options=o.callresponse,
-                    tempo=self._tempo,
-                    on_state=self._report_state,
-                    clock=self.clock,
-                ).start()
-        handlers = {
-            START_PATH: self._start_stream,
-            "/bridge/rnn/stream/set": self._set,
-            "/bridge/rnn/stream/feed": self._feed,
-            "/bridge/rnn/stream/stop": self._stop,
-            STATE_ADDRESS: self._state,
-        }
-        for spec in STREAM_ADDRESSES:
-            self.daemon.add_handler(spec, handlers[spec.path])
+        for spec in LIVE_ADDRESSES:
+            self.daemon.add_handler(spec, self._state)
+        self.daemon.on_engine_swap.append(self._engine_swapped)
         self._started = True
         return self
 
     def close(self) -> None:
         """Stop everything; every note that went out gets its note-off; MIDI panic."""
+        if self._engine_swapped in self.daemon.on_engine_swap:
+            self.daemon.on_engine_swap.remove(self._engine_swapped)
         if self.midi_input is not None:
             self.midi_input.close()  # no more input while closing
             self.midi_input = None
         if self.callresponse is not None:
             self.callresponse.close()
-        if self.worker is not None:
-            self.worker.close()
+        with self._lock:
+            workers, self.workers = list(self.workers.values()), {}
+        for worker in workers:
+            worker.close()
         self.scheduler.close()  # note-offs for all sounding notes, then sinks' panic
         self._close_ports()
 
@@ -316,17 +244,78 @@ class Live:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _responder(self) -> Any:
+        """The engine that answers a phrase, or None (call and response off)."""
+        name = self.options.respond_with or RESPONDER
+        engine = self.daemon.engines.get(name)
+        if engine is None:
+            if self.options.respond_with is None:
+                log.info("call and response is off: the %s engine is not loaded", name)
+                return None
+            loaded = ", ".join(self.daemon.engine_names()) or "none"
+            raise ValueError(
+                f"--respond-with {name}: the {name} engine is not loaded (loaded: {loaded})"
+            )
+        check_responder(engine, name)
+        return engine
+
+    def _serve(self, name: str, engine_class: Any) -> None:
+        """Add ``name``'s streaming addresses to the daemon."""
+        handlers = (self._start_stream, self._set, self._feed, self._stop)
+        specs = engine_stream_addresses(name, engine_class)
+        for spec, handler in zip(specs, handlers, strict=True):
+            self.daemon.add_handler(spec, lambda r, s, h=handler: h(name, r, s))
+        self._served.add(name)
+
+    def _start_worker(self, name: str, engine: Any) -> StreamWorker:
+        return StreamWorker(
+            engine,
+            self.scheduler,
+            self.clock,
+            on_done=lambda s: self._stream_done(name, s),
+            on_error=lambda s, m: self._stream_error(name, s, m),
+            realtime=self.realtime,
+            name=f"bridge-streams-{name}",
+        ).start()
+
+    def _engine_swapped(self, name: str, old: Any, new: Any) -> None:
+        """``Daemon.on_engine_swap`` hook: ``name``'s streams end (their sounding notes at
+        once, ``done`` to their clients); its worker starts again on ``new``."""
+        fresh = None
+        if isinstance(new, StreamingEngine):
+            if name not in self._served:
+                self._serve(name, type(new))
+            fresh = self._start_worker(name, new)
+        with self._lock:
+            worker = self.workers.pop(name, None)
+            if fresh is not None:
+                self.workers[name] = fresh
+        if worker is not None:
+            ended = worker.close()
+            log.info("engine %s swapped: %d streams ended", name, len(ended))
+            for stream in ended:
+                self._stream_done(name, stream)
+        cr = self.callresponse
+        if cr is not None and (self.options.respond_with or RESPONDER) == name:
+            try:
+                check_responder(new, name)
+                cr.engine = new
+            except ValueError as exc:
+                log.warning("call and response goes on with the old engine: %s", exc)
+
     # -- handlers (socket thread) ---------------------------------------------------------
 
-    def _worker(self, request: Request, sender: Addr) -> StreamWorker | None:
-        if self.worker is None:
+    def _worker(self, name: str, request: Request, sender: Addr) -> StreamWorker | None:
+        with self._lock:
+            worker = self.workers.get(name)
+        if worker is None:
             self.daemon.send_error(
                 sender,
                 request.id,
                 request.address,
-                "the rnn engine is not loaded; start the bridge with --rnn <checkpoint>",
+                f"the {name} engine is not loaded; start the bridge with --{name} <checkpoint>",
             )
-        return self.worker
+        return worker
 
     def _stream_id(self, worker: StreamWorker, request: Request, sender: Addr) -> int | None:
         sid = int(request["stream"])
@@ -342,20 +331,20 @@ class Live:
         spec = self.daemon.addresses[request.address]
         self.daemon.send(sender, spec.reply, [request.id, *args])
 
-    def _start_stream(self, request: Request, sender: Addr) -> None:
-        worker = self._worker(request, sender)
+    def _start_stream(self, name: str, request: Request, sender: Addr) -> None:
+        worker = self._worker(name, request, sender)
         if worker is None:
             return
-        if len(worker.ids()) >= MAX_STREAMS:
+        with self._lock:
+            playing = sum(len(w.ids()) for w in self.workers.values())
+        if playing >= MAX_STREAMS:
             message = f"{MAX_STREAMS} streams are playing, the most at once; stop one first"
             self.daemon.send_error(sender, request.id, request.address, message)
             return
-        notes = request["notes"]
-        try:
-            primer = self.engine.primer_tokens(notes)
-        except ValueError as exc:
-            self.daemon.send_error(sender, request.id, request.address, str(exc))
-            return
+        engine = worker.engine
+        notes = request.values.get("notes") or []
+        primer = engine.grid_tokens(notes)  # ValueError: the daemon answers /bridge/error
+        values = {p.name: request[p.name] for p in type(engine).stream_params}
         velocity = request["velocity"]
         if velocity is None:
             velocity = round(sum(n.velocity for n in notes) / len(notes)) if notes else 100
@@ -363,9 +352,6 @@ class Live:
         tempo = self._tempo() if follow else float(request["tempo"])
         options = StreamOptions(
             tempo=tempo,
-            temperature=float(request["temperature"]),
-            top_p=request["top_p"],
-            seed=request["seed"],
             channel=int(request["channel"]),
             steps=int(request["steps"]),
             lookahead_s=float(request["lookahead"]) / 1000.0,
@@ -374,48 +360,46 @@ class Live:
         with self._lock:
             sid = next(self._ids)
             if follow:
-                self._following.add(sid)
-        worker.start_stream(sid, options, primer, client=sender, request_id=request.id,
-                            paused=follow)  # fmt: skip
+                self._following[sid] = name
+        worker.start_stream(sid, options, primer, values, client=sender, request_id=request.id,
+                            route=OscRoute(sender, sid), paused=follow)  # fmt: skip
         if follow and self.midi_clock is not None and self.midi_clock.running:
             at = self.midi_clock.next_beat(self.clock.now() + CLOCK_START_LEAD_S)
             worker.resume(sid, at, self.midi_clock.bpm)
         self._reply(request, sender, sid)
 
-    def _set(self, request: Request, sender: Addr) -> None:
-        worker = self._worker(request, sender)
+    def _set(self, name: str, request: Request, sender: Addr) -> None:
+        worker = self._worker(name, request, sender)
         sid = None if worker is None else self._stream_id(worker, request, sender)
         if worker is None or sid is None:
             return
         if "tempo" in request.given:
             with self._lock:
-                self._following.discard(sid)  # an explicit tempo stops following the clock
+                self._following.pop(sid, None)  # an explicit tempo stops following the clock
             worker.set_tempo(sid, float(request["tempo"]))
-        if "temperature" in request.given:
-            worker.set_temperature(sid, float(request["temperature"]))
+        settable = type(worker.engine).stream_set_params
+        values = {p.name: request[p.name] for p in settable if p.name in request.given}
+        if values:
+            worker.set_values(sid, values)
         self._reply(request, sender, sid)
 
-    def _feed(self, request: Request, sender: Addr) -> None:
-        worker = self._worker(request, sender)
+    def _feed(self, name: str, request: Request, sender: Addr) -> None:
+        worker = self._worker(name, request, sender)
         sid = None if worker is None else self._stream_id(worker, request, sender)
         if worker is None or sid is None:
             return
-        try:
-            tokens = self.engine.primer_tokens(request["notes"])  # the primer's limits apply
-        except ValueError as exc:
-            self.daemon.send_error(sender, request.id, request.address, str(exc))
-            return
+        tokens = worker.engine.grid_tokens(request["notes"])  # the primer's limits apply
         worker.feed(sid, tokens)
         self._reply(request, sender, sid)
 
-    def _stop(self, request: Request, sender: Addr) -> None:
-        worker = self._worker(request, sender)
+    def _stop(self, name: str, request: Request, sender: Addr) -> None:
+        worker = self._worker(name, request, sender)
         sid = None if worker is None else self._stream_id(worker, request, sender)
         if worker is None or sid is None:
             return
         worker.stop(sid)
         with self._lock:
-            self._following.discard(sid)
+            self._following.pop(sid, None)
         self._reply(request, sender, sid)
 
     def _state(self, request: Request, sender: Addr) -> None:
@@ -426,24 +410,31 @@ class Live:
 
     # -- events ---------------------------------------------------------------------------
 
-    def _stream_done(self, stream: Any) -> None:
+    def _stream_done(self, name: str, stream: Stream) -> None:
         with self._lock:
-            self._following.discard(stream.id)
+            self._following.pop(stream.id, None)
         if stream.client is not None:
-            self.daemon.send(stream.client, DONE_ADDRESS, [stream.id])
+            self.daemon.send(stream.client, stream_path(name, "done"), [stream.id])
 
-    def _stream_error(self, stream: Any, message: str) -> None:
+    def _stream_error(self, name: str, stream: Stream, message: str) -> None:
         with self._lock:
-            self._following.discard(stream.id)
+            self._following.pop(stream.id, None)
         if stream.client is not None:
-            self.daemon.send_error(stream.client, stream.request_id, START_PATH, message)
+            start = stream_path(name, "start")
+            self.daemon.send_error(stream.client, stream.request_id, start, message)
 
     def _report_state(self, state: str) -> None:
+        self._broadcast(STATE_ADDRESS, [state])
+
+    def _midi_status(self, state: str, port: str) -> None:
+        self._broadcast(MIDI_STATUS_ADDRESS, [state, port])
+
+    def _broadcast(self, address: str, args: list[Any]) -> None:
         with self._lock:
             senders = [*self._subscribers, *self.daemon.registered()]
         targets = {self.daemon.reply_target(s): s for s in senders}  # each client once
         for sender in targets.values():
-            self.daemon.send(sender, STATE_ADDRESS, [state])
+            self.daemon.send(sender, address, args)
 
     # -- MIDI input and clock -------------------------------------------------------------
 
@@ -458,37 +449,30 @@ class Live:
             return clamp_tempo(self.midi_clock.bpm)
         return 120.0
 
-    def _following_ids(self) -> list[int]:
+    def _each_following(self, command: Callable[[StreamWorker, int], None]) -> None:
+        """``command(worker, stream)`` for every stream that follows the MIDI clock."""
         with self._lock:
-            return sorted(self._following)
+            following = [(sid, self.workers.get(n)) for sid, n in sorted(self._following.items())]
+        for sid, worker in following:
+            if worker is None:
+                continue
+            try:
+                command(worker, sid)
+            except KeyError:  # it ended meanwhile
+                pass
 
     def _clock_tempo(self, bpm: float) -> None:
-        if self.worker is None:
-            return
-        for sid in self._following_ids():
-            try:
-                self.worker.set_tempo(sid, clamp_tempo(bpm))
-            except KeyError:
-                pass
+        self._each_following(lambda w, sid: w.set_tempo(sid, clamp_tempo(bpm)))
 
     def _clock_start(self, t: float) -> None:
-        if self.worker is None or self.midi_clock is None:
+        if self.midi_clock is None:
             return
         at = self.midi_clock.next_beat(self.clock.now() + CLOCK_START_LEAD_S)
-        for sid in self._following_ids():
-            try:
-                self.worker.resume(sid, at, self._tempo())
-            except KeyError:
-                pass
+        bpm = self._tempo()
+        self._each_following(lambda w, sid: w.resume(sid, at, bpm))
 
     def _clock_stop(self, t: float) -> None:
-        if self.worker is None:
-            return
-        for sid in self._following_ids():
-            try:
-                self.worker.pause(sid)
-            except KeyError:
-                pass
+        self._each_following(lambda w, sid: w.pause(sid))
 
 
 @contextmanager
@@ -506,4 +490,13 @@ def running(
         daemon.stop()
 
 
-__all__ = ["Live", "LiveOptions", "OscNoteSink", "STREAM_ADDRESSES", "NoteSink", "running"]
+__all__ = [
+    "LIVE_ADDRESSES",
+    "Live",
+    "LiveOptions",
+    "NOTE_ADDRESS",
+    "NoteSink",
+    "OscNoteSink",
+    "STATE_ADDRESS",
+    "running",
+]

@@ -9,35 +9,36 @@ Which MIDI system (rtmidi "API"):
   ``--midi-out "loopMIDI Port"``; your DAW then reads that port as its MIDI input. Names
   match whole or as a case-insensitive part of the port name.
 
+No MIDI send ever blocks or spins the caller: each port has a thread of its own
+(``bridge.live.midilink``) that sends, watches the MIDI system (the JACK server), stops
+sending into it when it dies and reopens the port when it comes back.
+
 On close, an output sends note-off for every note it started and not yet ended, then All
 Notes Off (CC 123) and All Sound Off (CC 120) on every channel it used: a synth is never
 left with a stuck note, even one that ignores CC 123 in omni mode.
 
-MIDI clock: ``MidiClock`` follows an incoming 24-pulses-per-quarter clock for tempo and
-transport (start, stop, continue). The bridge never sends MIDI clock.
+MIDI clock: ``MidiClock`` (``bridge.live.midiclock``, importable from here too) follows an
+incoming clock for tempo and transport. The bridge never sends MIDI clock.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 import os
 import sys
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
+from bridge.live.midiclock import CLOCK, CONTINUE, PPQN, START, STOP, MidiClock, MidiEvent
+from bridge.live.midilink import QUEUE_SIZE, PortLink
 from bridge.live.scheduler import PlayedNote
 
 log = logging.getLogger(__name__)
 
 NOTE_OFF, NOTE_ON, CONTROL = 0x80, 0x90, 0xB0
 ALL_SOUND_OFF, ALL_NOTES_OFF = 120, 123
-CLOCK, START, CONTINUE, STOP = 0xF8, 0xFA, 0xFB, 0xFC
-PPQN = 24
 CLIENT_NAME = "bridge"
 CLOSE_GRACE_S = 0.1
 
@@ -47,13 +48,22 @@ class MidiError(RuntimeError):
 
 
 def _rtmidi() -> Any:
-    import rtmidi
-
+    """rtmidi, imported only when MIDI is asked for: serving OSC alone never needs it."""
+    try:
+        import rtmidi
+    except ImportError as exc:  # no wheel for this platform and the build failed, say
+        raise MidiError(
+            f"MIDI needs python-rtmidi, which does not import ({exc}): pip install "
+            "python-rtmidi (OSC works without it)"
+        ) from exc
     return rtmidi
 
 
 API_NAMES = {"alsa": "LINUX_ALSA", "jack": "UNIX_JACK", "coremidi": "MACOSX_CORE",
              "windows": "WINDOWS_MM"}  # fmt: skip
+# The platform's own MIDI system, asked for by name: left unspecified, rtmidi takes the first
+# compiled API with a port, which can be JACK on a Mac that has it.
+PLATFORM_API = {"darwin": "MACOSX_CORE", "win32": "WINDOWS_MM"}
 
 
 def choose_api(name: str | None = None) -> int:
@@ -75,6 +85,10 @@ def choose_api(name: str | None = None) -> int:
             return rtmidi.API_LINUX_ALSA
         if rtmidi.API_UNIX_JACK in compiled:
             return rtmidi.API_UNIX_JACK
+    elif sys.platform in PLATFORM_API:
+        api = getattr(rtmidi, "API_" + PLATFORM_API[sys.platform])
+        if api in compiled:
+            return api
     return rtmidi.API_UNSPECIFIED
 
 
@@ -132,7 +146,11 @@ def list_ports(api: int | None = None) -> dict[str, list[str]]:
 class MidiOutput:
     """An output port: an existing one by ``name``, or a virtual one others can read.
 
-    ``send`` is thread-safe. ``close`` sends the panic (see module doc) first.
+    ``send``, ``note_on``, ``note_off`` and ``panic`` are thread-safe and never block: the
+    messages go out from the port's own thread (``bridge.live.midilink``), which also
+    reopens the port when its MIDI system comes back; ``on_status(state, name)`` hears
+    "lost" and "back", ``on_sent(message)`` every message sent. ``close`` sends the panic
+    (see module doc) first.
     """
 
     def __init__(
@@ -143,102 +161,138 @@ class MidiOutput:
         api: int | None = None,
         client_name: str = CLIENT_NAME,
         port_name: str = "out",
+        on_status: Callable[[str, str], None] | None = None,
+        queue_size: int = QUEUE_SIZE,
     ) -> None:
         if (name is None) == (not virtual):
             raise ValueError("give a port name or virtual=True (not both)")
         self.api = choose_api() if api is None else api
+        self.on_status = on_status
         self._lock = threading.Lock()
-        self._port = _open("output", self.api, client_name)
+        self._closed = False
         self.channels_used: set[int] = set()
         self._on: dict[tuple[int, int], int] = {}  # (channel 0-15, pitch) -> notes sounding
-        try:
-            self.name = _connect(self._port, "output", name, client_name, port_name)
-        except MidiError:
-            self._port.delete()
-            raise
-        except Exception as exc:
-            self._port.delete()
-            raise MidiError(f"cannot open MIDI output {name or port_name!r}: {exc}") from exc
+
+        def open_port() -> tuple[Any, str]:
+            port = _open("output", self.api, client_name)
+            try:
+                return port, _connect(port, "output", name, client_name, port_name)
+            except MidiError:
+                port.delete()
+                raise
+            except Exception as exc:
+                port.delete()
+                raise MidiError(f"cannot open MIDI output {name or port_name!r}: {exc}") from exc
+
+        self._link = PortLink(
+            open_port,
+            kind="output",
+            jack=self.api == _rtmidi().API_UNIX_JACK,
+            watch_name=client_name + "-watch",
+            on_status=self._status,
+            close_grace=CLOSE_GRACE_S,
+            queue_size=queue_size,
+        )
+        self.name = self._link.name
         log.info("MIDI output: %s (%s)", self.name, api_name(self.api))
+
+    @property
+    def on_sent(self) -> Callable[[list[int]], None] | None:
+        return self._link.on_sent
+
+    @on_sent.setter
+    def on_sent(self, callback: Callable[[list[int]], None] | None) -> None:
+        self._link.on_sent = callback
+
+    @property
+    def dropped(self) -> int:
+        """Note-ons dropped (queue full, or the port lost)."""
+        return self._link.dropped
+
+    def _put(self, *messages: list[int]) -> None:
+        self._link.put(*messages)
+
+    def _status(self, state: str, name: str) -> None:
+        if state == "back":  # a reopened named port may reach a synth that missed note-offs
+            with self._lock:
+                self._put(*self._all_off(sorted(self.channels_used)))
+        if self.on_status is not None:
+            self.on_status(state, name)
+
+    @staticmethod
+    def _all_off(channels: Sequence[int]) -> list[list[int]]:
+        """All Notes Off and All Sound Off on ``channels`` (0-15)."""
+        return [[CONTROL | ch, cc, 0] for ch in channels for cc in (ALL_NOTES_OFF, ALL_SOUND_OFF)]
 
     def send(self, message: Sequence[int]) -> None:
         with self._lock:
-            if self._port is not None:
-                self._port.send_message(message)
+            if not self._closed:
+                self._put(list(message))
 
     def note_on(self, channel: int, pitch: int, velocity: int) -> None:
         """``channel`` 1..16. Counted, so overlapping same-pitch notes end together."""
         ch = channel - 1
         with self._lock:
-            if self._port is None:
+            if self._closed:
                 return
             self.channels_used.add(ch)
             self._on[(ch, pitch)] = self._on.get((ch, pitch), 0) + 1
-            self._port.send_message([NOTE_ON | ch, pitch, velocity])
+            self._put([NOTE_ON | ch, pitch, velocity])
 
     def note_off(self, channel: int, pitch: int) -> None:
         """Sends the note-off when the last note of this pitch on this channel ends."""
         ch = channel - 1
         with self._lock:
-            if self._port is None:
+            if self._closed:
                 return
             left = self._on.get((ch, pitch), 0) - 1
             if left > 0:
                 self._on[(ch, pitch)] = left
                 return
             self._on.pop((ch, pitch), None)
-            self._port.send_message([NOTE_OFF | ch, pitch, 0])
+            self._put([NOTE_OFF | ch, pitch, 0])
 
     def panic(self) -> None:
         """Note-off for every note sounding, then All Notes Off and All Sound Off on every
         channel used."""
         with self._lock:
-            if self._port is None:
+            if self._closed:
                 return
-            for ch, pitch in sorted(self._on):
-                self._port.send_message([NOTE_OFF | ch, pitch, 0])
+            offs = [[NOTE_OFF | ch, pitch, 0] for ch, pitch in sorted(self._on)]
             self._on.clear()
-            for ch in sorted(self.channels_used):
-                self._port.send_message([CONTROL | ch, ALL_NOTES_OFF, 0])
-                self._port.send_message([CONTROL | ch, ALL_SOUND_OFF, 0])
+            self._put(*offs, *self._all_off(sorted(self.channels_used)))
+
+    def flush(self, timeout: float = 2.0) -> bool:
+        """Wait until every queued message went out; True if so."""
+        return self._link.flush(timeout)
 
     def close(self) -> None:
-        """Panic, then close the port. Safe to call twice."""
+        """Panic, send what is queued, then close the port. Safe to call twice."""
         self.panic()
         with self._lock:
-            port, self._port = self._port, None
-        if port is not None:
-            # Let readers take the panic before the port goes: a JACK reader that is still
-            # reading a period when its source port is removed can read garbage (seen with
-            # rtmidi's JACK input). A few periods of any usual size.
-            time.sleep(CLOSE_GRACE_S)
-            port.close_port()
-            port.delete()
+            closed, self._closed = self._closed, True
+        if not closed:
+            self._link.close()
 
 
 class MemoryMidiOutput(MidiOutput):
     """An output that records messages in ``messages`` instead of a port (tests)."""
 
-    def __init__(self) -> None:  # no port, no rtmidi
+    def __init__(self) -> None:  # no port, no rtmidi, no thread
         self.api = -1
         self.name = "memory"
+        self.on_status = None
         self._lock = threading.Lock()
+        self._closed = False
         self.channels_used = set()
         self._on = {}
         self.messages: list[list[int]] = []
-        self._port = self
 
-    def send_message(self, message: Sequence[int]) -> None:
-        self.messages.append(list(message))
-
-    def close_port(self) -> None:
-        pass
+    def _put(self, *messages: list[int]) -> None:
+        self.messages.extend(list(m) for m in messages)
 
     def close(self) -> None:
         self.panic()
-
-    def delete(self) -> None:
-        pass
 
 
 class MidiSink:
@@ -260,17 +314,10 @@ class MidiSink:
         self.output.panic()
 
 
-@dataclass(frozen=True)
-class MidiEvent:
-    """An incoming message and the clock time it arrived."""
-
-    message: tuple[int, ...]
-    time: float
-
-
 class MidiInput:
     """An input port (by name, or virtual); ``callback(event)`` runs on rtmidi's thread for
-    every message, so it must be quick (queue it and notify)."""
+    every message, so it must be quick (queue it and notify). Reopened like an output when
+    its MIDI system comes back; ``on_status(state, name)`` hears "lost" and "back"."""
 
     def __init__(
         self,
@@ -282,24 +329,38 @@ class MidiInput:
         client_name: str = CLIENT_NAME + "-in",
         port_name: str = "in",
         now: Callable[[], float] | None = None,
+        on_status: Callable[[str, str], None] | None = None,
     ) -> None:
         if (name is None) == (not virtual):
             raise ValueError("give a port name or virtual=True (not both)")
         self.api = choose_api() if api is None else api
         self._now = now or time.monotonic
         self._callback = callback
-        self._port = _open("input", self.api, client_name)
-        try:
-            self.name = _connect(self._port, "input", name, client_name, port_name)
-            # Keep clock and transport; drop sysex and active sensing.
-            self._port.ignore_types(sysex=True, timing=False, active_sense=True)
-            self._port.set_callback(self._on_message)
-        except MidiError:
-            self._port.delete()
-            raise
-        except Exception as exc:
-            self._port.delete()
-            raise MidiError(f"cannot open MIDI input {name or port_name!r}: {exc}") from exc
+
+        def open_port() -> tuple[Any, str]:
+            port = _open("input", self.api, client_name)
+            try:
+                connected = _connect(port, "input", name, client_name, port_name)
+                # Keep clock and transport; drop sysex and active sensing.
+                port.ignore_types(sysex=True, timing=False, active_sense=True)
+                port.set_callback(self._on_message)
+                return port, connected
+            except MidiError:
+                port.delete()
+                raise
+            except Exception as exc:
+                port.delete()
+                raise MidiError(f"cannot open MIDI input {name or port_name!r}: {exc}") from exc
+
+        self._link = PortLink(
+            open_port,
+            kind="input",
+            jack=self.api == _rtmidi().API_UNIX_JACK,
+            watch_name=client_name + "-watch",
+            on_status=on_status,
+            before_close=lambda port: port.cancel_callback(),
+        )
+        self.name = self._link.name
         log.info("MIDI input: %s (%s)", self.name, api_name(self.api))
 
     def _on_message(self, event: tuple[list[int], float], data: Any = None) -> None:
@@ -309,87 +370,9 @@ class MidiInput:
             log.error("MIDI input handler failed: %r", exc)
 
     def close(self) -> None:
-        port, self._port = self._port, None
-        if port is not None:
-            port.cancel_callback()
-            port.close_port()
-            port.delete()
+        self._link.close()
 
 
-class MidiClock:
-    """Follows an incoming MIDI clock: tempo from the pulses, and start/stop/continue.
-
-    ``feed(event)`` takes every realtime message; the callbacks run on the caller's thread:
-    ``on_tempo(bpm)`` when the tempo (averaged over the last beat of pulses) moves by more
-    than ``tolerance`` BPM, ``on_start(t)``, ``on_continue(t)``, ``on_stop(t)``.
-    """
-
-    def __init__(
-        self,
-        on_tempo: Callable[[float], None] | None = None,
-        on_start: Callable[[float], None] | None = None,
-        on_stop: Callable[[float], None] | None = None,
-        on_continue: Callable[[float], None] | None = None,
-        tolerance: float = 0.5,
-    ) -> None:
-        self.on_tempo, self.on_start = on_tempo, on_start
-        self.on_stop, self.on_continue = on_stop, on_continue
-        self.tolerance = tolerance
-        self.running = False
-        self.bpm: float | None = None
-        self.pulses = 0  # since the last start
-        self.last_pulse: float | None = None
-        self.start_time: float | None = None
-        self._times: deque[float] = deque(maxlen=PPQN + 1)
-
-    def feed(self, event: MidiEvent) -> bool:
-        """Handle a realtime message; False if it is not one (pass it on)."""
-        if not event.message:
-            return False
-        status, t = event.message[0], event.time
-        if status == CLOCK:
-            self._pulse(t)
-        elif status == START:
-            self.running, self.pulses, self.start_time = True, 0, t
-            if self.on_start:
-                self.on_start(t)
-        elif status == CONTINUE:
-            self.running = True
-            if self.on_continue:
-                self.on_continue(t)
-        elif status == STOP:
-            self.running = False
-            if self.on_stop:
-                self.on_stop(t)
-        else:
-            return False
-        return True
-
-    def _pulse(self, t: float) -> None:
-        if self.running:
-            self.pulses += 1
-        self.last_pulse = t
-        self._times.append(t)
-        if len(self._times) < self._times.maxlen:  # type: ignore[operator]
-            return
-        span = self._times[-1] - self._times[0]
-        if span <= 0:
-            return
-        bpm = 60.0 / (PPQN * span / (len(self._times) - 1))
-        if self.bpm is None or abs(bpm - self.bpm) > self.tolerance:
-            self.bpm = bpm
-            if self.on_tempo:
-                self.on_tempo(bpm)
-
-    def next_beat(self, after: float) -> float:
-        """The clock time of the first beat (quarter note since start) after ``after``,
-        extrapolated from the last pulse at the current tempo."""
-        if self.bpm is None or self.last_pulse is None:
-            return after
-        beat = 60.0 / self.bpm
-        # After Start, pulse 1 (the first after it) is beat 0, pulse 25 beat 1, and so on.
-        into = (self.pulses - 1) % PPQN if self.running and self.pulses > 0 else 0
-        t = self.last_pulse - into * beat / PPQN  # the last beat at or before the last pulse
-        if t > after:
-            return t
-        return t + (math.floor((after - t) / beat) + 1) * beat
+__all__ = ["CLOCK", "CONTINUE", "PPQN", "START", "STOP", "MidiClock", "MidiError", "MidiEvent",
+           "MidiInput", "MidiOutput", "MidiSink", "MemoryMidiOutput", "choose_api",
+           "list_ports"]  # fmt: skip

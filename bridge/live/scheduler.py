@@ -21,6 +21,7 @@ import heapq
 import itertools
 import logging
 import os
+import sys
 import threading
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
@@ -39,9 +40,10 @@ class PlayedNote:
     """A note handed to the scheduler.
 
     ``channel`` is the MIDI channel 1..16. ``on_step``/``off_step`` are the 16th-note steps of
-    a stream (used by ``retime`` after a tempo change); ``lead`` > 0 asks the OSC sink to send
-    a timetagged bundle that many seconds early. ``target`` and ``stream`` are for the OSC
-    sink: where ``/bridge/note`` goes and the stream number it carries.
+    a stream (used by ``retime`` after a tempo change); ``lead`` > 0 has the sinks'
+    ``announce`` called that many seconds before the note-on (the OSC sink sends a timetagged
+    bundle then). ``route`` belongs to the sinks (the OSC sink's: which client, which stream);
+    the scheduler never looks inside it.
     """
 
     owner: Hashable
@@ -53,9 +55,8 @@ class PlayedNote:
     duration_beats: float = 0.0
     on_step: int | None = None
     off_step: int | None = None
-    stream: int = 0
-    target: Any = None
     lead: float = 0.0
+    route: Any = None
     state: str = field(default="pending", init=False)  # pending | sounding | done
     version: int = field(default=0, init=False)
 
@@ -89,13 +90,14 @@ class _Call:
 
 
 def set_realtime(priority: int = 10) -> bool:
-    """Ask for SCHED_FIFO for the calling thread; False (and nothing changed) if not allowed.
+    """Ask for SCHED_FIFO for the calling thread (Linux); False (and nothing changed) if not
+    allowed or elsewhere.
 
     The scheduler thread sleeps almost all the time, so a real-time priority costs nothing
     and keeps a busy machine (a training run, the inference worker) from delaying wake-ups.
     """
     setter = getattr(os, "sched_setscheduler", None)
-    if setter is None:
+    if setter is None or not sys.platform.startswith("linux"):  # elsewhere 0 is the process
         return False
     try:
         setter(0, os.SCHED_FIFO, os.sched_param(priority))  # 0: the calling thread on Linux

@@ -1,4 +1,4 @@
-"""Real-time RNN streams: a worker thread samples every stream of one model, ahead of the clock.
+"""Real-time streams: a worker thread samples every stream of one engine, ahead of the clock.
 
 How a stream plays (the numbers are the constants below):
 
@@ -13,20 +13,18 @@ How a stream plays (the numbers are the constants below):
   steps, one bar) long: a note the model would hold longer is ended there, and the model is
   fed OFF instead of the HOLD it sampled, so its context matches what was heard. With
   ``steps N`` the last note is cut at step N.
-- **Batching.** All streams that need a token at a wake-up are stepped together: one sampling
-  call per stream (its own seeded generator and temperature) and one batched LSTM forward
-  (the engine's ``batch_stepper``, float32) for all of them. The batch is padded to
-  ``MIN_ROWS`` rows because BLAS kernels round differently for 1-3 rows than for 4 or more:
-  padded, a stream's numbers (so its notes for a seed) do not depend on which other streams
-  play beside it.
+- **Batching.** All streams that need a token at a wake-up are stepped together: one
+  ``Session.sample()`` per stream (its own seeded generator and temperature) and one
+  ``engine.advance(sessions, tokens)`` for all of them. The engine keeps a stream's numbers
+  (so its notes for a seed) independent of the streams beside it.
 - **set / feed.** Tempo takes effect exactly at the next step: queued notes are moved
   (``Scheduler.retime``). Temperature and fed notes take effect from the first step that is not
   yet promised (committed to the scheduler, or inside a committed note): the worker rewinds
-  the model to the state it had before that step (it keeps a snapshot per step) and samples
-  again. Fed notes are the performer's: they join the model's context (padded to whole
+  the session to the state it had before that step (it keeps ``Session.snapshot()`` per step)
+  and samples again. Fed notes are the performer's: they join the model's context (padded to whole
   bars, so the model keeps its place in the bar), they are not played.
 
-Nothing here imports torch at module level; the worker uses the engine's own tensors.
+The engine (``engines.base.StreamingEngine``) keeps every tensor; nothing here knows them.
 """
 
 from __future__ import annotations
@@ -36,20 +34,13 @@ import math
 import os
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from bridge.live.clock import Clock, MonotonicClock, TempoMap
 from bridge.live.scheduler import PlayedNote, Scheduler
-from engines.notes import (
-    HOLD,
-    NOTE_ON_BASE,
-    OFF,
-    STEPS_PER_BEAT,
-    is_note_on,
-    token_pitch,
-)
+from engines.notes import HOLD, OFF, STEPS_PER_BEAT, is_note_on, token_pitch
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +48,6 @@ LEAD_STEPS = 2
 MIN_LEAD_S = 0.1
 BATCH_STEPS = 1
 MAX_NOTE_STEPS = 16
-MIN_ROWS = 4
 KEEP_STEPS = 64  # sampled steps kept behind the commit point (pause/resume needs a few)
 START_DELAY_S = 0.05  # after priming, step 0 sounds this long after the lead
 WORKER_NICE = -10
@@ -91,13 +81,11 @@ def raise_priority(nice: int = WORKER_NICE, group: bool = False) -> bool:
 
 @dataclass(frozen=True)
 class StreamOptions:
-    """What ``/bridge/rnn/stream/start`` asked for. ``steps`` 0 plays until stopped;
-    ``lookahead_s`` > 0 sends notes as timetagged bundles that much early."""
+    """What ``/bridge/<engine>/stream/start`` asked for, besides the engine's own values.
+    ``steps`` 0 plays until stopped; ``lookahead_s`` > 0 announces each note that much early
+    (the OSC sink sends a timetagged bundle)."""
 
     tempo: float = 120.0
-    temperature: float = 1.0
-    top_p: float | None = None
-    seed: int | None = None
     channel: int = 1
     steps: int = 0
     lookahead_s: float = 0.0
@@ -106,28 +94,31 @@ class StreamOptions:
 
 @dataclass(slots=True)
 class _Snap:
-    """The model state before sampling one step: LSTM state, logits, and the step of the
-    note-on sounding then (the model's view), if any."""
+    """Before sampling one step: the session's state and the step of the note-on sounding
+    then (the model's view), if any."""
 
-    h: list[Any]
-    c: list[Any]
-    logits: Any
+    state: Any
     since: int | None
-    position: int  # the RNN stream's input count (its place in the bar follows from it)
 
 
 @dataclass(eq=False)
 class Stream:
-    """One playing stream. Its fields belong to the worker thread, except ``stopped``."""
+    """One playing stream. Its fields belong to the worker thread, except ``stopped``.
+
+    ``values`` are the engine's ``stream_params`` (the session opens with them); ``client``
+    and ``request_id`` are the caller's (who started it); ``route`` goes with every note to
+    the sinks (opaque here).
+    """
 
     id: int
     options: StreamOptions
     client: Any
     request_id: int
     primer: list[int]
-    temperature: float = 1.0
+    values: dict[str, Any] = field(default_factory=dict)
+    route: Any = None
     tempo: TempoMap | None = None
-    rnn: Any = None  # engines.rnn.engine.RnnStream: sampler, h, c, logits
+    session: Any = None  # engines.base.Session, opened on the worker thread
     tokens: list[int] = field(default_factory=list)
     snaps: list[_Snap] = field(default_factory=list)  # snaps[i]: before step snap_base + i
     snap_base: int = 0
@@ -173,11 +164,12 @@ class Stream:
 
 
 class StreamWorker:
-    """Samples every stream of one RNN engine in batched steps and commits their notes.
+    """Samples every stream of one streaming engine in batched steps and commits their notes.
 
-    Request handlers call ``start``/``set_tempo``/``set_temperature``/``feed``/``stop`` from
-    any thread; they are cheap (a command is queued); the model runs only on this worker's
-    thread. ``on_done(stream)`` is called (scheduler thread) when a ``steps N`` stream ends;
+    ``engine`` is an ``engines.base.StreamingEngine``. Request handlers call
+    ``start_stream``/``set_tempo``/``set_values``/``feed``/``stop`` from any thread; they are
+    cheap (a command is queued); the engine runs only on this worker's thread.
+    ``on_done(stream)`` is called (scheduler thread) when a ``steps N`` stream ends;
     ``on_error(stream, message)`` when the engine fails (the stream is stopped first).
     ``realtime`` raises the worker thread's priority where the system allows it.
     """
@@ -217,8 +209,9 @@ class StreamWorker:
         self._thread.start()
         return self
 
-    def close(self, timeout: float = 2.0) -> None:
-        """Stop every stream (their sounding notes end) and the thread."""
+    def close(self, timeout: float = 2.0) -> list[Stream]:
+        """Stop every stream (their sounding notes end) and the thread; the streams that
+        were playing."""
         with self._cond:
             self._running = False
             streams = list(self._streams.values())
@@ -231,6 +224,7 @@ class StreamWorker:
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout)
         self._thread = None
+        return streams
 
     # -- requests (any thread) ------------------------------------------------------------
 
@@ -247,13 +241,17 @@ class StreamWorker:
         sid: int,
         options: StreamOptions,
         primer: list[int],
+        values: Mapping[str, Any] | None = None,
+        *,
         client: Any = None,
         request_id: int = -1,
+        route: Any = None,
         paused: bool = False,
     ) -> Stream:
-        """Add a stream; the worker primes the model with ``primer`` tokens and it plays
-        from a moment later (or, ``paused``, once ``resume`` is called)."""
-        s = Stream(sid, options, client, request_id, primer, temperature=options.temperature)
+        """Add a stream; the worker opens the engine's session with ``values`` (its
+        ``stream_params``), primed with ``primer`` tokens, and it plays from a moment later
+        (or, ``paused``, once ``resume`` is called)."""
+        s = Stream(sid, options, client, request_id, list(primer), dict(values or {}), route)
         s.paused = paused
         with self._cond:
             if not self._running:
@@ -272,15 +270,18 @@ class StreamWorker:
         self.scheduler.cancel(sid)
         return True
 
-    def set_temperature(self, sid: int, temperature: float) -> None:
-        self._queue_for(sid, lambda s: self._set_temperature(s, temperature))
+    def set_values(self, sid: int, values: Mapping[str, Any]) -> None:
+        """New values of the engine's ``stream_set_params``, from the first step not yet
+        promised."""
+        values = dict(values)
+        self._queue_for(sid, lambda s: self._set_values(s, values))
 
     def set_tempo(self, sid: int, bpm: float) -> None:
         self._queue_for(sid, lambda s: self._set_tempo(s, bpm))
 
     def feed(self, sid: int, tokens: Sequence[int]) -> None:
         """Add the performer's notes, as grid tokens padded to whole bars (the engine's
-        ``primer_tokens``, so the model keeps its place in the bar), to the context."""
+        ``grid_tokens``, so the model keeps its place in the bar), to the context."""
         tokens = list(tokens)
         self._queue_for(sid, lambda s: self._feed(s, tokens))
 
@@ -310,9 +311,7 @@ class StreamWorker:
     def _prime(self, s: Stream) -> None:
         if s.stopped:
             return
-        rnn = self.engine.stream(s.options.seed)
-        rnn.feed(s.primer)
-        s.rnn = rnn
+        s.session = self.engine.open_session(s.values, s.primer)
         now = self.clock.now()
         s.tempo = TempoMap(s.options.tempo, now)
         # Step 0 sounds one lead after now: its notes are sampled in this same wake-up.
@@ -345,30 +344,32 @@ class StreamWorker:
             self.scheduler.retime(s.id, s.tempo.time_of)
 
     def _rewind(self, s: Stream) -> None:
-        """Forget sampled steps that nothing promised yet; the model state goes back."""
+        """Forget sampled steps that nothing promised yet; the session's state goes back."""
         # (after a pause, steps from the commit point up to snap_base are promised too)
         r = max(s.commit, s.last_end, s.snap_base)
         if r < s.gen:
             snap = s.snaps[r - s.snap_base]
-            s.rnn.h, s.rnn.c, s.rnn.logits, s.since = snap.h, snap.c, snap.logits, snap.since
-            s.rnn.position = snap.position
+            s.session.restore(snap.state)
+            s.since = snap.since
             del s.tokens[r - s.base :]
             del s.snaps[r - s.snap_base :]
         s.force_end = r if (s.since is not None and s.last_end == r) else None
 
-    def _set_temperature(self, s: Stream, temperature: float) -> None:
-        s.temperature = temperature
-        if s.rnn is not None:
-            self._rewind(s)
+    def _set_values(self, s: Stream, values: dict[str, Any]) -> None:
+        if s.session is None:  # not primed yet: the session opens with them
+            s.values.update(values)
+            return
+        s.session.set(values)
+        self._rewind(s)
 
     def _feed(self, s: Stream, tokens: list[int]) -> None:
-        if s.rnn is None:
+        if s.session is None:
             s.primer = s.primer + tokens
             return
         self._rewind(s)
         if s.since is not None and tokens and tokens[0] == HOLD:
             tokens = [OFF, *tokens[1:]]  # our note ends where the performer's part begins
-        s.rnn.feed(tokens)
+        s.session.feed(tokens)
         s.since = None
         s.force_end = None
 
@@ -377,9 +378,10 @@ class StreamWorker:
     def _loop(self) -> None:
         if self.realtime and raise_priority():
             log.debug("stream worker runs at nice %d", WORKER_NICE)
-        torch = sys.modules.get("torch")  # OpenMP keeps its thread count per thread
-        if torch is not None:
-            torch.set_num_threads(1)
+        try:
+            self.engine.prepare_thread()
+        except Exception as exc:  # a slower step, not a reason to stop playing
+            log.warning("the engine could not prepare the stream thread: %r", exc)
         try:
             while True:
                 with self._cond:
@@ -425,40 +427,23 @@ class StreamWorker:
             return list(self._streams.values())
 
     def _generate(self, streams: list[Stream], now: float) -> None:
-        """Sample until every stream can commit up to its horizon; one forward per round."""
-        import torch
-
+        """Sample until every stream can commit up to its horizon; one batched step per
+        round."""
         while True:
             rows = [s for s in streams if s.needs_token(now)]
             if not rows:
                 return
             tokens = [self._sample(s) for s in rows]
             began = self.clock.now()
-            n = len(rows)
-            pad = max(0, MIN_ROWS - n)
-            idx = list(range(n)) + [0] * pad
-            layers = len(rows[0].rnn.h)
-            h = [torch.cat([rows[i].rnn.h[layer] for i in idx]) for layer in range(layers)]
-            c = [torch.cat([rows[i].rnn.c[layer] for i in idx]) for layer in range(layers)]
-            x = torch.tensor([tokens[i] for i in idx], device=self.engine.device)
-            stepper = self.engine.batch_stepper  # float32: rows never affect each other
-            p = torch.tensor([rows[i].rnn.position for i in idx], device=self.engine.device)
-            logits, h, c = stepper(x, p, h, c)
-            for i, s in enumerate(rows):
-                s.rnn.position += 1
-                s.rnn.logits = logits[i : i + 1]
-                s.rnn.h = [t[i : i + 1] for t in h]
-                s.rnn.c = [t[i : i + 1] for t in c]
+            self.engine.advance([s.session for s in rows], tokens)
             if self.step_times_ms is not None:
-                self.step_times_ms.append((n, 1000 * (self.clock.now() - began)))
+                self.step_times_ms.append((len(rows), 1000 * (self.clock.now() - began)))
 
     def _sample(self, s: Stream) -> int:
         """Sample step ``s.gen``, keep the snapshot, apply the note-length rules."""
         j = s.gen
-        s.snaps.append(_Snap(s.rnn.h, s.rnn.c, s.rnn.logits, s.since, s.rnn.position))
-        tok = int(s.rnn.sampler(s.rnn.logits, s.temperature, s.options.top_p)[0])
-        if tok >= NOTE_ON_BASE + 128:  # BOS is never a step (it should not be sampled)
-            tok = HOLD
+        s.snaps.append(_Snap(s.session.snapshot(), s.since))
+        tok = int(s.session.sample())
         if tok == HOLD and s.since is not None:
             if j - s.since >= MAX_NOTE_STEPS or j == s.force_end:
                 tok = OFF
@@ -513,9 +498,8 @@ class StreamWorker:
                         duration_beats=(e - k) / STEPS_PER_BEAT,
                         on_step=k,
                         off_step=e,
-                        stream=s.id,
-                        target=s.client,
                         lead=s.options.lookahead_s,
+                        route=s.route,
                     )
                 )
                 s.last_end = e

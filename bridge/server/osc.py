@@ -18,12 +18,15 @@ import struct
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from pythonosc.osc_message import OscMessage
 from pythonosc.osc_message_builder import OscMessageBuilder
 from pythonosc.parsing import osc_types
+
+from bridge.server.guard import LogLimiter, escape
 
 log = logging.getLogger(__name__)
 
@@ -36,15 +39,54 @@ SOCKET_BUFFER = 4 << 20  # ask the kernel for room for bursts of large datagrams
 BUNDLE_PREFIX = b"#bundle\x00"
 MAX_BUNDLE_DEPTH = 8
 # Type tags python-osc parses; anything else would silently shift the arguments.
-SUPPORTED_TAGS = set("ifsbhdrmtTFN[]")
+SUPPORTED_TAGS = frozenset("ifsbhdrmtTFN[]")
+# Tags python-osc reads as ints or tuples that are not numbers (see Tagged).
+TAGGED_NAMES = MappingProxyType({"r": "colour", "m": "MIDI message", "t": "time tag"})
 
 
 @dataclass(frozen=True)
 class Message:
-    """A decoded OSC message."""
+    """A decoded OSC message; ``size`` is its length on the wire (0 when built here)."""
 
     address: str
     args: list[Any]
+    size: int = field(default=0, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Tagged:
+    """An argument of an OSC type that is not a number, string or blob although python-osc
+    reads some as ints (colour ``r`` as 4278255360): kept apart so it is never taken as one."""
+
+    tag: str
+    value: Any
+
+    @property
+    def osc_description(self) -> str:
+        """In a performer's words, for error messages."""
+        return f"an OSC {TAGGED_NAMES.get(self.tag, self.tag)} (type tag {self.tag!r})"
+
+
+def _wrap_tagged(tags: str, params: list[Any]) -> list[Any]:
+    """``params`` with every colour, MIDI or time-tag value wrapped in ``Tagged``."""
+    out: list[Any] = []
+    stack = [out]
+    values = iter(params)
+    arrays: list[Any] = []  # iterators over the arrays being walked
+    for tag in tags:
+        source = arrays[-1] if arrays else values
+        if tag == "[":
+            inner: list[Any] = []
+            stack[-1].append(inner)
+            stack.append(inner)
+            arrays.append(iter(next(source)))
+        elif tag == "]":
+            stack.pop()
+            arrays.pop()
+        else:
+            value = next(source)
+            stack[-1].append(Tagged(tag, value) if tag in TAGGED_NAMES else value)
+    return out
 
 
 @dataclass(frozen=True)
@@ -95,11 +137,16 @@ def _decode_message(dgram: bytes) -> Packet | str:
         bad = sorted(set(tags[1:]) - SUPPORTED_TAGS)
         if bad:
             return Malformed(address, f"unsupported OSC type tag {bad[0]!r}")
+    else:
+        tags = ","
     try:
         message = OscMessage(dgram)
+        params = message.params
+        if any(t in TAGGED_NAMES for t in tags):
+            params = _wrap_tagged(tags[1:], params)
     except Exception as exc:  # e.g. UnicodeDecodeError escapes python-osc
         return Malformed(address, f"arguments do not match the type tags ({_reason(exc)})")
-    return Message(address, message.params)
+    return Message(address, params, len(dgram))
 
 
 def _decode_bundle(dgram: bytes, out: list[Packet], problems: list[str], depth: int) -> None:
@@ -162,6 +209,16 @@ def encode(address: str, args: Sequence[Any] = ()) -> bytes:
     return builder.build().dgram
 
 
+def encode_all(messages: Sequence[tuple[str, Sequence[Any]]]) -> list[bytes]:
+    """Each ``(address, args)`` encoded; DatagramTooLarge (with its index) if one would not
+    fit a datagram."""
+    datagrams = [encode(address, args) for address, args in messages]
+    for i, data in enumerate(datagrams):
+        if len(data) > MAX_DATAGRAM:
+            raise DatagramTooLarge(len(data), i)
+    return datagrams
+
+
 def encode_bundle(messages: Sequence[bytes], timetag: float = 0.0) -> bytes:
     """A bundle of encoded messages. ``timetag`` is seconds since the Unix epoch; 0 means
     'immediately' (OSC timetag 1)."""
@@ -194,7 +251,8 @@ class OscServer:
 
     Every decoded message (or ``Malformed``) goes to ``handler(packet, sender)`` on the
     receive thread, in order. Replies are sent from the same socket, so they come from the
-    port the client sent to.
+    port the client sent to. ``screen(sender)``, if given, is asked first: False drops the
+    datagram unread. Lines about datagrams that are not OSC go through ``limiter``.
     """
 
     def __init__(
@@ -203,11 +261,16 @@ class OscServer:
         port: int,
         handler: Callable[[Packet, Addr], None],
         name: str = "bridge-osc",
+        *,
+        screen: Callable[[Addr], bool] | None = None,
+        limiter: LogLimiter | None = None,
     ) -> None:
         self.host = host
         self.port = port
         self.handler = handler
         self.name = name
+        self.screen = screen
+        self.limiter = limiter or LogLimiter(log)
         self._sock: socket.socket | None = None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
@@ -246,21 +309,34 @@ class OscServer:
         """
         self.send_all([(address, args)], to)
 
-    def send_all(self, messages: Sequence[tuple[str, Sequence[Any]]], to: Addr) -> None:
-        """Send several messages, or none if any would not fit a datagram (DatagramTooLarge
-        says which)."""
-        datagrams = [encode(address, args) for address, args in messages]
-        for i, data in enumerate(datagrams):
-            if len(data) > MAX_DATAGRAM:
-                raise DatagramTooLarge(len(data), i)
+    def send_packet(self, data: bytes, to: Addr) -> None:
+        """Send an encoded message or bundle (``encode``, ``encode_bundle``); raises
+        DatagramTooLarge if it would not fit a datagram, logs a network error."""
+        if len(data) > MAX_DATAGRAM:
+            raise DatagramTooLarge(len(data))
         sock = self._sock
         if sock is None:
             return
-        for (address, _), data in zip(messages, datagrams, strict=True):
+        try:
+            sock.sendto(data, to)
+        except OSError as exc:
+            log.warning("could not send a %d-byte packet to %s:%s: %s", len(data), *to, exc)
+
+    def send_all(self, messages: Sequence[tuple[str, Sequence[Any]]], to: Addr) -> None:
+        """Send several messages, or none if any would not fit a datagram (DatagramTooLarge
+        says which)."""
+        self.send_datagrams(encode_all(messages), to)
+
+    def send_datagrams(self, datagrams: Sequence[bytes], to: Addr) -> None:
+        """Send encoded messages (see ``encode_all``); network errors are logged."""
+        sock = self._sock
+        if sock is None:
+            return
+        for data in datagrams:
             try:
                 sock.sendto(data, to)
             except OSError as exc:
-                log.warning("could not send %s to %s:%s: %s", address, to[0], to[1], exc)
+                self.limiter.log(logging.WARNING, "could not send to %s:%s: %s", *to, exc)
 
     def _loop(self) -> None:
         sock = self._sock
@@ -281,22 +357,27 @@ class OscServer:
             self._datagram(data, (sender[0], sender[1]))
 
     def _datagram(self, data: bytes, sender: Addr) -> None:
+        if self.screen is not None and not self.screen(sender):
+            return
         packets, problems = decode(data)
         if problems:
             what = "dropped" if not packets else "dropped part of"
-            log.warning(
+            self.limiter.log(
+                logging.WARNING,
                 "%s a %d-byte datagram from %s:%d: %s",
                 what,
                 len(data),
                 sender[0],
                 sender[1],
-                "; ".join(problems),
+                escape("; ".join(problems)),
             )
         for packet in packets:
             try:
                 self.handler(packet, sender)
             except Exception as exc:  # the receive thread must survive
-                log.error("handler failed on %s: %r", getattr(packet, "address", "?"), exc)
+                where = escape(getattr(packet, "address", "?"))
+                what = escape(repr(exc))
+                self.limiter.log(logging.ERROR, "handler failed on %s: %s", where, what)
 
 
 class OscClient:

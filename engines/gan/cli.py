@@ -10,13 +10,21 @@ import click
 from engines.cli_common import (
     CHECKPOINT_OPTION,
     DEVICE_OPTION,
+    FORCE_OPTION,
     JSON_OPTION,
     LIMIT_FILES_OPTION,
+    OUT_OPTION,
+    RESUME_OPTION,
     SEED_OPTION,
     domain_errors,
     echo_report,
+    interruptible,
     load_checkpoint_engine,
     read_midi_file,
+    saved_params,
+    start_run,
+    stopped,
+    training_params,
 )
 
 
@@ -80,13 +88,9 @@ def generate(
     help="Bars over chords from: bach (chorales), folk (ABC tunes with chord symbols).",
 )
 @LIMIT_FILES_OPTION
-@click.option(
-    "-o",
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Checkpoint folder (default: the shipped one, engines/checkpoints/gan).",
-)
+@OUT_OPTION
+@FORCE_OPTION
+@RESUME_OPTION
 @click.option("--steps", type=click.IntRange(min=1), default=20_000, show_default=True)
 @click.option("--max-minutes", type=float, default=None, help="Stop after this long.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=64, show_default=True)
@@ -102,50 +106,44 @@ def generate(
 @click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True)
 @SEED_OPTION
 @DEVICE_OPTION
-def train(
-    sources: str,
-    limit_files: int | None,
-    out: Path | None,
-    steps: int,
-    max_minutes: float | None,
-    batch_size: int,
-    lr: float,
-    eval_every: int,
-    g_channels: int,
-    d_channels: int,
-    straight_through: bool,
-    threads: int,
-    seed: int,
-    device: str,
-) -> None:
-    """Train the bar GAN; the best checkpoint by the valid-split evaluation is kept."""
-    from engines import default_checkpoint
+@click.pass_context
+def train(ctx: click.Context, **_: object) -> None:
+    """Train the bar GAN; the best checkpoint by the valid-split evaluation is kept.
+
+    The run writes into a new folder (see --out); Ctrl-C stops it cleanly, keeping the
+    best checkpoint so far, and --resume goes on from the last evaluation.
+    """
     from engines.gan.data import load_bars
     from engines.gan.model import GanConfig
     from engines.gan.train import TrainOptions, train_gan
 
-    config = GanConfig(g_channels=g_channels, d_channels=d_channels)
+    p = training_params(ctx)
+    config = GanConfig(g_channels=p["g_channels"], d_channels=p["d_channels"])
     options = TrainOptions(
-        steps=steps,
-        batch_size=batch_size,
-        lr_g=lr,
-        lr_d=lr,
-        eval_every=eval_every,
-        straight_through=straight_through,
-        seed=seed,
-        max_minutes=max_minutes,
-        threads=threads,
+        steps=p["steps"],
+        batch_size=p["batch_size"],
+        lr_g=p["lr"],
+        lr_d=p["lr"],
+        eval_every=p["eval_every"],
+        straight_through=p["straight_through"],
+        seed=p["seed"],
+        max_minutes=p["max_minutes"],
+        threads=p["threads"],
     )
-    out = out or default_checkpoint("gan")
-    with domain_errors():
-        corpus = load_bars(tuple(sources.replace(",", " ").split()), limit_files=limit_files)
-        record = train_gan(corpus, out, config, options, device)
+    out = start_run("gan", p)
+    sources = tuple(p["sources"].replace(",", " ").split())
+    with interruptible("gan", out), domain_errors():
+        corpus = load_bars(sources, limit_files=p["limit_files"])
+        record = train_gan(corpus, out, config, options, p["device"],
+                           resume=p["resume"] is not None, command=saved_params(p))  # fmt: skip
     for e in record["evals"]:
         click.echo(
             f"step {e['step']}: chord tones {e['chord_tone_ratio']:.3f} (real "
             f"{e['chord_tone_ratio_real']:.3f}, random chords {e['chord_tone_ratio_random']:.3f}"
             f"), distinct {e['distinct']:.2f}, score {e['score']:.3f}, {e['minutes']} min"
         )
+    if record["interrupted"]:
+        stopped("gan", out)
     click.echo(
         f"saved {out}: best at step {record.get('best_step')}, score "
         f"{record.get('best_score')}; {record['total_minutes']} minutes"

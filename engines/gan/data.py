@@ -37,6 +37,7 @@ from engines.corpus import (
     FOLK_FOLDERS,
     cache_dir,
     music21_corpus_root,
+    read_cache,
     split_abc_tunes,
     split_of,
     top_notes,
@@ -445,8 +446,9 @@ def load_bars(
     workers = workers or min(2, os.cpu_count() or 1)
     key = f"gan-bars-{'+'.join(sorted(sources))}-v{CACHE_VERSION}-{limit_files or 'all'}"
     path = cache_dir() / f"{key}.npz"
-    if use_cache and path.exists():
-        return BarCorpus.load(path)
+    cached = read_cache(path, BarCorpus.load) if use_cache else None
+    if cached is not None:
+        return cached
     pieces: list[tuple[str, dict[str, np.ndarray]]] = []
     if "bach" in sources:
         jobs = list(_bach_jobs(limit_files))

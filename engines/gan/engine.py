@@ -12,7 +12,7 @@ import torch
 
 from engines.base import Engine
 from engines.checkpoint import load_model, resolve_device, save_checkpoint
-from engines.common import check_note, check_temperature, seeded_generator
+from engines.common import check_note, check_temperature, seeded_generator, variation_seeds
 from engines.gan.chords import Triad, parse_chords
 from engines.gan.data import REST, bar_grid
 from engines.gan.model import STEPS, BarGan, GanConfig
@@ -198,9 +198,12 @@ class GanEngine(Engine):
         prev: Sequence[Note] | None = None,
         seed: int | None = None,
         temperature: float = 1.0,
-    ) -> list[Note]:
+        variations: int | None = None,
+    ) -> list[Note] | list[list[Note]]:
         """One 4-beat bar per chord, bar k starting at beat 4k, each following the one
-        before; ``prev`` is the bar before the first (notes starting at 0..4 beats).
+        before; ``prev`` is the bar before the first (notes starting at 0..4 beats). With
+        ``variations`` N, N melodies over the progression in one batch of N noise vectors,
+        melody k from the noise of seed S+k (:func:`engines.common.variation_seeds`).
 
         Chord names are read by :func:`engines.gan.chords.parse_chord`. Velocity is the
         mean of ``prev``'s (100 without it).
@@ -210,14 +213,22 @@ class GanEngine(Engine):
         check_temperature(temperature)
         triads = parse_chords(chords)
         prev_rows, prev_onset = self.prev_grid(prev)
-        index = np.array([[t.index, t.index] for t in triads])[None]  # [1, n, 2]
-        z = self.noise(len(triads), seed, temperature)[None]
-        rows, onset = self.generate(index, prev_rows[None], prev_onset[None], z)
+        seeds = [seed] if variations is None else variation_seeds(seed, variations)
+        count = len(seeds)
+        # [N, bars, 2]: the triad of each half bar, the same for every variation
+        index = np.array([[t.index, t.index] for t in triads])[None].repeat(count, 0)
+        z = torch.stack([self.noise(len(triads), s, temperature) for s in seeds])
+        rows, onset = self.generate(
+            index, prev_rows[None].repeat(count, 0), prev_onset[None].repeat(count, 0), z
+        )
         velocity = round(sum(n.velocity for n in prev) / len(prev)) if prev else 100
-        notes: list[Note] = []
-        for k in range(len(triads)):
-            notes += self.grid_to_notes(rows[0, k], onset[0, k], BAR_BEATS * k, velocity)
-        return notes
+        melodies: list[list[Note]] = []
+        for b in range(count):
+            notes: list[Note] = []
+            for k in range(len(triads)):
+                notes += self.grid_to_notes(rows[b, k], onset[b, k], BAR_BEATS * k, velocity)
+            melodies.append(notes)
+        return melodies[0] if variations is None else melodies
 
     def bar(
         self,

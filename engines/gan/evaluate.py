@@ -17,6 +17,18 @@ bar for every real one, over the same chords, each bar following its own previou
   bar gets one chord (as ``GanEngine.bars`` is used), not the real half-bar chords;
 - continuity: the interval from the last note of one bar to the first of the next (mean
   absolute value and histogram).
+
+And the chords on their own, from progressions written here (``PROGRESSIONS``, in all 12
+keys, not the corpus's) and from each of the 24 triads alone:
+
+- wrong thirds: note starts on the third of the other quality (a major third over a minor
+  chord, a minor third over a major one), as a share of all note starts, over all chords
+  and over minor chords alone; the Bach soprano over its own chords is the real figure;
+- per triad: no triad's wrong third may outnumber its right third (over the progressions
+  and the single-chord bars together);
+- per triad alone (one chord, ``TRIAD_SEEDS`` seeds), with no bar before and after a bar
+  that spells the triad (root, third, fifth, octave in quarter notes): its chord-tone
+  ratio.
 """
 
 from __future__ import annotations
@@ -25,7 +37,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from engines.gan.chords import Triad
+from engines.gan.chords import Triad, parse_chord
 from engines.gan.data import REST, BarCorpus, BarExamples, transpose_examples
 from engines.gan.engine import GanEngine
 from engines.gan.model import STEPS, GanConfig
@@ -39,6 +51,24 @@ PITCH_CLASS_TOLERANCE = 0.75
 CONTINUITY_TOLERANCE = 1.0  # semitones, mean |interval|
 CONTINUITY_MAX_TV = 0.25  # total variation distance between the |interval| histograms
 INTERVAL_BINS = (0, 1, 2, 3, 4, 5, 7, 12)  # |interval| histogram edges: 0, 1, 2, 3-4, ...
+WRONG_THIRD_WEIGHT = 5.0  # in score(): 1% of note starts on a wrong third costs 0.05
+MAX_WRONG_THIRDS = 0.01  # share of note starts on the wrong third, all chords and minor ones
+MIN_TRIAD_CHORD_TONES = 0.6  # chord-tone ratio of every triad alone
+TRIAD_SEEDS = 20
+PROGRESSION_SEEDS = 2
+
+# Progressions in C major / C minor (all transposed into the 12 keys): cadences, circles of
+# fifths and the minor key's own chords, so every triad comes in several functions.
+PROGRESSIONS = (
+    ("C", "Am", "F", "G", "C", "F", "G", "C"),
+    ("C", "Em", "Am", "Dm", "G", "C", "F", "C"),
+    ("Am", "Dm", "E", "Am", "F", "Dm", "E", "Am"),
+    ("Am", "F", "C", "G", "Am", "Em", "F", "E"),
+    ("Cm", "Fm", "G", "Cm", "Ab", "Fm", "G", "Cm"),
+    ("Cm", "Ab", "Eb", "Bb", "Cm", "Gm", "Ab", "G"),
+    ("C", "Dm", "Em", "F", "G", "Am", "Dm", "G"),
+    ("Em", "Am", "D", "G", "C", "F#m", "B", "Em"),
+)
 
 
 @dataclass
@@ -174,6 +204,36 @@ def _chord_tone_ratio(bars: Bars) -> float:
     return float((tone & starts).sum() / total) if total else 0.0
 
 
+def third_counts(pitch: np.ndarray, starts: np.ndarray, chords: np.ndarray) -> np.ndarray:
+    """Note starts on each triad's right and wrong third: pitch and starts [..., 16], chords
+    [..., 2] (half bars) -> int [24, 3]: per triad index, (note starts, on its third, on the
+    third of the other quality: a major third over a minor chord or a minor third over a
+    major one)."""
+    half = np.arange(STEPS) // (STEPS // 2)
+    chord = np.asarray(chords)[..., half]  # [..., 16]
+    sounding = starts & (pitch != REST) & (chord >= 0)
+    above = (pitch - chord % 12) % 12  # semitones above the root
+    minor = chord // 12 == 1
+    right = sounding & (above == np.where(minor, 3, 4))
+    wrong = sounding & (above == np.where(minor, 4, 3))
+    c = np.where(sounding, chord, 0)
+    out = np.zeros((24, 3), dtype=np.int64)
+    for k, mask in enumerate((sounding, right, wrong)):
+        out[:, k] = np.bincount(c[mask], minlength=24)
+    return out
+
+
+def wrong_third_rates(counts: np.ndarray) -> dict:
+    """third_counts -> the share of note starts on a wrong third, over all chords and over
+    minor chords alone."""
+
+    def rate(rows: slice) -> float:
+        n = counts[rows, 0].sum()
+        return round(float(counts[rows, 2].sum() / n), 4) if n else 0.0
+
+    return {"wrong_third_rate": rate(slice(0, 24)), "wrong_third_rate_minor": rate(slice(12, 24))}
+
+
 def _intervals(bars: Bars) -> np.ndarray:
     """Semitones from the last note of each bar to the first of the next, where both exist
     (the bar before the window counts as the first bar's previous)."""
@@ -216,9 +276,98 @@ def measure(bars: Bars) -> dict:
         "pitch_classes": round(float(np.mean(pcs)), 3),
         "notes_per_bar": round(float(starts.sum(-1).mean()), 3),
         "chord_tone_ratio": round(_chord_tone_ratio(bars), 4),
+        **wrong_third_rates(third_counts(bars.pitch, bars.starts & v[..., None], bars.chords)),
         "distinct": round(len(keys) / max(1, n), 4),
         "interval_mean_abs": round(float(np.abs(iv).mean()) if len(iv) else 0.0, 3),
         "interval_hist": _histogram(iv),
+    }
+
+
+def progression_chords() -> np.ndarray:
+    """``PROGRESSIONS`` in all 12 keys -> triad indices [12 * len(PROGRESSIONS), 8]."""
+    out = []
+    for shift in range(12):
+        for names in PROGRESSIONS:
+            out.append([parse_chord(n).transpose(shift).index for n in names])
+    return np.array(out)
+
+
+def arpeggio(triad: Triad, config: GanConfig) -> tuple[np.ndarray, np.ndarray]:
+    """A bar spelling the triad: root, third, fifth, octave in quarter notes, the root in
+    the octave from C4 (MIDI pitch rows [16] and onsets [16])."""
+    root = 60 + triad.root
+    third, fifth = (root + 3 if triad.minor else root + 4), root + 7
+    pitch = np.repeat([root, third, fifth, root + 12], STEPS // 4)
+    onset = np.zeros(STEPS, dtype=bool)
+    onset[:: STEPS // 4] = True
+    return pitch - config.low, onset
+
+
+def chord_checks(engine: GanEngine, seed: int = 0, temperature: float = 1.0) -> dict:
+    """The chords on their own (see the module doc): wrong thirds over ``PROGRESSIONS`` and
+    per triad, and every triad's chord-tone ratio alone, with and without a bar before."""
+    cfg = engine.config
+
+    def run(chords: np.ndarray, prev_rows: np.ndarray, prev_onset: np.ndarray, s: int) -> Bars:
+        """chords [W, n] -> the bars (one chord per bar, as the engine takes)."""
+        w, n = chords.shape
+        two = np.repeat(chords[..., None], 2, axis=-1)
+        z = engine.noise(w * n, s, temperature).view(w, n, -1)
+        rows, onset = engine.generate(two, prev_rows, prev_onset, z)
+        pitch = np.where(rows == cfg.rest, REST, rows + cfg.low)
+        return Bars(
+            pitch=pitch,
+            starts=note_starts(pitch, onset),
+            chords=two,
+            prev_pitch=np.full((w, STEPS), REST),
+            prev_starts=np.zeros((w, STEPS), dtype=bool),
+            valid=np.ones((w, n), dtype=bool),
+        )
+
+    prog = progression_chords()
+    rest_rows = np.full((len(prog), STEPS), cfg.rest)
+    no_onset = np.zeros((len(prog), STEPS), dtype=bool)
+    counts = np.zeros((24, 3), dtype=np.int64)
+    for k in range(PROGRESSION_SEEDS):
+        bars = run(prog, rest_rows, no_onset, seed + k)
+        counts += third_counts(bars.pitch, bars.starts, bars.chords)
+    prog_counts = counts.copy()
+
+    # every triad alone: TRIAD_SEEDS bars each, no bar before / after its arpeggio
+    triads = np.repeat(np.arange(24), TRIAD_SEEDS)[:, None]  # [24 * seeds, 1]
+    n = len(triads)
+    arps = [arpeggio(Triad.from_index(int(i)), cfg) for i in triads[:, 0]]
+    alone = {}
+    for label, prev_rows, prev_onset in (
+        ("no bar before", np.full((n, STEPS), cfg.rest), np.zeros((n, STEPS), dtype=bool)),
+        ("after its arpeggio", np.array([a[0] for a in arps]), np.array([a[1] for a in arps])),
+    ):
+        bars = run(triads, prev_rows, prev_onset, seed)
+        counts += third_counts(bars.pitch, bars.starts, bars.chords)
+        ratios = []
+        for i in range(24):
+            sel = bars.chords[:, 0, 0] == i
+            sub = replace(
+                bars,
+                pitch=bars.pitch[sel],
+                starts=bars.starts[sel],
+                chords=bars.chords[sel],
+                valid=bars.valid[sel],
+            )
+            ratios.append(round(_chord_tone_ratio(sub), 3))
+        alone[label] = ratios
+
+    names = [Triad.from_index(i).name for i in range(24)]
+    return {
+        "progression_bars": int(prog.size * PROGRESSION_SEEDS),
+        **wrong_third_rates(prog_counts),
+        "thirds": {
+            names[i]: {"right": int(counts[i, 1]), "wrong": int(counts[i, 2])} for i in range(24)
+        },
+        "more_wrong_than_right": [names[i] for i in range(24) if counts[i, 2] > counts[i, 1]],
+        "chord_tones_alone": {
+            label: dict(zip(names, ratios, strict=True)) for label, ratios in alone.items()
+        },
     }
 
 
@@ -253,6 +402,8 @@ def evaluate(
         engine.noise(n_seed, seed, temperature)[:, None],
     )
     same_condition = len({rows[i].tobytes() + onset[i].tobytes() for i in range(n_seed)})
+    chords = chord_checks(engine, seed, temperature)
+    alone = chords["chord_tones_alone"]
     checks = {
         "empty-bar rate": abs(g["empty_rate"] - r["empty_rate"]) <= EMPTY_TOLERANCE,
         "pitch classes per bar": abs(g["pitch_classes"] - r["pitch_classes"])
@@ -265,6 +416,13 @@ def evaluate(
         "distinct bars, one chord per bar": s["distinct"] >= MIN_DISTINCT,
         "continuity": abs(g["interval_mean_abs"] - r["interval_mean_abs"]) <= CONTINUITY_TOLERANCE
         and histogram_distance(g, r) <= CONTINUITY_MAX_TV,
+        "wrong thirds, all chords": chords["wrong_third_rate"] <= MAX_WRONG_THIRDS,
+        "wrong thirds, minor chords": chords["wrong_third_rate_minor"] <= MAX_WRONG_THIRDS,
+        "no triad with more wrong thirds than right": not chords["more_wrong_than_right"],
+        "every triad alone, no bar before": min(alone["no bar before"].values())
+        >= MIN_TRIAD_CHORD_TONES,
+        "every triad alone, after its arpeggio": min(alone["after its arpeggio"].values())
+        >= MIN_TRIAD_CHORD_TONES,
     }
     return {
         "split": split,
@@ -274,6 +432,7 @@ def evaluate(
         "random_chords": x,
         "one_chord_per_bar": s,
         "distinct_from_noise_alone": round(same_condition / n_seed, 3),
+        "chords": chords,
         "checks": checks,
         "passed": all(checks.values()),
     }
@@ -291,6 +450,11 @@ def score(result: dict) -> float:
         + max(0.0, MIN_DISTINCT - g["distinct"])
         + max(0.0, MIN_DISTINCT - result["one_chord_per_bar"]["distinct"])
         + histogram_distance(g, r)
+        + WRONG_THIRD_WEIGHT * max(0.0, g["wrong_third_rate"] - r["wrong_third_rate"])
+        + sum(
+            max(0.0, MIN_TRIAD_CHORD_TONES - min(ratios.values()))
+            for ratios in result["chords"]["chord_tones_alone"].values()
+        )
     )
 
 
@@ -342,6 +506,33 @@ def format_report(result: dict) -> str:
         f"distinct bars from noise alone (C, no bar before, 100 seeds): "
         f"{result['distinct_from_noise_alone']:.2f}"
     )
+    c = result["chords"]
+    lines.append("")
+    lines.append(
+        f"wrong thirds (share of note starts; {c['progression_bars']} bars over "
+        f"{len(PROGRESSIONS)} progressions in 12 keys, at most {MAX_WRONG_THIRDS:.0%}):"
+    )
+    lines.append(
+        f"  all chords   generated {c['wrong_third_rate']:.4f}   real (Bach soprano over its "
+        f"chords) {r['wrong_third_rate']:.4f}"
+    )
+    lines.append(
+        f"  minor chords generated {c['wrong_third_rate_minor']:.4f}   real "
+        f"{r['wrong_third_rate_minor']:.4f}"
+    )
+    lines.append(
+        "  triads with more wrong thirds than right: "
+        + (", ".join(c["more_wrong_than_right"]) or "none")
+    )
+    lines.append(
+        f"chord-tone ratio of each triad alone ({TRIAD_SEEDS} seeds, at least "
+        f"{MIN_TRIAD_CHORD_TONES}):"
+    )
+    for label, ratios in c["chord_tones_alone"].items():
+        low = min(ratios, key=ratios.get)
+        lines.append(f"  {label:<20} lowest {low} {ratios[low]:.3f}")
+        for names in (list(ratios)[:12], list(ratios)[12:]):
+            lines.append("    " + " ".join(f"{n:>4} {ratios[n]:.2f}" for n in names))
     lines.append("")
     for name, ok in result["checks"].items():
         lines.append(f"{'PASS' if ok else 'FAIL'}  {name}")

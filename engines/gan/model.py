@@ -9,16 +9,26 @@ separate onset bit per step so that a note can last longer than a 16th:
 
 Conditions (MidiNet's 1-D and 2-D conditions, plus two additions):
 
-- the chord of each half bar: root one-hot (12) + quality one-hot (major, minor), so 28
-  numbers per bar, broadcast to every layer of both networks;
+- the chord of each half bar: root one-hot (12) + quality one-hot (major, minor) + the
+  triad's three pitch classes (12, three ones), so 52 numbers per bar, broadcast to every
+  layer of both networks. The pitch classes are there because with root and quality alone
+  the third is not a linear function of the input: a layer reading root + quality gives the
+  minor quality the same push on every root, so the best it can do alone is weigh F and F#
+  equally over both D and Dm (the model trained that way wrote F# over Dm, and no third at
+  all over C or A). With the triad's pitch classes, D and Dm differ in
+  exactly F vs F#, and every chord tone is one weight away from the row of its pitch;
 - the previous bar through a convolutional conditioner whose feature maps at 16, 8, 4 and
   2 steps are stacked onto the generator's maps of the same length (MidiNet's 2-D
   condition);
 - added: the pitch of the previous bar's last note (one-hot over rows), so the first note
   of a bar can follow on from the bar before;
-- added, discriminator only: each step's pitch class relative to its chord's root, so it
+- added, discriminator only: each step's pitch class relative to its chord's root, and
+  whether it is the chord's root, third (major or minor, as the chord says) or fifth, so it
   can see which notes are chord tones (a chord one-hot concatenated to a flattened vector
-  cannot interact with pitch).
+  cannot interact with pitch; the pitch class above the root alone leaves "is this the
+  third" to an interaction with the quality, and the first-level matching of train.py,
+  a batch mean over major and minor chords alike, could not tell a right third from a
+  wrong one).
 
 Stabilisation (chosen for a small model that has to train on two CPU cores in minutes):
 
@@ -45,7 +55,7 @@ from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
 STEPS = 16
-CHORD_DIM = 14  # root one-hot 12 + (major, minor)
+CHORD_DIM = 26  # root one-hot 12 + (major, minor) + the triad's pitch classes 12
 INTERVALS = torch.arange(-12, 13, dtype=torch.float32)  # melodic intervals the critic sees
 
 
@@ -59,6 +69,12 @@ class GanConfig:
     g_channels: int = 64
     cond_channels: int = 32
     d_channels: int = 48
+
+    def __post_init__(self) -> None:
+        if not (0 <= self.low and self.pitches >= 1 and self.low + self.pitches <= 128):
+            raise ValueError(
+                f"pitches {self.low}..{self.low + self.pitches - 1} are not all MIDI pitches 0..127"
+            )
 
     @property
     def rows(self) -> int:
@@ -74,11 +90,20 @@ class GanConfig:
         return self.low + self.pitches - 1
 
 
+def triad_tones(chords: torch.Tensor) -> torch.Tensor:
+    """chords [...] triad indices (root + 12 * minor) -> [..., 3]: the pitch classes of
+    root, third (4 semitones up for major, 3 for minor) and fifth."""
+    root = chords % 12
+    return torch.stack([root, (root + 4 - chords // 12) % 12, (root + 7) % 12], -1)
+
+
 def chord_vector(chords: torch.Tensor) -> torch.Tensor:
-    """chords [B, 2] triad indices (root + 12 * minor) -> [B, 28] one-hots per half bar."""
+    """chords [B, 2] triad indices (root + 12 * minor) -> [B, 2 * CHORD_DIM]: per half bar
+    the root one-hot, the quality one-hot and the triad's pitch classes (three ones)."""
     root = F.one_hot(chords % 12, 12).float()
     quality = F.one_hot(chords // 12, 2).float()
-    return torch.cat([root, quality], dim=-1).flatten(1)
+    tones = F.one_hot(triad_tones(chords), 12).float().sum(-2)
+    return torch.cat([root, quality, tones], dim=-1).flatten(1)
 
 
 def bar_image(rows: torch.Tensor, onset: torch.Tensor, config: GanConfig) -> torch.Tensor:
@@ -171,7 +196,7 @@ class Generator(nn.Module):
         b = len(z)
         cond = torch.cat(
             [chord_vector(chords), F.one_hot(last_row(prev_rows, cfg), cfg.rows).float()], -1
-        )  # [B, 28 + rows]
+        )  # [B, 2 * CHORD_DIM + rows]
         maps = self.conditioner(bar_image(prev_rows, prev_onset, cfg))[::-1]  # 2, 4, 8, 16
         h = F.relu(self.norms[0](self.project(torch.cat([z, cond], -1)).view(b, 2, -1)))
         for i, layer in enumerate(self.up):
@@ -198,8 +223,9 @@ class Discriminator(nn.Module):
 
     Each of the 32 steps (previous bar, then this bar, joined in time so that the first
     layer sees across the bar line) is described by its one-hot row, its note-start bit and,
-    in this bar, its pitch class relative to the half bar's chord root (12) and the chord's
-    quality (2), so "is this a chord tone" is one weight away, its pitch height and, at a
+    in this bar, its pitch class relative to the half bar's chord root (12), the chord's
+    quality (2) and whether it is the chord's root, third or fifth (3), so "is this a chord
+    tone" is one weight away for the third too, its pitch height and, at a
     note start, the interval from the note before (so register, leaps and the step across
     the bar line are one weight away too, see ``melodic``); the layers then run over time
     only (a 2-D convolution over pitch x time did the same job at ten times the cost).
@@ -209,7 +235,7 @@ class Discriminator(nn.Module):
         super().__init__()
         self.config = config
         d = config.d_channels
-        features_in = config.rows + 1 + 12 + 2 + 1 + 1 + len(INTERVALS) + 2
+        features_in = config.rows + 1 + 12 + 2 + 3 + 1 + 1 + len(INTERVALS) + 2
         self.conv1 = spectral_norm(nn.Linear(3 * features_in, d))  # kernel 3 over time
         self.conv2 = spectral_norm(nn.Linear(4 * d, d))  # kernel 4, stride 4: one per beat
         self.out = spectral_norm(nn.Linear(d * 8 + 2 * CHORD_DIM, 1))
@@ -229,8 +255,10 @@ class Discriminator(nn.Module):
         shift = (torch.arange(12, device=bar.device)[None, None, :] + root[..., None]) % 12
         relative = pc.gather(-1, shift)  # [B, 16, 12]: index k = k semitones above the root
         quality = F.one_hot(chords // 12, 2).float()[:, half]  # [B, 16, 2]
-        this = torch.cat([relative, quality, torch.ones_like(quality[..., :1])], -1)
-        this = torch.cat([torch.zeros_like(this), this], dim=1)  # [B, 32, 15]
+        tones = triad_tones(chords)[:, half]  # [B, 16, 3]: root, third, fifth
+        roles = pc.gather(-1, tones)  # [B, 16, 3]: the step is the chord's root, third, fifth
+        this = torch.cat([relative, quality, roles, torch.ones_like(quality[..., :1])], -1)
+        this = torch.cat([torch.zeros_like(this), this], dim=1)  # [B, 32, 18]
         return torch.cat([onehot, starts, this, self.melodic(onehot, starts)], -1)
 
     def melodic(self, onehot: torch.Tensor, starts: torch.Tensor) -> torch.Tensor:

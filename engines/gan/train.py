@@ -36,7 +36,6 @@ measured on the valid split (engines.gan.evaluate) and the best checkpoint is ke
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable
@@ -51,6 +50,7 @@ from engines.gan.data import REST, BarCorpus, BarExamples, transpose_examples
 from engines.gan.engine import GanEngine
 from engines.gan.evaluate import evaluate, histogram_distance, score
 from engines.gan.model import INTERVALS, STEPS, GanConfig, bar_image, soft_bar_image
+from engines.runs import check_same_run, load_state, save_state, update_record
 
 log = logging.getLogger(__name__)
 CONDITIONS = ("chords", "prev_rows", "prev_onset")
@@ -141,9 +141,15 @@ def train_gan(
     device: str = "auto",
     progress: bool = True,
     on_eval: Callable[[dict], None] | None = None,
+    resume: bool = False,
+    command: dict | None = None,
 ) -> dict:
     """Train on the corpus's train split; keep the best checkpoint (by the valid-split
-    evaluation score) in ``out``. Returns the training record (also in config.json)."""
+    evaluation score) in ``out``. Returns the training record (also in config.json).
+
+    At every evaluation the training state is saved beside the checkpoint; ``resume`` goes
+    on from there (same config and options; ``command``, the command line's options, is
+    kept for ``--resume``). Ctrl-C ends the run cleanly, the record says ``interrupted``."""
     from tqdm import tqdm
 
     config = config or GanConfig()
@@ -168,124 +174,155 @@ def train_gan(
         "options": asdict(options),
         "evals": [],
     }
-    best = float("inf")
-    start = time.monotonic()
-    bar = tqdm(range(options.steps), desc="training gan", disable=not progress)
+    best, first, seconds_before = float("inf"), 0, 0.0
     run_d = run_g = 0.0
-    step = 0
-    for step in bar:
-        engine.model.train()
-        b = batch_tensors(sample_batch(train, config, options.batch_size, rng), config, dev)
-        n = len(b["rows"])
-        real = bar_image(b["rows"], b["onset"], config)
-        prev = bar_image(b["prev_rows"], b["prev_onset"], config)
-        z = torch.randn(n, config.z_dim, device=dev)
+    modules, optimizers = {"gen": gen, "disc": disc}, {"gen": opt_g, "disc": opt_d}
+    if resume:
+        state, tensors = load_state(Path(out), modules, optimizers)
+        check_same_run(Path(out), state, asdict(config), asdict(options))
+        rng.bit_generator.state = state["numpy_rng"]
+        torch.set_rng_state(tensors["torch_rng"])
+        record, best, first = state["record"], state["best"], state["step"]
+        run_d, run_g, seconds_before = state["run_d"], state["run_g"], state["seconds"]
+        record["options"] = asdict(options)
+    start = time.monotonic() - seconds_before
+    record["interrupted"] = False
+    step = first
+    bar = tqdm(range(first, options.steps), desc="training gan", disable=not progress,
+               initial=first, total=options.steps)  # fmt: skip
+    try:
+        for step in bar:
+            engine.model.train()
+            b = batch_tensors(sample_batch(train, config, options.batch_size, rng), config, dev)
+            n = len(b["rows"])
+            real = bar_image(b["rows"], b["onset"], config)
+            prev = bar_image(b["prev_rows"], b["prev_onset"], config)
+            z = torch.randn(n, config.z_dim, device=dev)
 
-        # discriminator
-        with torch.no_grad():
-            pl, ol = gen(z, b["chords"], b["prev_rows"], b["prev_onset"])
-            fake = soft_bar_image(*outputs(gen, pl, ol, options), config)
-        wrong = (b["chords"] + torch.randint(1, 24, b["chords"].shape, device=dev)) % 24
-        d_real, _ = disc(real, prev, b["chords"])
-        d_fake, _ = disc(fake, prev, b["chords"])
-        loss_d = bce(d_real, torch.full_like(d_real, options.real_label)) + bce(
-            d_fake, torch.zeros_like(d_fake)
-        )
-        if options.wrong_chord:
-            d_wrong, _ = disc(real, prev, wrong)
-            loss_d = loss_d + options.wrong_chord * bce(d_wrong, torch.zeros_like(d_wrong))
-        opt_d.zero_grad(set_to_none=True)
-        loss_d.backward()
-        opt_d.step()
-
-        # generator: two noise draws per condition, for the mode-seeking term
-        z2 = torch.randn(n, config.z_dim, device=dev)
-        pl, ol = gen(torch.cat([z, z2]), *(torch.cat([b[k], b[k]]) for k in CONDITIONS))
-        hard_rows, hard_onset = outputs(gen, pl, ol, options)
-        fake = soft_bar_image(hard_rows, hard_onset, config)
-        d_fake, f_fake = disc(fake, torch.cat([prev, prev]), torch.cat([b["chords"]] * 2))
-        with torch.no_grad():
-            _, f_real = disc(real, prev, b["chords"])
-        loss_g = bce(d_fake, torch.ones_like(d_fake))
-        if options.feature_matching:
-            fm = (f_real.mean(0) - f_fake.mean(0)).pow(2).mean()
-            loss_g = loss_g + options.feature_matching * fm
-        if options.input_matching or options.bar_line_matching:
-            # MidiNet's first-level matching: the mean of the critic's per-step description
-            # (register, rhythm, chord-relative pitch classes, intervals) over the batch
+            # discriminator
             with torch.no_grad():
-                s_real = disc.step_features(real, prev, b["chords"])[:, STEPS:]
-            prev2, chords2 = torch.cat([prev, prev]), torch.cat([b["chords"]] * 2)
-            s_fake = disc.step_features(fake, prev2, chords2)[:, STEPS:]
-            loss_g = (
-                loss_g
-                + options.input_matching * (s_real.mean((0, 1)) - s_fake.mean((0, 1))).pow(2).sum()
+                pl, ol = gen(z, b["chords"], b["prev_rows"], b["prev_onset"])
+                fake = soft_bar_image(*outputs(gen, pl, ol, options), config)
+            wrong = (b["chords"] + torch.randint(1, 24, b["chords"].shape, device=dev)) % 24
+            d_real, _ = disc(real, prev, b["chords"])
+            d_fake, _ = disc(fake, prev, b["chords"])
+            loss_d = bce(d_real, torch.full_like(d_real, options.real_label)) + bce(
+                d_fake, torch.zeros_like(d_fake)
             )
-            # and the same for the first note of the bar alone: its interval from the last
-            # note before is one start in four, and matched only among all the others the
-            # generator kept leaping across the bar line (3.7 semitones against 1.9)
-            loss_g = (
-                loss_g
-                + options.bar_line_matching
-                * (bar_line(s_real, config).mean(0) - bar_line(s_fake, config).mean(0)).pow(2).sum()
-            )
-        if options.mode_seeking:
-            # share of steps whose row or onset differs between the two draws, per unit of
-            # noise distance (MSGAN): small when the generator ignores its noise
-            rows_a, rows_b = hard_rows.chunk(2)
-            onset_a, onset_b = hard_onset.chunk(2)
-            differ = (rows_a - rows_b).abs().sum(-1) / 2 + (onset_a - onset_b).abs() / 2
-            ratio = differ.mean() / (z - z2).abs().mean()
-            loss_g = loss_g + options.mode_seeking / (ratio + 0.05)
-        opt_g.zero_grad(set_to_none=True)
-        loss_g.backward()
-        opt_g.step()
+            if options.wrong_chord:
+                d_wrong, _ = disc(real, prev, wrong)
+                loss_d = loss_d + options.wrong_chord * bce(d_wrong, torch.zeros_like(d_wrong))
+            opt_d.zero_grad(set_to_none=True)
+            loss_d.backward()
+            opt_d.step()
 
-        run_d = 0.98 * run_d + 0.02 * loss_d.item() if step else loss_d.item()
-        run_g = 0.98 * run_g + 0.02 * loss_g.item() if step else loss_g.item()
-        bar.set_postfix(d=f"{run_d:.3f}", g=f"{run_g:.3f}")
-        minutes = (time.monotonic() - start) / 60
-        stop = options.max_minutes is not None and minutes > options.max_minutes
-        last = stop or step + 1 == options.steps
-        if (step + 1) % options.eval_every == 0 or last:
-            engine.model.eval()
-            result = evaluate(
-                engine, corpus, n_bars=options.eval_bars, split=eval_split, seed=options.seed
-            )
-            entry = {
-                "step": step + 1,
-                "minutes": round(minutes, 2),
-                "loss_d": round(run_d, 4),
-                "loss_g": round(run_g, 4),
-                "score": round(score(result), 4),
-                "chord_tone_ratio": result["generated"]["chord_tone_ratio"],
-                "chord_tone_ratio_real": result["real"]["chord_tone_ratio"],
-                "chord_tone_ratio_random": result["random_chords"]["chord_tone_ratio"],
-                "distinct": result["generated"]["distinct"],
-                "distinct_one_chord": result["one_chord_per_bar"]["distinct"],
-                "interval_tv": round(histogram_distance(result["generated"], result["real"]), 3),
-                "interval_mean_abs": result["generated"]["interval_mean_abs"],
-                "interval_mean_abs_real": result["real"]["interval_mean_abs"],
-                "pitch_classes": result["generated"]["pitch_classes"],
-                "empty_rate": result["generated"]["empty_rate"],
-            }
-            record["evals"].append(entry)
-            log.info("eval: %s", entry)
-            if on_eval:
-                on_eval(entry)
-            if entry["score"] < best:
-                best = entry["score"]
-                record["best_step"] = step + 1
-                record["best_score"] = entry["score"]
-                record["train_minutes"] = round(minutes, 2)
-                engine.save(out, extra={"training": record})
-        if stop:
-            break
-    record["steps_run"] = step + 1
+            # generator: two noise draws per condition, for the mode-seeking term
+            z2 = torch.randn(n, config.z_dim, device=dev)
+            pl, ol = gen(torch.cat([z, z2]), *(torch.cat([b[k], b[k]]) for k in CONDITIONS))
+            hard_rows, hard_onset = outputs(gen, pl, ol, options)
+            fake = soft_bar_image(hard_rows, hard_onset, config)
+            d_fake, f_fake = disc(fake, torch.cat([prev, prev]), torch.cat([b["chords"]] * 2))
+            with torch.no_grad():
+                _, f_real = disc(real, prev, b["chords"])
+            loss_g = bce(d_fake, torch.ones_like(d_fake))
+            if options.feature_matching:
+                fm = (f_real.mean(0) - f_fake.mean(0)).pow(2).mean()
+                loss_g = loss_g + options.feature_matching * fm
+            if options.input_matching or options.bar_line_matching:
+                # MidiNet's first-level matching: the mean of the critic's per-step description
+                # (register, rhythm, chord-relative pitch classes, intervals) over the batch
+                with torch.no_grad():
+                    s_real = disc.step_features(real, prev, b["chords"])[:, STEPS:]
+                prev2, chords2 = torch.cat([prev, prev]), torch.cat([b["chords"]] * 2)
+                s_fake = disc.step_features(fake, prev2, chords2)[:, STEPS:]
+                loss_g = (
+                    loss_g
+                    + options.input_matching
+                    * (s_real.mean((0, 1)) - s_fake.mean((0, 1))).pow(2).sum()
+                )
+                # and the same for the first note of the bar alone: its interval from the last
+                # note before is one start in four, and matched only among all the others the
+                # generator kept leaping across the bar line (3.7 semitones against 1.9)
+                loss_g = (
+                    loss_g
+                    + options.bar_line_matching
+                    * (bar_line(s_real, config).mean(0) - bar_line(s_fake, config).mean(0))
+                    .pow(2)
+                    .sum()
+                )
+            if options.mode_seeking:
+                # share of steps whose row or onset differs between the two draws, per unit of
+                # noise distance (MSGAN): small when the generator ignores its noise
+                rows_a, rows_b = hard_rows.chunk(2)
+                onset_a, onset_b = hard_onset.chunk(2)
+                differ = (rows_a - rows_b).abs().sum(-1) / 2 + (onset_a - onset_b).abs() / 2
+                ratio = differ.mean() / (z - z2).abs().mean()
+                loss_g = loss_g + options.mode_seeking / (ratio + 0.05)
+            opt_g.zero_grad(set_to_none=True)
+            loss_g.backward()
+            opt_g.step()
+
+            run_d = 0.98 * run_d + 0.02 * loss_d.item() if step else loss_d.item()
+            run_g = 0.98 * run_g + 0.02 * loss_g.item() if step else loss_g.item()
+            bar.set_postfix(d=f"{run_d:.3f}", g=f"{run_g:.3f}")
+            minutes = (time.monotonic() - start) / 60
+            stop = options.max_minutes is not None and minutes > options.max_minutes
+            last = stop or step + 1 == options.steps
+            if (step + 1) % options.eval_every == 0 or last:
+                engine.model.eval()
+                result = evaluate(
+                    engine, corpus, n_bars=options.eval_bars, split=eval_split, seed=options.seed
+                )
+                entry = {
+                    "step": step + 1,
+                    "minutes": round(minutes, 2),
+                    "loss_d": round(run_d, 4),
+                    "loss_g": round(run_g, 4),
+                    "score": round(score(result), 4),
+                    "chord_tone_ratio": result["generated"]["chord_tone_ratio"],
+                    "chord_tone_ratio_real": result["real"]["chord_tone_ratio"],
+                    "chord_tone_ratio_random": result["random_chords"]["chord_tone_ratio"],
+                    "distinct": result["generated"]["distinct"],
+                    "distinct_one_chord": result["one_chord_per_bar"]["distinct"],
+                    "interval_tv": round(
+                        histogram_distance(result["generated"], result["real"]), 3
+                    ),
+                    "interval_mean_abs": result["generated"]["interval_mean_abs"],
+                    "interval_mean_abs_real": result["real"]["interval_mean_abs"],
+                    "pitch_classes": result["generated"]["pitch_classes"],
+                    "empty_rate": result["generated"]["empty_rate"],
+                }
+                record["evals"].append(entry)
+                log.info("eval: %s", entry)
+                if on_eval:
+                    on_eval(entry)
+                if entry["score"] < best:
+                    best = entry["score"]
+                    record["best_step"] = step + 1
+                    record["best_score"] = entry["score"]
+                    record["train_minutes"] = round(minutes, 2)
+                    engine.save(out, extra={"training": record})
+                state = {
+                    "step": step + 1,
+                    "seconds": time.monotonic() - start,
+                    "best": best,
+                    "run_d": run_d,
+                    "run_g": run_g,
+                    "record": record,
+                    "numpy_rng": rng.bit_generator.state,
+                    "config": asdict(config),
+                    "options": asdict(options),
+                    "command": command,
+                }
+                save_state(Path(out), modules, optimizers, state,
+                           {"torch_rng": torch.get_rng_state()})  # fmt: skip
+            if stop:
+                break
+    except KeyboardInterrupt:
+        record["interrupted"] = True
+        log.warning("training interrupted; the best checkpoint so far stays in %s", out)
+    ran = first < options.steps and not record["interrupted"]
+    record["steps_run"] = step + 1 if ran else step
     record["total_minutes"] = round((time.monotonic() - start) / 60, 2)
-    config_path = Path(out) / "config.json"
-    if config_path.exists():  # keep the full record beside the best weights
-        meta = json.loads(config_path.read_text())
-        meta["extra"]["training"] = record
-        config_path.write_text(json.dumps(meta, indent=2) + "\n")
+    update_record(Path(out), record)
     return record

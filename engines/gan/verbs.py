@@ -40,6 +40,7 @@ VERBS = (
         beat 4k and follows the bar before it; `prev` is the bar before the first. Reply: the
         notes of every bar, in order. Velocity is prev's mean velocity (100 without it).""",
         bench=("chords", *PROGRESSION, "prev", *PREV_BAR),
+        variations=True,
     ),
     Verb(
         "bar",

@@ -21,7 +21,13 @@ import numpy as np
 import torch
 
 from engines.base import Session, StreamingEngine, Verb
-from engines.common import check_primer, check_sampling, check_steps, seeded_generator
+from engines.common import (
+    check_primer,
+    check_sampling,
+    check_steps,
+    seeded_generator,
+    variation_seeds,
+)
 from engines.ngram.model import ENGINE, NgramModel
 from engines.notes import (
     BOS,
@@ -131,6 +137,7 @@ class NgramEngine(StreamingEngine):
             `notes`, the model starts from nothing.""",
             method="continue_",
             bench=("steps", 32, "notes", *PRIMER_8),
+            variations=True,
         ),
     )
     stream_params = (TEMPERATURE, SEED, PRIMER, TOP_P)
@@ -215,9 +222,12 @@ class NgramEngine(StreamingEngine):
         temperature: float = 1.0,
         seed: int | None = None,
         top_p: float | None = None,
-    ) -> list[Note]:
+        variations: int | None = None,
+    ) -> list[Note] | list[list[Note]]:
         """Continue ``notes`` for ``steps`` 16th steps (the tokens a stream opened with the
-        same seed would play).
+        same seed would play); with ``variations`` N, N continuations stepped together
+        (:meth:`advance`), variation k the very reply of seed S+k
+        (:func:`engines.common.variation_seeds`).
 
         The reply's starts count from the end of the primer's last bar. Velocity is the
         primer's mean (100 without a primer).
@@ -225,11 +235,19 @@ class NgramEngine(StreamingEngine):
         check_steps(steps)
         check_sampling(temperature, top_p)
         primer = self.primer_tokens(notes)
-        session = NgramSession(self, temperature, top_p, seed)
-        session.feed(primer)
-        out = session.generate(steps)
+        seeds = [seed] if variations is None else variation_seeds(seed, variations)
+        sessions = [NgramSession(self, temperature, top_p, s) for s in seeds]
+        for session in sessions:
+            session.feed(primer)
+        out: list[list[int]] = [[] for _ in sessions]
+        for _ in range(steps):
+            tokens = [session.sample() for session in sessions]
+            for row, token in zip(out, tokens, strict=True):
+                row.append(token)
+            self.advance(sessions, tokens)
         velocity = round(sum(n.velocity for n in notes) / len(notes)) if notes else 100
-        return tokens_to_notes(out, velocity=velocity)
+        melodies = [tokens_to_notes(row, velocity=velocity) for row in out]
+        return melodies[0] if variations is None else melodies
 
     def token_nll(self, tokens: Sequence[int] | np.ndarray) -> np.ndarray:
         """Negative log-likelihood (nats) of each token given BOS and the tokens before it."""

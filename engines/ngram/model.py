@@ -39,9 +39,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from safetensors.numpy import load_file, save_file
+from safetensors.numpy import save_file
 
-from engines.checkpoint import read_config, write_config
+from engines.checkpoint import (
+    WEIGHTS_FILE,
+    CheckpointError,
+    read_config,
+    read_tensors,
+    write_config,
+)
 from engines.notes import BOS, VOCAB_SIZE, Note, bar_padded_steps, notes_to_tokens, tokens_to_notes
 
 ENGINE = "ngram"
@@ -293,8 +299,13 @@ class NgramModel:
     def load(cls, path: str | Path) -> tuple[NgramModel, dict[str, Any]]:
         """The model of a checkpoint folder and its extra notes; refuses another engine's."""
         config, extra = read_config(path, ENGINE, NgramConfig)
-        arrays = load_file(str(Path(path) / "model.safetensors"))
-        return cls.from_arrays(config.order, arrays), extra
+        arrays = read_tensors(path, framework="np")
+        try:
+            return cls.from_arrays(config.order, arrays), extra
+        except (ValueError, TypeError, IndexError) as exc:
+            raise CheckpointError(
+                None, f"config.json in {path} does not match its weights ({WEIGHTS_FILE}): {exc}"
+            ) from None
 
     @property
     def size(self) -> int:

@@ -11,13 +11,21 @@ from engines.cli_common import (
     CHECKPOINT_OPTION,
     CORPUS_OPTION,
     DEVICE_OPTION,
+    FORCE_OPTION,
     JSON_OPTION,
     LIMIT_FILES_OPTION,
+    OUT_OPTION,
+    RESUME_OPTION,
     SEED_OPTION,
     domain_errors,
     echo_report,
+    interruptible,
     load_checkpoint_engine,
     read_midi_file,
+    saved_params,
+    start_run,
+    stopped,
+    training_params,
 )
 
 
@@ -61,13 +69,9 @@ def generate(
 @click.command("rnn")
 @CORPUS_OPTION
 @LIMIT_FILES_OPTION
-@click.option(
-    "-o",
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Checkpoint folder (default: the shipped one, engines/checkpoints/rnn).",
-)
+@OUT_OPTION
+@FORCE_OPTION
+@RESUME_OPTION
 @click.option("--epochs", type=click.IntRange(min=1), default=3, show_default=True)
 @click.option("--max-minutes", type=float, default=None, help="Stop after this long.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=32, show_default=True)
@@ -78,52 +82,45 @@ def generate(
 @click.option("--layers", type=click.IntRange(min=1), default=2, show_default=True)
 @click.option("--threads", type=click.IntRange(min=1), default=None, help="Torch threads.")
 @click.option("--init", type=click.Path(exists=True, file_okay=False), default=None,
-              help="Go on training from this checkpoint (same architecture).")  # fmt: skip
+              help="Start from this checkpoint's weights (same architecture; it is never "
+                   "written to).")  # fmt: skip
 @SEED_OPTION
 @DEVICE_OPTION
-def train(
-    corpus: str,
-    limit_files: int | None,
-    out: Path | None,
-    epochs: int,
-    max_minutes: float | None,
-    batch_size: int,
-    seq_len: int,
-    lr: float,
-    embed: int,
-    hidden: int,
-    layers: int,
-    threads: int | None,
-    init: str | None,
-    seed: int,
-    device: str,
-) -> None:
-    """Train the LSTM continuator (next token on the 16th-note grid, transposed copies)."""
-    from engines import default_checkpoint
+@click.pass_context
+def train(ctx: click.Context, **_: object) -> None:
+    """Train the LSTM continuator (next token on the 16th-note grid, transposed copies).
+
+    The run writes into a new folder (see --out); Ctrl-C stops it cleanly, keeping the
+    best checkpoint so far, and --resume goes on from the last finished epoch.
+    """
     from engines.corpus import load_corpus
     from engines.rnn.model import RnnConfig
     from engines.rnn.train import TrainOptions, train_rnn
 
-    config = RnnConfig(embed=embed, hidden=hidden, layers=layers)
+    p = training_params(ctx)
+    config = RnnConfig(embed=p["embed"], hidden=p["hidden"], layers=p["layers"])
     options = TrainOptions(
-        epochs=epochs,
-        batch_size=batch_size,
-        seq_len=seq_len,
-        lr=lr,
-        seed=seed,
-        max_minutes=max_minutes,
-        threads=threads,
-        init=init,
+        epochs=p["epochs"],
+        batch_size=p["batch_size"],
+        seq_len=p["seq_len"],
+        lr=p["lr"],
+        seed=p["seed"],
+        max_minutes=p["max_minutes"],
+        threads=p["threads"],
+        init=p["init"],
     )
-    out = out or default_checkpoint("rnn")
-    with domain_errors():
-        record = train_rnn(load_corpus(corpus, limit_files=limit_files), out, config, options,
-                           device)  # fmt: skip
+    out = start_run("rnn", p)
+    with interruptible("rnn", out), domain_errors():
+        corpus = load_corpus(p["corpus"], limit_files=p["limit_files"])
+        record = train_rnn(corpus, out, config, options, p["device"],
+                           resume=p["resume"] is not None, command=saved_params(p))  # fmt: skip
     for entry in record["epochs"]:
         click.echo(
             f"epoch {entry['epoch']}: train loss {entry['train_loss']:.3f}, valid NLL "
             f"{entry['valid_nll_per_step']:.3f} nats/step, {entry['minutes']} min"
         )
+    if record["interrupted"]:
+        stopped("rnn", out)
     click.echo(
         f"saved {out}: best epoch {record['best_epoch']}, valid NLL "
         f"{record['best_valid_nll_per_step']:.3f} nats/step; {record['total_minutes']} minutes"

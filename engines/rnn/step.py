@@ -69,10 +69,39 @@ def shape(
         bump = torch.zeros_like(on)
         bump[:, last] = penalty * float(run - free + 1)
         on = on - bump
+    return _temper_pitch(scores, on, temperature, base)
+
+
+def _temper_pitch(
+    scores: torch.Tensor, on: torch.Tensor, temperature: float, base: int
+) -> torch.Tensor:
+    """``scores`` with its note-on part replaced: log P(a note starts) at temperature 1 (from
+    ``on``, the note-on scores) plus log P(pitch | a note starts) at ``temperature``."""
     pitch = on / temperature
-    # log P(a note starts), at temperature 1, plus log P(pitch | a note starts), at T
     on = torch.logsumexp(on, -1, keepdim=True) + pitch - torch.logsumexp(pitch, -1, keepdim=True)
     return torch.cat([scores[:, :base], on, scores[:, base + 128 :]], -1)
+
+
+def shape_rows(
+    logits: torch.Tensor,
+    temperature: float,
+    last: torch.Tensor,
+    run: torch.Tensor,
+    rules: tuple[int, int, float],
+) -> torch.Tensor:
+    """:func:`shape` for a batch of streams, each with its own note run: ``last``, ``run``
+    [B] (int64). Row for row the same numbers as :func:`shape` (a zero bump subtracts
+    nothing)."""
+    base, free, penalty = rules
+    scores = logits.float()
+    if temperature >= 1.0:
+        return scores / temperature
+    on = scores[:, base : base + 128]
+    hit = (last >= 0) & (run >= free)
+    amount = ((run - free + 1).double() * penalty).float()
+    amount = torch.where(hit, amount, torch.zeros_like(amount))
+    bump = torch.zeros_like(on).scatter(1, last.clamp(min=0)[:, None], amount[:, None])
+    return _temper_pitch(scores, on - bump, temperature, base)
 
 
 def pick(
@@ -93,13 +122,27 @@ def pick(
     drawn up front is what lets a whole continuation run in one scripted call with the
     seed's own numbers.
     """
-    scores = shape(logits, temperature, last, run, rules)
+    return _gumbel_max(shape(logits, temperature, last, run, rules), top_p, uniform)
+
+
+def _gumbel_max(scores: torch.Tensor, top_p: float, uniform: torch.Tensor) -> torch.Tensor:
+    """argmax(scores + Gumbel noise) per row, after the top-p mask (see :func:`pick`)."""
     if top_p < 1.0:
         probs = torch.softmax(scores, dim=-1)
         sorted_p, order = probs.sort(dim=-1, descending=True)
         drop = (sorted_p.cumsum(-1) - sorted_p) >= top_p
         scores = scores.masked_fill(torch.zeros_like(drop).scatter(-1, order, drop), -math.inf)
     return (scores + gumbel(uniform.to(scores.device))).argmax(-1)
+
+
+def note_runs(
+    last: torch.Tensor, run: torch.Tensor, tokens: torch.Tensor, on_base: int
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """:func:`note_run` for a batch: ``last``, ``run``, ``tokens`` [B] (int64)."""
+    on = (tokens >= on_base) & (tokens < on_base + 128)
+    pitch = tokens - on_base
+    run = torch.where(on, torch.where(pitch == last, run + 1, torch.ones_like(run)), run)
+    return torch.where(on, pitch, last), run
 
 
 def gumbel(uniform: torch.Tensor) -> torch.Tensor:
@@ -326,27 +369,36 @@ class _StepCore(nn.Module):
         temperature: float,
         top_p: float,
         noise: torch.Tensor,
-        last: int,
-        run: int,
-    ) -> tuple[torch.Tensor, torch.Tensor, list[torch.Tensor], list[torch.Tensor], int, int]:
-        """Samples ``len(noise)`` tokens on one stream, feeding each back -> the tokens [n]
-        (CPU), the logits after the last, the new h, c and the note run (:func:`note_run`)."""
+        last: torch.Tensor,
+        run: torch.Tensor,
+    ) -> tuple[
+        torch.Tensor, torch.Tensor, list[torch.Tensor], list[torch.Tensor], torch.Tensor,
+        torch.Tensor,
+    ]:  # fmt: skip
+        """Samples ``len(noise)`` tokens on each of B streams, all at ``position``, feeding
+        each back: logits [B, V], h, c [B, H] per layer, noise [steps, B, V], the note runs
+        ``last``/``run`` [B] (:func:`note_runs`) -> the tokens [B, steps] (CPU), the logits
+        after the last, the new h, c and note runs. Row b draws with ``noise[:, b]`` what
+        :func:`pick` draws for it alone."""
         noise = noise.to(logits.device)
+        last = last.to(logits.device)
+        run = run.to(logits.device)
         fast = top_p >= 1.0 and temperature >= 1.0
         if fast:  # argmax(l / T + G) = argmax(l + T * G): one add a step
             noise = gumbel(noise) * temperature
         out: list[torch.Tensor] = []
         for k in range(noise.shape[0]):
             if fast:
-                token = (logits + noise[k : k + 1]).argmax(-1)
+                token = (logits + noise[k]).argmax(-1)
             else:
-                token = pick(logits, temperature, top_p, noise[k : k + 1], last, run, self.rules)
-            last, run = note_run(last, run, int(token[0]), self.rules[0])
+                scores = shape_rows(logits, temperature, last, run, self.rules)
+                token = _gumbel_max(scores, top_p, noise[k])
+            last, run = note_runs(last, run, token, self.rules[0])
             out.append(token)
             q = (position + k) % self.bar_steps
             h, c = self.layers(self.table0[token] + self.pos0[q : q + 1], h, c)
             logits = self.head(h[-1])
-        return torch.cat(out).cpu(), logits, h, c, last, run
+        return torch.stack(out, 1).cpu(), logits, h, c, last, run
 
 
 def _script(core: _StepCore) -> nn.Module:
@@ -411,12 +463,34 @@ class FastStepper:
         last: int = -1,
         run: int = 0,
     ) -> tuple[list[int], torch.Tensor, list[torch.Tensor], list[torch.Tensor], int, int]:
-        """Sample ``len(noise)`` tokens on one stream -> tokens, last logits, new h, c and the
-        note run after them."""
-        out, logits, h, c, last, run = self.core.generate(
-            logits, position, h, c, temperature, top_p, noise, last, run
-        )
-        return out.tolist(), logits, h, c, last, run
+        """Sample ``len(noise)`` tokens on one stream (noise [steps, V]) -> tokens, last
+        logits, new h, c and the note run after them."""
+        out, logits, h, c, lasts, runs = self.core.generate(
+            logits, position, h, c, temperature, top_p, noise[:, None],
+            torch.tensor([last]), torch.tensor([run]),
+        )  # fmt: skip
+        return out[0].tolist(), logits, h, c, int(lasts[0]), int(runs[0])
+
+    @torch.no_grad()
+    def generate_rows(
+        self,
+        logits: torch.Tensor,
+        position: int,
+        h: list[torch.Tensor],
+        c: list[torch.Tensor],
+        temperature: float,
+        top_p: float,
+        noise: torch.Tensor,
+        last: Sequence[int],
+        run: Sequence[int],
+    ) -> list[list[int]]:
+        """Sample ``noise.shape[0]`` tokens on each of B streams at once (noise [steps, B,
+        V]; the state and note runs per row) -> each row's tokens."""
+        out, *_ = self.core.generate(
+            logits, position, h, c, temperature, top_p, noise,
+            torch.tensor(list(last)), torch.tensor(list(run)),
+        )  # fmt: skip
+        return out.tolist()
 
 
-__all__ = ["FastStepper", "gumbel", "note_run", "pick", "shape"]
+__all__ = ["FastStepper", "gumbel", "note_run", "note_runs", "pick", "shape", "shape_rows"]

@@ -6,7 +6,7 @@ import logging
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -15,8 +15,10 @@ from torch import nn
 
 from engines.corpus import Corpus, random_transpose
 from engines.notes import BOS
+from engines.progress import time_left
 from engines.rnn.engine import RnnEngine
 from engines.rnn.model import RnnConfig
+from engines.runs import check_same_run, load_state, save_state, update_record
 
 log = logging.getLogger(__name__)
 IGNORE = -100
@@ -85,9 +87,10 @@ def stream_batches(
     order = rng.permutation(len(tunes))
     stream = np.concatenate([np.concatenate([[BOS], tunes[i].astype(np.int64)]) for i in order])
     pos = np.concatenate([np.arange(len(tunes[i]) + 1) for i in order])
-    cut = int(rng.integers(seq_len))  # a new cut every epoch
+    n_batches = (len(stream) - 1) // (seq_len * batch_size)
+    spare = len(stream) - 1 - n_batches * seq_len * batch_size
+    cut = int(rng.integers(min(seq_len, spare + 1)))  # a new cut every epoch, costing no batch
     stream, pos = stream[cut:], pos[cut:]
-    n_batches = (len(stream) - 1) // seq_len // batch_size
     used = n_batches * batch_size * seq_len
     shape = (n_batches, batch_size, seq_len)
     x = torch.from_numpy(stream[:used].reshape(shape))
@@ -110,6 +113,19 @@ def evaluate_nll(engine: RnnEngine, tunes: list[np.ndarray], seq_len: int = 1024
     return total / max(1, count)
 
 
+def check_corpus_size(corpus: Corpus, train: list[np.ndarray], options: TrainOptions) -> None:
+    """Refuse, before any training, a corpus whose train split cannot fill one batch."""
+    have = sum(len(t) + 1 for t in train) - 1  # tokens to predict: the stream minus its first
+    need = options.batch_size * options.seq_len
+    if have < need:
+        raise ValueError(
+            f"the corpus holds {len(corpus.tokens):,} tokens in {len(corpus):,} tunes "
+            f"({max(have, 0):,} in its {len(train):,} train tunes); one batch of "
+            f"{options.batch_size} x {options.seq_len} needs {need:,}: lower "
+            "--batch-size/--seq-len or add music"
+        )
+
+
 def train_rnn(
     corpus: Corpus,
     out: str | Path,
@@ -118,15 +134,23 @@ def train_rnn(
     device: str = "auto",
     progress: bool = True,
     on_epoch: Callable[[dict], None] | None = None,
+    resume: bool = False,
+    command: dict | None = None,
 ) -> dict:
     """Train on the corpus's train split; save the best (by valid NLL) checkpoint to ``out``.
 
+    After every epoch the training state (latest weights, optimizer, schedule, random
+    generators) is saved beside it; ``resume`` goes on from there, with the same config and
+    options (``max_minutes`` and ``threads`` may change); ``command`` (the command line's
+    options, JSON) is kept in the state for ``--resume``. Ctrl-C (KeyboardInterrupt) ends
+    the run cleanly: the record says ``interrupted`` and the best checkpoint stays.
     Returns the training record (also stored in the checkpoint's config.json).
     """
     from tqdm import tqdm
 
     config = config or RnnConfig()
     options = options or TrainOptions()
+    out = Path(out)
     if options.threads:
         torch.set_num_threads(options.threads)
     torch.manual_seed(options.seed)
@@ -134,9 +158,11 @@ def train_rnn(
     train, valid = corpus.tunes("train"), corpus.tunes("valid")
     if not train or not valid:
         raise ValueError(
-            f"corpus too small to split: {len(train)} train and {len(valid)} valid tunes"
+            f"corpus too small to split: {len(train)} train and {len(valid)} valid tunes "
+            "(a tune's split comes from its name: 90% train, 5% valid); add music"
         )
-    if options.init:
+    check_corpus_size(corpus, train, options)
+    if options.init and not resume:
         engine = RnnEngine.load(options.init, device)
         if engine.config != config:
             raise ValueError(f"--init {options.init} has config {engine.config}, not {config}")
@@ -145,11 +171,7 @@ def train_rnn(
     model = engine.model
     opt = torch.optim.AdamW(model.parameters(), lr=options.lr, weight_decay=options.weight_decay)
     loss_fn = nn.CrossEntropyLoss(ignore_index=IGNORE)
-    steps_per_epoch = max(
-        1,
-        (sum(len(t) + 1 for t in train) - options.seq_len)
-        // (options.seq_len * options.batch_size),
-    )
+    steps_per_epoch = (sum(len(t) + 1 for t in train) - 1) // (options.seq_len * options.batch_size)
     total_steps = max(1, steps_per_epoch * options.epochs)
     sched = torch.optim.lr_scheduler.OneCycleLR(
         opt, max_lr=options.lr, total_steps=total_steps, pct_start=0.05
@@ -159,60 +181,85 @@ def train_rnn(
         "options": options.__dict__,
         "epochs": [],
     }
-    best = math.inf
-    start = time.monotonic()
-    tokens_seen = 0
-    for epoch in range(options.epochs):
-        model.train()
-        aug = [random_transpose(t, rng, options.transpose) for t in train]
-        epoch_batches = stream_batches(aug, options.batch_size, options.seq_len, rng)
-        bar = tqdm(epoch_batches, desc=f"epoch {epoch + 1}/{options.epochs}", disable=not progress)
-        running, stopped = 0.0, False
-        for i, (x, p, y) in enumerate(bar):
-            x, p, y = x.to(engine.device), p.to(engine.device), y.to(engine.device)
-            logits, _ = model(x, p)
-            loss = loss_fn(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), options.clip)
-            opt.step()
-            if sched.last_epoch + 1 < total_steps:
-                sched.step()
-            tokens_seen += int((y != IGNORE).sum())
-            running = 0.98 * running + 0.02 * loss.item() if i else loss.item()
-            bar.set_postfix(loss=f"{running:.3f}")
-            minutes = (time.monotonic() - start) / 60
-            if options.max_minutes is not None and minutes > options.max_minutes:
-                stopped = True
+    best, first_epoch, tokens_seen, seconds_before = math.inf, 0, 0, 0.0
+    if resume:
+        state, tensors = load_state(out, {"model": model}, {"opt": opt})
+        check_same_run(out, state, asdict(config), options.__dict__)
+        sched.load_state_dict(state["scheduler"])
+        rng.bit_generator.state = state["numpy_rng"]
+        torch.set_rng_state(tensors["torch_rng"])
+        record, best = state["record"], state["best"]
+        record["options"] = options.__dict__
+        first_epoch, tokens_seen, seconds_before = state["epoch"], state["tokens"], state["seconds"]
+        log.info("resuming %s after epoch %d of %d", out, first_epoch, options.epochs)
+    start = time.monotonic() - seconds_before
+    record["interrupted"] = False
+    try:
+        for epoch in range(first_epoch, options.epochs):
+            model.train()
+            aug = [random_transpose(t, rng, options.transpose) for t in train]
+            epoch_batches = stream_batches(aug, options.batch_size, options.seq_len, rng)
+            desc = f"epoch {epoch + 1}/{options.epochs}"
+            bar = tqdm(epoch_batches, desc=desc, disable=not progress)
+            running, stopped = 0.0, False
+            for i, (x, p, y) in enumerate(bar):
+                x, p, y = x.to(engine.device), p.to(engine.device), y.to(engine.device)
+                logits, _ = model(x, p)
+                loss = loss_fn(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                nn.utils.clip_grad_norm_(model.parameters(), options.clip)
+                opt.step()
+                if sched.last_epoch + 1 < total_steps:
+                    sched.step()
+                tokens_seen += int((y != IGNORE).sum())
+                running = 0.98 * running + 0.02 * loss.item() if i else loss.item()
+                left = time_left(start, sched.last_epoch, total_steps, options.max_minutes)
+                bar.set_postfix(loss=f"{running:.3f}", run_left=left, refresh=False)
+                minutes = (time.monotonic() - start) / 60
+                if options.max_minutes is not None and minutes > options.max_minutes:
+                    stopped = True
+                    break
+            valid_nll = evaluate_nll(engine, valid)
+            elapsed = time.monotonic() - start
+            entry = {
+                "epoch": epoch + 1,
+                "train_loss": round(running, 4),
+                "valid_nll_per_step": round(valid_nll, 4),
+                "minutes": round(elapsed / 60, 2),
+                "tokens_per_second": round(tokens_seen / max(elapsed, 1e-9)),
+                "partial": stopped,
+            }
+            record["epochs"].append(entry)
+            log.info("epoch %d: %s", epoch + 1, entry)
+            if valid_nll < best:
+                best = valid_nll
+                record["best_valid_nll_per_step"] = round(valid_nll, 4)
+                record["best_epoch"] = epoch + 1
+                record["train_minutes"] = round(elapsed / 60, 2)
+                engine.save(out, extra={"training": record})
+            if not stopped:  # a partial epoch cannot be resumed where it stopped
+                progress_now = {
+                    "epoch": epoch + 1,
+                    "tokens": tokens_seen,
+                    "seconds": elapsed,
+                    "best": best,
+                    "record": record,
+                    "scheduler": sched.state_dict(),
+                    "numpy_rng": rng.bit_generator.state,
+                    "config": asdict(config),
+                    "options": options.__dict__,
+                    "command": command,
+                }
+                save_state(out, {"model": model}, {"opt": opt}, progress_now,
+                           {"torch_rng": torch.get_rng_state()})  # fmt: skip
+            if on_epoch:
+                on_epoch(entry)
+            if stopped:
                 break
-        valid_nll = evaluate_nll(engine, valid)
-        elapsed = time.monotonic() - start
-        entry = {
-            "epoch": epoch + 1,
-            "train_loss": round(running, 4),
-            "valid_nll_per_step": round(valid_nll, 4),
-            "minutes": round(elapsed / 60, 2),
-            "tokens_per_second": round(tokens_seen / max(elapsed, 1e-9)),
-            "partial": stopped,
-        }
-        record["epochs"].append(entry)
-        log.info("epoch %d: %s", epoch + 1, entry)
-        if on_epoch:
-            on_epoch(entry)
-        if valid_nll < best:
-            best = valid_nll
-            record["best_valid_nll_per_step"] = round(valid_nll, 4)
-            record["best_epoch"] = epoch + 1
-            record["train_minutes"] = round(elapsed / 60, 2)
-            engine.save(out, extra={"training": record})
-        if stopped:
-            break
+    except KeyboardInterrupt:
+        record["interrupted"] = True
+        log.warning("training interrupted; the best checkpoint so far stays in %s", out)
     record["total_minutes"] = round((time.monotonic() - start) / 60, 2)
-    config_path = Path(out) / "config.json"
-    if config_path.exists():  # keep the full record beside the best weights
-        import json
-
-        meta = json.loads(config_path.read_text())
-        meta["extra"]["training"] = record
-        config_path.write_text(json.dumps(meta, indent=2) + "\n")
+    update_record(out, record)
     return record

@@ -12,12 +12,20 @@ from engines.cli_common import (
     CHECKPOINT_OPTION,
     CORPUS_OPTION,
     DEVICE_OPTION,
+    FORCE_OPTION,
     JSON_OPTION,
     LIMIT_FILES_OPTION,
+    OUT_OPTION,
+    RESUME_OPTION,
     SEED_OPTION,
     domain_errors,
     echo_report,
+    interruptible,
     load_checkpoint_engine,
+    saved_params,
+    start_run,
+    stopped,
+    training_params,
 )
 from engines.vae.config import TrainOptions as VaeTrainOptions
 from engines.vae.config import VaeConfig
@@ -29,13 +37,9 @@ VAE_OPTIONS = VaeTrainOptions()
 @click.command("vae")
 @CORPUS_OPTION
 @LIMIT_FILES_OPTION
-@click.option(
-    "-o",
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Checkpoint folder (default: the shipped one, engines/checkpoints/vae).",
-)
+@OUT_OPTION
+@FORCE_OPTION
+@RESUME_OPTION
 @click.option("--epochs", type=click.IntRange(min=1), default=VAE_OPTIONS.epochs, show_default=True)
 @click.option("--max-minutes", type=float, default=None, help="Stop after this long.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=VAE_OPTIONS.batch_size,
@@ -57,50 +61,40 @@ VAE_OPTIONS = VaeTrainOptions()
 @click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True)
 @click.option("--seed", type=int, default=VAE_OPTIONS.seed, show_default=True)
 @DEVICE_OPTION
-def train(
-    corpus: str,
-    limit_files: int | None,
-    out: Path | None,
-    epochs: int,
-    max_minutes: float | None,
-    batch_size: int,
-    lr: float,
-    beta: float,
-    free_bits: float,
-    input_dropout: float,
-    latent: int,
-    enc_hidden: int,
-    dec_hidden: int,
-    dec_layers: int,
-    threads: int,
-    seed: int,
-    device: str,
-) -> None:
-    """Train the VAE on two-bar slices of a corpus, then store its attribute vectors."""
-    from engines import default_checkpoint
+@click.pass_context
+def train(ctx: click.Context, **_: object) -> None:
+    """Train the VAE on two-bar slices of a corpus, then store its attribute vectors.
+
+    The run writes into a new folder (see --out); Ctrl-C stops it cleanly, keeping the
+    best checkpoint so far, and --resume goes on from the last finished epoch.
+    """
     from engines.corpus import load_corpus
     from engines.vae.train import train_vae
 
+    p = training_params(ctx)
     config = dataclasses.replace(
-        VAE_CONFIG, latent=latent, enc_hidden=enc_hidden, dec_hidden=dec_hidden,
-        dec_layers=dec_layers,
+        VAE_CONFIG, latent=p["latent"], enc_hidden=p["enc_hidden"], dec_hidden=p["dec_hidden"],
+        dec_layers=p["dec_layers"],
     )  # fmt: skip
     options = dataclasses.replace(
         VAE_OPTIONS,
-        epochs=epochs,
-        batch_size=batch_size,
-        lr=lr,
-        beta=beta,
-        free_bits=free_bits,
-        input_dropout=input_dropout,
-        seed=seed,
-        max_minutes=max_minutes,
-        threads=threads,
+        epochs=p["epochs"],
+        batch_size=p["batch_size"],
+        lr=p["lr"],
+        beta=p["beta"],
+        free_bits=p["free_bits"],
+        input_dropout=p["input_dropout"],
+        seed=p["seed"],
+        max_minutes=p["max_minutes"],
+        threads=p["threads"],
     )
-    out = out or default_checkpoint("vae")
-    with domain_errors():
-        record = train_vae(load_corpus(corpus, limit_files=limit_files), out, config, options,
-                           device)  # fmt: skip
+    out = start_run("vae", p)
+    with interruptible("vae", out), domain_errors():
+        corpus = load_corpus(p["corpus"], limit_files=p["limit_files"])
+        record = train_vae(corpus, out, config, options, p["device"],
+                           resume=p["resume"] is not None, command=saved_params(p))  # fmt: skip
+    if record["interrupted"]:
+        stopped("vae", out)
     best = record["best"]
     click.echo(
         f"saved {out}: best at step {best['step']} (epoch {best['epoch']}), valid "

@@ -19,7 +19,13 @@ import torch
 
 from engines import common
 from engines.base import Engine
-from engines.checkpoint import load_model, resolve_device, save_checkpoint
+from engines.checkpoint import (
+    WEIGHTS_FILE,
+    CheckpointError,
+    load_model,
+    resolve_device,
+    save_checkpoint,
+)
 from engines.common import seeded_generator
 from engines.notes import (
     STEPS_PER_BEAT,
@@ -39,6 +45,7 @@ BEATS = 8.0
 MIN_POINTS, MAX_POINTS = 2, 64
 MAX_SAMPLES = 64
 MAX_AMOUNT = 8.0
+MAX_Z = 100.0  # trained codes lie within a few units of 0 (a standard normal prior)
 MAX_NOTES = 4096
 
 
@@ -103,12 +110,16 @@ class VaeEngine(Engine):
 
     @classmethod
     def tiny(cls, seed: int = 0) -> VaeEngine:
-        """A random-init engine small enough to load and answer in milliseconds (tests)."""
-        return cls.from_config(
+        """A random-init engine small enough to load and answer in milliseconds (tests),
+        with random attribute vectors so that every verb answers."""
+        engine = cls.from_config(
             VaeConfig(embed=8, enc_hidden=16, latent=8, dec_hidden=16, dec_layers=1),
             device="cpu",
             seed=seed,
         )
+        g = torch.Generator().manual_seed(seed)
+        engine.attributes = {a: torch.randn(8, generator=g) for a in sorted(ATTRIBUTES)}
+        return engine
 
     @classmethod
     def load(cls, path: str | Path, device: str = "auto") -> VaeEngine:
@@ -116,6 +127,12 @@ class VaeEngine(Engine):
         attributes = {
             k[len("attribute.") :]: v for k, v in tensors.items() if k.startswith("attribute.")
         }
+        for k, v in attributes.items():
+            if tuple(v.shape) != (model.config.latent,) or not bool(torch.isfinite(v).all()):
+                raise CheckpointError(
+                    Path(path) / WEIGHTS_FILE,
+                    f"attribute vector {k} is not {model.config.latent} finite numbers",
+                )
         return cls(model, dev, extra, attributes)
 
     def save(self, path: str | Path, extra: dict | None = None) -> Path:
@@ -178,8 +195,15 @@ class VaeEngine(Engine):
             raise ValueError(
                 f"latent vector must have {self.latent_size} numbers, got {len(values)}"
             )
-        if not all(isinstance(v, (int, float)) and math.isfinite(v) for v in values):
-            raise ValueError("latent vector must hold finite numbers only")
+        if not all(isinstance(v, (int, float)) for v in values):
+            raise ValueError("latent vector must hold numbers only")
+        # a code far outside what the encoder gives saturates every unit: the decoder then
+        # answers with silence, so refuse it in words instead
+        worst = max(values, key=lambda v: abs(v) if math.isfinite(v) else math.inf)
+        if not (math.isfinite(worst) and abs(worst) <= MAX_Z):
+            raise ValueError(
+                f"z values must be finite numbers within -{MAX_Z:g}..{MAX_Z:g}, got {worst:g}"
+            )
         return torch.tensor(values, dtype=torch.float32, device=self.device)
 
     # -- the verbs -------------------------------------------------------------------------

@@ -20,8 +20,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from engines.checkpoint import load_weights
+from engines.checkpoint import WEIGHTS_FILE, load_weights
 from engines.corpus import Corpus
+from engines.progress import time_left
+from engines.runs import check_same_run, load_state, save_state
 from engines.vae.config import TrainOptions
 from engines.vae.data import ATTRIBUTES, quartile_indices, transpose_slices, two_bar_slices
 from engines.vae.engine import VaeEngine
@@ -121,14 +123,24 @@ def train_vae(
     device: str = "auto",
     progress: bool = True,
     on_eval: Callable[[dict], None] | None = None,
+    resume: bool = False,
+    command: dict | None = None,
+    on_epoch: Callable[[int], None] | None = None,
 ) -> dict:
     """Train on two-bar slices of the corpus's train split; save the best (on valid)
     checkpoint to ``out`` with its attribute vectors. Returns the training record (also
-    stored in the checkpoint's config.json)."""
+    stored in the checkpoint's config.json).
+
+    After every epoch the training state is saved beside the checkpoint; ``resume`` goes on
+    from there (same config and options; ``command``, the command line's options, is kept
+    for ``--resume``). Ctrl-C ends the run cleanly: the attribute vectors are computed from
+    the best weights so far and the record says ``interrupted``.
+    """
     from tqdm import tqdm
 
     config = config or VaeConfig()
     options = options or TrainOptions()
+    out = Path(out)
     if options.threads:
         torch.set_num_threads(options.threads)
     torch.manual_seed(options.seed)
@@ -139,7 +151,9 @@ def train_vae(
     valid = two_bar_slices(corpus.tunes("valid"), config.steps)
     if len(train) < options.batch_size or not len(valid):
         raise ValueError(
-            f"corpus too small: {len(train)} train and {len(valid)} valid two-bar slices"
+            f"the corpus gives {len(train):,} distinct two-bar slices in its train split and "
+            f"{len(valid):,} in its valid split; one batch needs {options.batch_size} train "
+            "slices and the valid split at least one: lower --batch-size or add music"
         )
     valid = valid[rng.permutation(len(valid))[: options.valid_limit]]
     engine = VaeEngine.from_config(config, device, seed=options.seed)
@@ -154,11 +168,21 @@ def train_vae(
         "options": asdict(options),
         "evals": [],
     }
-    log.info("training on %d two-bar slices, %d valid", len(train), len(valid))
-    best = math.inf
-    start = time.monotonic()
-    step, stopped = 0, False
+    best, step, first_epoch, seconds_before = math.inf, 0, 0, 0.0
     running: dict[str, float] = {}
+    if resume:
+        state, tensors = load_state(out, {"model": model}, {"opt": opt})
+        check_same_run(out, state, asdict(config), asdict(options))
+        rng.bit_generator.state = state["numpy_rng"]
+        torch.set_rng_state(tensors["torch_rng"])
+        record, best, running = state["record"], state["best"], state["running"]
+        record["options"] = asdict(options)
+        step, first_epoch, seconds_before = state["step"], state["epoch"], state["seconds"]
+        engine.refresh()
+    log.info("training on %d two-bar slices, %d valid", len(train), len(valid))
+    start = time.monotonic() - seconds_before
+    stopped = False
+    record["interrupted"] = False
 
     def evaluate_and_keep(epoch: float) -> None:
         nonlocal best
@@ -181,50 +205,74 @@ def train_vae(
         model.train()
 
     total_steps = max(1, options.epochs * (len(train) // options.batch_size))
-    for epoch in range(options.epochs):
-        model.train()
-        data = transpose_slices(train, rng, options.transpose)
-        order = rng.permutation(len(data))
-        n_batches = len(order) // options.batch_size
-        bar = tqdm(
-            range(n_batches), desc=f"epoch {epoch + 1}/{options.epochs}", disable=not progress
-        )
-        for b in bar:
-            idx = order[b * options.batch_size : (b + 1) * options.batch_size]
-            x = torch.from_numpy(data[idx]).to(engine.device)
-            beta = options.beta * min(1.0, step / max(1, options.anneal_steps))
-            done = step / total_steps
-            if options.max_minutes:
-                done = max(done, (time.monotonic() - start) / 60 / options.max_minutes)
-            lr = learning_rate(options, step, done)
-            for group in opt.param_groups:
-                group["lr"] = lr
-            loss, parts = vae_loss(model, x, beta, options.free_bits, True, options.input_dropout)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), options.clip)
-            opt.step()
-            step += 1
-            for k, v in parts.items():
-                running[k] = 0.98 * running[k] + 0.02 * v if k in running else v
-            bar.set_postfix(
-                lr=f"{lr:.1e}",
-                nll=f"{running['recon_nll']:.2f}",
-                kl=f"{running['kl']:.1f}",
-                acc=f"{running['teacher_forced_acc']:.3f}",
-                refresh=False,
-            )
-            minutes = (time.monotonic() - start) / 60
-            if options.max_minutes is not None and minutes > options.max_minutes:
-                stopped = True
+    try:
+        for epoch in range(first_epoch, options.epochs):
+            model.train()
+            data = transpose_slices(train, rng, options.transpose)
+            order = rng.permutation(len(data))
+            n_batches = len(order) // options.batch_size
+            desc = f"epoch {epoch + 1}/{options.epochs}"
+            bar = tqdm(range(n_batches), desc=desc, disable=not progress)
+            for b in bar:
+                idx = order[b * options.batch_size : (b + 1) * options.batch_size]
+                x = torch.from_numpy(data[idx]).to(engine.device)
+                beta = options.beta * min(1.0, step / max(1, options.anneal_steps))
+                done = step / total_steps
+                if options.max_minutes:
+                    done = max(done, (time.monotonic() - start) / 60 / options.max_minutes)
+                lr = learning_rate(options, step, done)
+                for group in opt.param_groups:
+                    group["lr"] = lr
+                loss, parts = vae_loss(
+                    model, x, beta, options.free_bits, True, options.input_dropout
+                )
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(model.parameters(), options.clip)
+                opt.step()
+                step += 1
+                for k, v in parts.items():
+                    running[k] = 0.98 * running[k] + 0.02 * v if k in running else v
+                bar.set_postfix(
+                    lr=f"{lr:.1e}",
+                    nll=f"{running['recon_nll']:.2f}",
+                    kl=f"{running['kl']:.1f}",
+                    acc=f"{running['teacher_forced_acc']:.3f}",
+                    run_left=time_left(start, step, total_steps, options.max_minutes),
+                    refresh=False,
+                )
+                minutes = (time.monotonic() - start) / 60
+                if options.max_minutes is not None and minutes > options.max_minutes:
+                    stopped = True
+                    break
+                if step % options.eval_every == 0:
+                    evaluate_and_keep(epoch + (b + 1) / n_batches)
+            bar.close()
+            if stopped or step % options.eval_every != 0:
+                evaluate_and_keep(epoch + 1 if not stopped else epoch + (b + 1) / n_batches)
+            if stopped:
                 break
-            if step % options.eval_every == 0:
-                evaluate_and_keep(epoch + (b + 1) / n_batches)
-        bar.close()
-        if stopped or step % options.eval_every != 0:
-            evaluate_and_keep(epoch + 1 if not stopped else epoch + (b + 1) / n_batches)
-        if stopped:
-            break
+            state = {
+                "epoch": epoch + 1,
+                "step": step,
+                "seconds": time.monotonic() - start,
+                "best": best,
+                "running": running,
+                "record": record,
+                "numpy_rng": rng.bit_generator.state,
+                "config": asdict(config),
+                "options": asdict(options),
+                "command": command,
+            }
+            save_state(out, {"model": model}, {"opt": opt}, state,
+                       {"torch_rng": torch.get_rng_state()})  # fmt: skip
+            if on_epoch:
+                on_epoch(epoch + 1)
+    except KeyboardInterrupt:
+        record["interrupted"] = True
+        log.warning("training interrupted; the best checkpoint so far stays in %s", out)
+    if not (out / WEIGHTS_FILE).is_file():
+        return record  # stopped before the first evaluation: nothing to finish
 
     # attribute vectors from the best weights, over (a sample of) the untransposed train set
     load_weights(out, model, engine.device)
