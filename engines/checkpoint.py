@@ -159,6 +159,9 @@ def _type_ok(value: Any, hint: Any) -> bool:
         ok = isinstance(value, (int, float)) and not isinstance(value, bool)
         return ok and math.isfinite(value)
     origin = typing.get_origin(hint) or hint
+    if origin is tuple and isinstance(value, list):  # JSON has no tuples: a list stands in
+        args = [a for a in typing.get_args(hint) if a is not Ellipsis]
+        return all(_type_ok(v, args[0]) for v in value) if len(args) == 1 else not args
     return isinstance(origin, type) and isinstance(value, origin)
 
 
