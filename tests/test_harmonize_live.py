@@ -4,15 +4,13 @@ channels 2-4 per note, each ended with its melody note; no stuck note after SIGT
 
 from __future__ import annotations
 
-import re
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 from clients import LISTENING, STARTUP_TIMEOUT, Lines, bridge_command
-from test_midi import Receiver, Sender, jack, notes_on, panics, unmatched  # noqa: F401
+from test_midi import Receiver, Sender, drain, jack, notes_on, panics, unmatched  # noqa: F401
 
 from bridge.live.harmonize import LiveHarmonizer
 from bridge.live.live import LiveOptions, running
@@ -45,7 +43,9 @@ def test_each_note_gets_three_voices_ended_with_it(tiny_harmony) -> None:
                                                (3, voices[2], 90)]  # fmt: skip
         h.feed(MidiEvent((0x90, pitch, 0), t + 0.4))  # velocity 0 ends it
         assert {(m[0], m[1]) for m in out.messages[-3:]} == {
-            (0x81, voices[0]), (0x82, voices[1]), (0x83, voices[2])
+            (0x81, voices[0]),
+            (0x82, voices[1]),
+            (0x83, voices[2]),
         }
         assert not h.sounding and not out._on
         t += 0.5
@@ -68,3 +68,79 @@ def test_latest_note_wins_and_end_all_ends_the_voices(tiny_harmony) -> None:
     assert not h.sounding and not out._on and len(ons(out.messages)) == 6
     with pytest.raises(ValueError):
         LiveHarmonizer(tiny_harmony, out, channels=(1, 2))
+
+
+def voice_ons(messages: list[tuple[float, list[int]]]) -> list[list[int]]:
+    return [m for _, m in notes_on(messages)]
+
+
+@pytest.mark.slow
+def test_harmonize_over_jack_midi_and_osc(jack: str, tiny_harmony) -> None:  # noqa: F811
+    options = LiveOptions(virtual_midi=True, client_name="bridge-harm", harmonize=True)
+    daemon = Daemon({"harmony": tiny_harmony}, port=0)
+    with running(daemon, options, realtime=False) as live:
+        recv = Receiver("bridge-harm:out")
+        send = Sender("bridge-harm-in:in")
+        try:
+            with OscClient(*daemon.address) as c:
+                c.send("/bridge/register", 1, "port", c.port)
+                assert c.receive(5.0) is not None  # the reply
+                for i, pitch in enumerate(MELODY):
+                    send.send(0x90, pitch, 80)
+                    assert recv.wait_for(lambda ms, n=3 * (i + 1): len(voice_ons(ms)) >= n)
+                    triple = voice_ons(recv.messages)[-3:]
+                    assert sorted(m[0] for m in triple) == [0x91, 0x92, 0x93]  # channels 2-4
+                    assert all(m[2] == 80 for m in triple)
+                    assert unmatched(recv.messages)  # they sound while the melody note does
+                    send.send(0x80 if i % 2 else 0x90, pitch, 0)  # note-off, or velocity 0
+                    assert recv.wait_for(lambda ms: not unmatched(ms), 5.0), recv.messages
+                events = drain(c, 0.5)
+            ons = voice_ons(recv.messages)
+            assert len(ons) == 3 * len(MELODY) and live.harmonizer.notes == len(MELODY)
+            assert not any(m[0] & 0x0F == 0 for _, m in recv.messages)  # no melody echo
+            harmony = [m.args for m in events if m.address == "/bridge/harmony/note"]
+            assert [a for a in harmony if a[3] == 1] == [
+                [v, m[1], 80, 1] for v, m in zip([1, 2, 3] * len(MELODY), ons, strict=True)
+            ]
+            assert sum(a[3] == 0 for a in harmony) == 3 * len(MELODY)
+            # a note held when the bridge stops: its voices end
+            send.send(0x90, 72, 90)
+            assert recv.wait_for(lambda ms: len(voice_ons(ms)) == 3 * len(MELODY) + 3)
+            live.close()
+            assert recv.wait_for(lambda ms: not unmatched(ms), 5.0), unmatched(recv.messages)
+        finally:
+            send.close()
+            recv.close()
+
+
+@pytest.mark.slow
+def test_sigterm_mid_note_leaves_no_stuck_voice(
+    jack: str,  # noqa: F811
+    tiny_harmony_checkpoint: Path,
+) -> None:
+    cmd = bridge_command("serve", "--port", "0", "--device", "cpu", "--engines", "harmony",
+                         "--harmony", str(tiny_harmony_checkpoint), "--virtual-midi",
+                         "--midi-name", "bridge-hterm", "--harmonize")  # fmt: skip
+    proc = subprocess.Popen(
+        cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    out = Lines(proc)
+    recv = send = None
+    try:
+        assert out.wait_for(LISTENING.fullmatch, STARTUP_TIMEOUT, "'bridge listening on' line")
+        recv = Receiver("bridge-hterm:out")
+        send = Sender("bridge-hterm-in:in")
+        send.send(0x90, 64, 100)
+        assert recv.wait_for(lambda ms: len(voice_ons(ms)) == 3 and len(unmatched(ms)) == 3, 20)
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(20)
+        assert proc.returncode in (0, -signal.SIGTERM), out.text()
+        assert recv.wait_for(lambda ms: not unmatched(ms), 5.0), unmatched(recv.messages)
+        assert recv.wait_for(lambda ms: all(panics(ms, ch) for ch in (2, 3, 4)), 5.0)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for port in (send, recv):
+            if port is not None:
+                port.close()
