@@ -73,7 +73,9 @@ class LiveHarmonizer:
         self._voices: list[tuple[int, int]] = []  # (channel 1-16, pitch) sounding
         self._velocity = 0
         self.notes = 0  # melody notes harmonized
-        self.step_s = 0.0  # time spent in harmonize_step, all told (for measuring)
+        # (input time of the note-on, ms spent answering it on the input thread) per note,
+        # when set to a list (benchmarks)
+        self.trace: list[tuple[float, float]] | None = None
 
     # -- input thread ---------------------------------------------------------------------
 
@@ -101,7 +103,6 @@ class LiveHarmonizer:
         except Exception as exc:  # never raise into the MIDI input's thread
             log.error("harmonizer failed on pitch %d: %r", pitch, exc)
             return
-        self.step_s += time.perf_counter() - started
         self.notes += 1
         self._last_onset = t
         self._melody = (channel, pitch)
@@ -112,6 +113,8 @@ class LiveHarmonizer:
         if self.on_voice is not None:
             for voice, (_, p) in enumerate(self._voices, 1):
                 self.on_voice(voice, p, velocity, True)
+        if self.trace is not None:
+            self.trace.append((t, 1000.0 * (time.perf_counter() - started)))
 
     def _end_voices(self) -> None:
         voices, self._voices, self._melody = self._voices, [], None
