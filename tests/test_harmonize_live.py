@@ -103,9 +103,18 @@ def test_harmonize_over_jack_midi_and_osc(jack: str, tiny_harmony) -> None:  # n
                 [v, m[1], 80, 1] for v, m in zip([1, 2, 3] * len(MELODY), ons, strict=True)
             ]
             assert sum(a[3] == 0 for a in harmony) == 3 * len(MELODY)
+            # an engine swap while a note is held: its voices end, the new engine answers
+            send.send(0x90, 71, 90)
+            assert recv.wait_for(lambda ms: len(voice_ons(ms)) == 3 * len(MELODY) + 3)
+            fresh = type(tiny_harmony).tiny(seed=1)
+            for hook in list(daemon.on_engine_swap):
+                hook("harmony", tiny_harmony, fresh)
+            assert recv.wait_for(lambda ms: not unmatched(ms), 5.0), unmatched(recv.messages)
+            send.send(0x80, 71, 0)
             # a note held when the bridge stops: its voices end
             send.send(0x90, 72, 90)
-            assert recv.wait_for(lambda ms: len(voice_ons(ms)) == 3 * len(MELODY) + 3)
+            assert recv.wait_for(lambda ms: len(voice_ons(ms)) == 3 * len(MELODY) + 6)
+            assert live.harmonizer._engine is fresh
             live.close()
             assert recv.wait_for(lambda ms: not unmatched(ms), 5.0), unmatched(recv.messages)
         finally:
