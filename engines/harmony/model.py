@@ -51,6 +51,8 @@ class HarmonyConfig:
         # config.json holds lists; the config compares and hashes as tuples
         object.__setattr__(self, "voice_low", tuple(self.voice_low))
         object.__setattr__(self, "voice_high", tuple(self.voice_high))
+        if not 1 <= self.steps_per_beat <= 16:  # the live model steps through every step
+            raise ValueError(f"steps_per_beat must be 1..16, got {self.steps_per_beat}")
 
     @property
     def vocab(self) -> int:
