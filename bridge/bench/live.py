@@ -6,6 +6,10 @@
   input in a separate process (rtmidi, JACK timestamps); lateness = arrival on the JACK input
   minus intended time. A JACK client's MIDI leaves at the start of the next period, so this
   includes up to one JACK period (the bench's server runs 64 frames at 48 kHz, 1.3 ms).
+- ``bench_harmony_live``: ``bridge serve --harmonize`` on JACK: melody note-ons sent into the
+  bridge's MIDI input by a JACK MIDI output of this process; latency = arrival of the third
+  voice's note-on at the receiving JACK input minus the note-on's arrival at the bridge's
+  input (its input callback), and minus the time it was sent (up to one more JACK period).
 - ``bench_stream_load``: 16 streams at once (OSC, and JACK MIDI when jackd is there); the
   latest event, and the batched model step time per wake-up beside the single-stream one.
 
@@ -167,6 +171,65 @@ def bench_stream_midi(
     }
 
 
+def bench_harmony_live(
+    engine: Any, notes: int = 200, period: int = JACK_PERIOD, name: str = "bridge-bench-h"
+) -> dict[str, Any]:
+    """``notes`` melody notes (60 ms on, 40 ms off) into a harmonizing bridge on JACK; see the
+    module doc. Also the time the input thread spends answering a note."""
+    import random
+
+    import rtmidi
+
+    from bridge.live.live import LiveOptions, running
+    from bridge.server.daemon import Daemon
+
+    options = LiveOptions(virtual_midi=True, client_name=name, harmonize=True)
+    with jack_server(period), running(Daemon({"harmony": engine}, port=0), options) as live:
+        receiver = _receive(f"{name}:out")
+        out = rtmidi.MidiOut(rtmidi.API_UNIX_JACK, name="bench-send")
+        try:
+            deadline = time.monotonic() + 20
+            while f"{name}-in:in" not in out.get_ports():
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"no JACK port {name}-in:in")
+                time.sleep(0.05)
+            out.open_port(out.get_ports().index(f"{name}-in:in"), "out")
+            time.sleep(0.3)  # JACK makes the connection at a later cycle
+            live.harmonizer.trace = trace = []
+            sent = []
+            rng = random.Random(0)
+            for _ in range(notes):
+                pitch = rng.randrange(60, 80)
+                sent.append(time.monotonic())
+                out.send_message([0x90, pitch, 90])
+                time.sleep(0.06)
+                out.send_message([0x80, pitch, 0])
+                time.sleep(0.04)
+            time.sleep(0.2)
+        finally:
+            out.close_port()
+            del out
+            arrivals = _jack_arrivals(receiver)
+    ons = [t for t, m in arrivals if m[0] & 0xF0 == 0x90 and m[2] > 0]
+    if len(trace) != notes:
+        raise RuntimeError(f"{notes} notes sent, {len(trace)} heard by the bridge")
+    late, from_send, missing = [], [], 0
+    for (t, _), s in zip(trace, sent, strict=True):
+        voices = [a for a in ons if t - 0.005 <= a < t + 0.05]  # notes are 100 ms apart
+        if len(voices) < 3:  # a voice lost on the way, or garbled by rtmidi's JACK input
+            missing += 3 - len(voices)
+            continue
+        late.append(1000.0 * (voices[2] - t))
+        from_send.append(1000.0 * (voices[2] - s))
+    return {
+        **summarize(late),
+        "voices_missing": missing,
+        "from_send": summarize(from_send),
+        "input_thread": summarize([ms for _, ms in trace]),
+        "jack_period_ms": 1000.0 * period / JACK_RATE,
+    }
+
+
 def bench_stream_load(
     engine: Any, streams: int = 16, seconds: float = 30.0, tempo: float = 120.0
 ) -> dict[str, Any]:
@@ -230,6 +293,7 @@ def bench_batched_step(engine: Any, sizes: tuple[int, ...] = (1, 4, 16), n: int 
 
 __all__ = [
     "bench_batched_step",
+    "bench_harmony_live",
     "bench_stream_load",
     "bench_stream_midi",
     "bench_stream_osc",

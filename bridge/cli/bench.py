@@ -20,6 +20,7 @@ OTHER_BENCHES: dict[str, str | None] = {
     "stream-osc": "rnn",
     "stream-midi": "rnn",
     "stream-load": "rnn",
+    "harmony-live": "harmony",
 }
 
 
@@ -77,6 +78,7 @@ def bench(only: str | None, count: int | None, json_out: Path | None, seconds: f
         "stream-osc": lambda: _bench_live("osc", engines, seconds),
         "stream-midi": lambda: _bench_live("midi", engines, seconds),
         "stream-load": lambda: _bench_live("load", engines, seconds),
+        "harmony-live": lambda: _bench_live("harmony", engines, seconds),
     }
     results: dict[str, Any] = {
         "machine": {
@@ -124,6 +126,10 @@ def _bench_live(kind: str, engines: dict[str, Any], seconds: float) -> dict[str,
 
     from bridge.bench import live as bench_live
 
+    if kind == "harmony":
+        if shutil.which("jackd") is None:
+            return {"skipped": "jackd is not installed (Debian package jackd2)"}
+        return bench_live.bench_harmony_live(engines["harmony"])
     engine = engines["rnn"]
     if kind == "osc":
         return bench_live.bench_stream_osc(engine, seconds=seconds)

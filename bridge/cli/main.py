@@ -124,6 +124,15 @@ def live_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--respond-with", metavar="ENGINE", default=None,
                      help="The engine that answers your phrases: any loaded engine with a "
                      "`continue` verb (default: rnn, when it is loaded)."),
+        click.option("--harmonize", is_flag=True,
+                     help="Harmonize the melody played into the MIDI input: each note is "
+                     "answered at once by alto, tenor and bass (the harmony engine) on "
+                     "--harmony-channels. Call and response is then off unless --respond-with."),
+        click.option("--harmony-channels", default="2,3,4", show_default=True,
+                     metavar="A,T,B", help="MIDI channels of the alto, tenor and bass."),
+        click.option("--tempo", type=click.FloatRange(20, 400), default=120.0,
+                     show_default=True, help="Tempo the harmonizer hears the melody at "
+                     "(with --midi-clock, the clock's while one runs)."),
     ]  # fmt: skip
     for option in reversed(options):
         command = option(command)
@@ -203,6 +212,9 @@ def serve(
     response_temperature: float,
     response_channel: int,
     respond_with: str | None,
+    harmonize: bool,
+    harmony_channels: str,
+    tempo: float,
     checkpoint_pairs: tuple[str, ...],
     engine_names: str | None,
     **checkpoints: Path | None,
@@ -232,6 +244,13 @@ def serve(
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
     try:
+        channels = tuple(int(c) for c in harmony_channels.split(","))
+        if len(channels) != 3 or not all(1 <= c <= 16 for c in channels):
+            raise ValueError
+    except ValueError:
+        raise click.BadParameter("give three channels 1..16, e.g. 2,3,4",
+                                 param_hint="--harmony-channels") from None  # fmt: skip
+    try:
         networks = parse_networks(allow)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--allow") from exc
@@ -248,7 +267,8 @@ def serve(
         engines = load_engines(checkpoints, device, names)
         daemon = Daemon(engines, host, port, reply_port=reply_port, allow=networks, device=device)
         options = LiveOptions(midi_out, virtual_midi, midi_in, midi_api, midi_clock, midi_name,
-                              cr, respond_with=respond_with)  # fmt: skip
+                              cr, respond_with=respond_with, harmonize=harmonize,
+                              harmony_channels=channels, tempo=tempo)  # fmt: skip
         with log_to_stderr(log_level):
             live = Live(daemon, options)
             try:

@@ -19,6 +19,9 @@ Events (server -> client):
   (``/bridge/register``) and every client that asked ``/bridge/callresponse/state``.
 - ``/bridge/midi/status <lost|back> <port>`` to the same clients when a MIDI port's system
   (the JACK server) goes away, and when the port is back (reopened by itself).
+- ``/bridge/harmony/note <voice> <pitch> <velocity> <on>`` to the same clients with
+  ``harmonize``: each harmony voice (1 alto, 2 tenor, 3 bass) starting (on 1) and ending
+  (on 0, velocity 0) under the melody played into the MIDI input.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from typing import Any
 from bridge.live.addresses import engine_stream_addresses, registered_stream_addresses, stream_path
 from bridge.live.callresponse import CallResponse, CallResponseOptions, check_responder
 from bridge.live.clock import Clock, MonotonicClock, clamp_tempo
+from bridge.live.harmonize import CHANNELS, DEFAULT_TEMPO, HARMONY_NOTE_ADDRESS, LiveHarmonizer
 from bridge.live.midi import (
     MidiClock,
     MidiError,
@@ -58,6 +62,8 @@ MIDI_STATUS_ADDRESS = "/bridge/midi/status"
 CLOCK_START_LEAD_S = 0.25  # a clock-following stream starts on the first beat this far ahead
 MAX_STREAMS = 64
 RESPONDER = "rnn"  # the engine that answers a phrase unless --respond-with names another
+HARMONIZER = "harmony"  # the engine that harmonizes with --harmonize
+CLOCK_RUNNING_S = 1.0  # a MIDI clock with no pulse this long is not running
 CORE_STREAMS = "rnn"  # PROTOCOL.md's streams: their addresses answer even when it is not loaded
 
 LIVE_ADDRESSES: tuple[Address, ...] = (
@@ -93,6 +99,10 @@ class LiveOptions:
     the MIDI clock arriving on the input. Call and response runs when there is a MIDI input,
     with ``callresponse`` settings, answered by the ``respond_with`` engine (``None``: the
     rnn, if it is loaded; a named engine must be loaded and have a ``continue`` verb).
+    ``harmonize`` answers each melody note on the input with three voices on
+    ``harmony_channels`` (``bridge.live.harmonize``; the harmony engine must be loaded),
+    timed at the MIDI clock's tempo while one runs, else at ``tempo``; call and response is
+    then off unless ``respond_with`` names an engine.
     """
 
     midi_out: str | None = None
@@ -103,6 +113,9 @@ class LiveOptions:
     client_name: str = "bridge"
     callresponse: CallResponseOptions = field(default_factory=CallResponseOptions)
     respond_with: str | None = None
+    harmonize: bool = False
+    harmony_channels: tuple[int, int, int] = CHANNELS
+    tempo: float = DEFAULT_TEMPO
 
 
 class Live:
@@ -124,6 +137,7 @@ class Live:
         self.midi_input: MidiInput | None = None
         self.midi_clock: MidiClock | None = None
         self.callresponse: CallResponse | None = None
+        self.harmonizer: LiveHarmonizer | None = None
         self.realtime = realtime
         self.osc_sink = OscNoteSink(daemon, self.clock)
         self.scheduler = Scheduler([self.osc_sink], self.clock, realtime=realtime)
@@ -148,7 +162,11 @@ class Live:
         if one cannot be), start the threads and add the streaming addresses to the
         daemon."""
         o = self.options
-        responder = self._responder() if (o.midi_in or o.virtual_midi) else None
+        listening = bool(o.midi_in or o.virtual_midi)
+        if o.harmonize:
+            self._check_harmonizer()
+        cr_on = listening and (not o.harmonize or o.respond_with is not None)
+        responder = self._responder() if cr_on else None
         if self.realtime:
             if raise_priority(group=True):
                 # Threads started from here on (the daemon's too) inherit it: a thread
@@ -183,6 +201,14 @@ class Live:
             raise
         if self.midi_output is not None:
             self.scheduler.sinks.append(MidiSink(self.midi_output))
+        if o.harmonize and self.midi_output is not None:
+            self.harmonizer = LiveHarmonizer(
+                self.daemon.engines[HARMONIZER],
+                self.midi_output,
+                channels=o.harmony_channels,
+                tempo=self._harmony_tempo,
+                on_voice=lambda *voice: self._broadcast(HARMONY_NOTE_ADDRESS, [*map(int, voice)]),
+            )
         if o.midi_clock:
             self.midi_clock = MidiClock(
                 on_tempo=self._clock_tempo,
@@ -222,6 +248,8 @@ class Live:
         if self.midi_input is not None:
             self.midi_input.close()  # no more input while closing
             self.midi_input = None
+        if self.harmonizer is not None:
+            self.harmonizer.end_all()
         if self.callresponse is not None:
             self.callresponse.close()
         with self._lock:
@@ -259,6 +287,26 @@ class Live:
         check_responder(engine, name)
         return engine
 
+    def _check_harmonizer(self) -> None:
+        """ValueError unless ``harmonize`` can run: MIDI in and out, the engine loaded."""
+        o = self.options
+        if not (o.midi_in or o.virtual_midi) or not (o.midi_out or o.virtual_midi):
+            raise ValueError("--harmonize needs a MIDI input and output: give --virtual-midi, "
+                             "or --midi-in and --midi-out")  # fmt: skip
+        if not hasattr(self.daemon.engines.get(HARMONIZER), "harmonize_step"):
+            loaded = ", ".join(self.daemon.engine_names()) or "none"
+            raise ValueError(f"--harmonize: the {HARMONIZER} engine is not loaded "
+                             f"(loaded: {loaded})")  # fmt: skip
+
+    def _harmony_tempo(self) -> float:
+        """The MIDI clock's tempo while one runs (a pulse in the last second), else tempo."""
+        mc = self.midi_clock
+        last = None if mc is None else mc.last_pulse
+        if mc is not None and mc.bpm and last is not None:
+            if self.clock.now() - last < CLOCK_RUNNING_S:
+                return clamp_tempo(mc.bpm)
+        return self.options.tempo
+
     def _serve(self, name: str, engine_class: Any) -> None:
         """Add ``name``'s streaming addresses to the daemon."""
         handlers = (self._start_stream, self._set, self._feed, self._stop)
@@ -295,6 +343,11 @@ class Live:
             log.info("engine %s swapped: %d streams ended", name, len(ended))
             for stream in ended:
                 self._stream_done(name, stream)
+        if self.harmonizer is not None and name == HARMONIZER:
+            if hasattr(new, "harmonize_step"):
+                self.harmonizer.reset(new)  # its voices end; the next note starts a new run
+            else:
+                self.harmonizer.end_all()
         cr = self.callresponse
         if cr is not None and (self.options.respond_with or RESPONDER) == name:
             try:
@@ -427,6 +480,8 @@ class Live:
         self._broadcast(STATE_ADDRESS, [state])
 
     def _midi_status(self, state: str, port: str) -> None:
+        if state == "lost" and self.harmonizer is not None:
+            self.harmonizer.reset()  # a lost input sends no note-off: end the voices now
         self._broadcast(MIDI_STATUS_ADDRESS, [state, port])
 
     def _broadcast(self, address: str, args: list[Any]) -> None:
@@ -441,6 +496,8 @@ class Live:
     def _on_midi(self, event: MidiEvent) -> None:
         if self.midi_clock is not None and self.midi_clock.feed(event):
             return
+        if self.harmonizer is not None:
+            self.harmonizer.feed(event)  # well under a millisecond: see bridge.live.harmonize
         if self.callresponse is not None:
             self.callresponse.feed(event)
 

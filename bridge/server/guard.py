@@ -41,7 +41,7 @@ BUDGET_CLIENTS = 1024
 LOOPBACK = ipaddress.ip_network("127.0.0.0/8")
 # Addresses the daemon sends and never answers (besides everything under /bridge/reply/).
 EVENT_ADDRESSES = frozenset(
-    {"/bridge/error", "/bridge/pong", "/bridge/note", "/bridge/midi/status"}
+    {"/bridge/error", "/bridge/pong", "/bridge/note", "/bridge/midi/status", "/bridge/harmony/note"}
 )
 # Both a request (``<id>``) and the event the daemon sends (``<state:string>``).
 STATE_ADDRESS = "/bridge/callresponse/state"
