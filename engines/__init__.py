@@ -22,6 +22,7 @@ ENGINES: dict[str, str] = {
     "vae": "engines.vae.engine:VaeEngine",
     "gan": "engines.gan.engine:GanEngine",
     "ngram": "engines.ngram.engine:NgramEngine",
+    "perf": "engines.perf.engine:PerfEngine",
 }
 
 CHECKPOINTS = Path(__file__).parent / "checkpoints"
