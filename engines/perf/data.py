@@ -139,10 +139,10 @@ def score_notes(score: object) -> list[Note]:
 
 
 def _encode(notes: list[Note]) -> tuple[list[int] | None, str]:
+    if notes and max(n.end for n in notes) > MAX_BEAT:
+        return None, f"a note past beat {MAX_BEAT:g}: refused (absurd length)"
     if len(notes) < MIN_NOTES:
         return None, f"only {len(notes)} notes"
-    if max(n.end for n in notes) > MAX_BEAT:
-        return None, f"a note past beat {MAX_BEAT:g}: refused (absurd length)"
     events = notes_to_events(notes)
     if len(events) > MAX_FILE_EVENTS:
         return None, f"{len(events)} events, over {MAX_FILE_EVENTS}: refused (absurd length)"
