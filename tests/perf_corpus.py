@@ -27,5 +27,5 @@ def write_corpus(folder: Path, files: int = 24) -> Path:
     """``files`` MIDI files in ``folder`` (keys and loudness vary)."""
     folder.mkdir(parents=True, exist_ok=True)
     for i in range(files):
-        write_midi_poly(piece(i % 7, velocity=50 + 3 * i), folder / f"piece{i:02d}.mid")
+        write_midi_poly(piece(i % 7, velocity=40 + (3 * i) % 60), folder / f"piece{i:02d}.mid")
     return folder
