@@ -85,8 +85,10 @@ def test_a_10000_note_primer_is_heard_from_its_last_events(perf: PerfEngine) -> 
     session = perf.open_event_session({"seed": 1}, huge)
     assert session.beat == pytest.approx(huge[-1].end)
     # other pitches early on (same times): the last MAX_PRIMER_EVENTS events are the same
-    changed = [Note(n.pitch + 7, n.start, n.duration, n.velocity) if i < 5_000 else n
-               for i, n in enumerate(huge)]  # fmt: skip
+    changed = [
+        Note(n.pitch + 7, n.start, n.duration, n.velocity) if i < 5_000 else n
+        for i, n in enumerate(huge)
+    ]
     assert MAX_PRIMER_EVENTS < 5_000
     reply = perf.continue_(huge, beats=2, seed=3)
     assert perf.continue_(changed, beats=2, seed=3) == reply

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from perf_corpus import write_corpus
 
 from engines.notes import Note
 from engines.perf.data import load_perf_corpus
 from engines.perf.engine import PerfEngine
 from engines.perf.evaluate import evaluate, format_report, in_key, polyphony, scale_of
 from engines.perf.ngram import WittenBell
-from perf_corpus import write_corpus
 
 
 def test_witten_bell_is_a_distribution_and_learns() -> None:

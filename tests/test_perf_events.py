@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from perf_corpus import write_corpus
 
 from engines.notes import Note, write_midi
 from engines.perf import data
@@ -24,17 +25,17 @@ from engines.perf.events import (
     read_midi_poly,
     write_midi_poly,
 )
-from perf_corpus import write_corpus
 
 
 def random_notes(seed: int, count: int = 200) -> list[Note]:
     """Overlapping chords and lines at performed (unquantised) times and velocities."""
     rng = random.Random(seed)
     return [
-        Note(rng.randrange(21, 109), rng.uniform(0, 40), rng.uniform(0.02, 3),
-             rng.randrange(1, 128))
+        Note(
+            rng.randrange(21, 109), rng.uniform(0, 40), rng.uniform(0.02, 3), rng.randrange(1, 128)
+        )
         for _ in range(count)
-    ]  # fmt: skip
+    ]
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -71,8 +72,17 @@ def test_long_gaps_are_several_shifts_of_at_most_a_beat() -> None:
 def test_chords_share_one_instant_and_offs_come_first() -> None:
     tokens = notes_to_events([Note(60, 0, 1, 80), Note(64, 0, 1, 80), Note(60, 1, 1, 80)])
     # velocity, on 60, on 64, shift a beat, off 60, off 64, on 60 (re-struck), shift, off 60
-    assert tokens == [VELOCITY + 19, 60, 64, SHIFT + 95, NOTE_OFF + 60, NOTE_OFF + 64, 60,
-                      SHIFT + 95, NOTE_OFF + 60]  # fmt: skip
+    assert tokens == [
+        VELOCITY + 19,
+        60,
+        64,
+        SHIFT + 95,
+        NOTE_OFF + 60,
+        NOTE_OFF + 64,
+        60,
+        SHIFT + 95,
+        NOTE_OFF + 60,
+    ]
 
 
 def test_overlapping_notes_of_one_pitch_end_where_the_next_starts() -> None:
@@ -145,7 +155,12 @@ def test_score_parsing_merges_parts_and_reads_dynamics() -> None:
     score = stream.Score([top, bottom])
     notes = sorted(data.score_notes(score), key=lambda n: (n.start, n.pitch))
     assert [(n.pitch, n.start, n.duration) for n in notes] == [
-        (48, 0, 2), (76, 0, 1), (74, 1, 1), (55, 2, 1), (59, 2, 1)]  # fmt: skip
+        (48, 0, 2),
+        (76, 0, 1),
+        (74, 1, 1),
+        (55, 2, 1),
+        (59, 2, 1),
+    ]
     assert {n.velocity for n in notes if n.pitch > 70} != {data.DEFAULT_VELOCITY}
     assert {n.velocity for n in notes if n.pitch < 70} == {data.DEFAULT_VELOCITY}
 

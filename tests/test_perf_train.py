@@ -10,22 +10,48 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from perf_corpus import write_corpus
 from safetensors.numpy import load_file
 
-from perf_corpus import write_corpus
-
 ROOT = Path(__file__).resolve().parent.parent
-TINY = ["--embed", "16", "--hidden", "32", "--layers", "1", "--dropout", "0", "--steps", "8",
-        "--batch-size", "8", "--seq-len", "64", "--lr", "0.01", "--warmup", "1",
-        "--eval-every", "4", "--seed", "3", "--device", "cpu"]  # fmt: skip
+TINY = [
+    "--embed",
+    "16",
+    "--hidden",
+    "32",
+    "--layers",
+    "1",
+    "--dropout",
+    "0",
+    "--steps",
+    "8",
+    "--batch-size",
+    "8",
+    "--seq-len",
+    "64",
+    "--lr",
+    "0.01",
+    "--warmup",
+    "1",
+    "--eval-every",
+    "4",
+    "--seed",
+    "3",
+    "--device",
+    "cpu",
+]
 # two processes average their half-batches' gradients: the same update as one process's
 # whole batch, up to float rounding in a different order of summation
 TOLERANCE = 1e-4
 
 
 def run(args: list[str], cache: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "BRIDGE_CACHE": str(cache),
-           "OMP_NUM_THREADS": "1"}  # fmt: skip
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "BRIDGE_CACHE": str(cache),
+        "OMP_NUM_THREADS": "1",
+    }
     return subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
 
 
@@ -35,8 +61,9 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_train_needs_an_out_folder(corpus: Path, tmp_path: Path) -> None:
-    done = run([sys.executable, "-m", "bridge", "train", "perf", "--corpus", str(corpus), *TINY],
-               tmp_path)  # fmt: skip
+    done = run(
+        [sys.executable, "-m", "bridge", "train", "perf", "--corpus", str(corpus), *TINY], tmp_path
+    )
     assert done.returncode != 0
     assert "--out" in done.stderr
 
@@ -46,8 +73,14 @@ def test_two_processes_reach_the_losses_of_one(corpus: Path, tmp_path: Path) -> 
     train = ["-m", "bridge", "train", "perf", "--corpus", str(corpus), *TINY]
     single = run([sys.executable, *train, "--out", str(one)], tmp_path / "cache")
     assert single.returncode == 0, single.stderr[-2000:]
-    torchrun = [sys.executable, "-m", "torch.distributed.run", "--standalone",
-                "--nproc_per_node", "2"]  # fmt: skip
+    torchrun = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc_per_node",
+        "2",
+    ]
     double = run([*torchrun, *train, "--out", str(two)], tmp_path / "cache")
     assert double.returncode == 0, double.stderr[-2000:]
     rec1 = json.loads((one / "config.json").read_text())["extra"]["training"]

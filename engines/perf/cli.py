@@ -40,35 +40,68 @@ STRIDE = click.option(
 def _load(corpus: str, limit_files: int | None, stride: int | None, workers: int) -> object:
     from engines.perf.data import PALESTRINA_STRIDE, load_perf_corpus
 
-    return load_perf_corpus(corpus, limit_files=limit_files, stride=stride or PALESTRINA_STRIDE,
-                            workers=workers, progress=True)  # fmt: skip
+    return load_perf_corpus(
+        corpus,
+        limit_files=limit_files,
+        stride=stride or PALESTRINA_STRIDE,
+        workers=workers,
+        progress=True,
+    )
 
 
 @click.command("perf")
 @CORPUS
 @LIMIT_FILES_OPTION
 @STRIDE
-@click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Checkpoint folder to write (required unless --prepare-only).")  # fmt: skip
-@click.option("--prepare-only", is_flag=True,
-              help="Parse the corpus into its cache (to copy to other machines) and stop.")  # fmt: skip
-@click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
-              help="Processes parsing the corpus.")  # fmt: skip
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Checkpoint folder to write (required unless --prepare-only).",
+)
+@click.option(
+    "--prepare-only",
+    is_flag=True,
+    help="Parse the corpus into its cache (to copy to other machines) and stop.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=2,
+    show_default=True,
+    help="Processes parsing the corpus.",
+)
 @click.option("--steps", type=click.IntRange(min=1), default=100_000, show_default=True)
 @click.option("--max-minutes", type=float, default=None, help="Stop after this long.")
-@click.option("--batch-size", type=click.IntRange(min=1), default=32, show_default=True,
-              help="The global batch, split between torchrun's processes.")  # fmt: skip
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    default=32,
+    show_default=True,
+    help="The global batch, split between torchrun's processes.",
+)
 @click.option("--seq-len", type=click.IntRange(min=8), default=256, show_default=True)
 @click.option("--lr", type=float, default=3e-3, show_default=True)
-@click.option("--warmup", type=click.IntRange(min=1), default=100, show_default=True,
-              help="Steps of learning-rate warm-up.")  # fmt: skip
+@click.option(
+    "--warmup",
+    type=click.IntRange(min=1),
+    default=100,
+    show_default=True,
+    help="Steps of learning-rate warm-up.",
+)
 @click.option("--embed", type=click.IntRange(min=1), default=128, show_default=True)
 @click.option("--hidden", type=click.IntRange(min=1), default=256, show_default=True)
 @click.option("--layers", type=click.IntRange(min=1), default=2, show_default=True)
 @click.option("--dropout", type=click.FloatRange(0, 0.9), default=0.1, show_default=True)
 @click.option("--eval-every", type=click.IntRange(min=1), default=200, show_default=True)
-@click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Torch threads per process.")  # fmt: skip
+@click.option(
+    "--threads",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Torch threads per process.",
+)
 @SEED_OPTION
 @DEVICE_OPTION
 def train(
@@ -112,9 +145,17 @@ def train(
             click.echo(f"corpus cached at {path}: {len(data)} pieces")  # type: ignore[arg-type]
             return
         config = PerfConfig(embed=embed, hidden=hidden, layers=layers, dropout=dropout)
-        options = TrainOptions(steps=steps, batch_size=batch_size, seq_len=seq_len, lr=lr,
-                               warmup=warmup, eval_every=eval_every, max_minutes=max_minutes, seed=seed,
-                               threads=threads)  # fmt: skip
+        options = TrainOptions(
+            steps=steps,
+            batch_size=batch_size,
+            seq_len=seq_len,
+            lr=lr,
+            warmup=warmup,
+            eval_every=eval_every,
+            max_minutes=max_minutes,
+            seed=seed,
+            threads=threads,
+        )
         assert out is not None
         record = train_perf(data, out, config, options, device, corpus)  # type: ignore[arg-type]
     if rank == 0:
@@ -135,10 +176,20 @@ def train(
 @LIMIT_FILES_OPTION
 @STRIDE
 @CHECKPOINT_OPTION
-@click.option("--samples", type=click.IntRange(min=1), default=40, show_default=True,
-              help="Continuations sampled for each check.")  # fmt: skip
-@click.option("--order", type=click.IntRange(1, 6), default=5, show_default=True,
-              help="Order of the n-gram baseline.")  # fmt: skip
+@click.option(
+    "--samples",
+    type=click.IntRange(min=1),
+    default=40,
+    show_default=True,
+    help="Continuations sampled for each check.",
+)
+@click.option(
+    "--order",
+    type=click.IntRange(1, 6),
+    default=5,
+    show_default=True,
+    help="Order of the n-gram baseline.",
+)
 @JSON_OPTION
 @SEED_OPTION
 @DEVICE_OPTION
@@ -155,7 +206,8 @@ def evaluate(
 ) -> None:
     """Held-out NLL against an n-gram; polyphony, density and key of samples; musician's
     checks (keys, registers, temperatures)."""
-    from engines.perf.evaluate import evaluate as run, format_report
+    from engines.perf.evaluate import evaluate as run
+    from engines.perf.evaluate import format_report
 
     with domain_errors():
         engine = load_checkpoint_engine("perf", checkpoint, device)

@@ -52,8 +52,7 @@ log = logging.getLogger(__name__)
 CACHE_VERSION = 1
 MIN_NOTES = 16
 MAX_FILE_EVENTS = 500_000  # a MIDI file longer than this is refused (a few hours of piano)
-SCORE_COLLECTIONS = ("palestrina", "bach", "monteverdi", "trecento", "haydn", "mozart",
-                     "beethoven")  # fmt: skip
+SCORE_COLLECTIONS = ("palestrina", "bach", "monteverdi", "trecento", "haydn", "mozart", "beethoven")
 QUARTETS = ("haydn", "mozart", "beethoven")  # only their string quartets
 SCORE_SUFFIXES = (".krn", ".mxl", ".xml", ".musicxml")
 # Parsing cost on this CPU, uncontended: Palestrina ~1.2 s a movement (1,318: 26
@@ -92,8 +91,9 @@ class PerfCorpus:
         path.parent.mkdir(parents=True, exist_ok=True)
         # a name of its own per process: torchrun's processes may all build the cache at once
         tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
-        np.savez_compressed(tmp, events=self.events, offsets=self.offsets,
-                            names=np.array(self.names))  # fmt: skip
+        np.savez_compressed(
+            tmp, events=self.events, offsets=self.offsets, names=np.array(self.names)
+        )
         tmp.replace(path)  # atomic: a reader never sees half a file from this writer
 
     @staticmethod
@@ -164,15 +164,15 @@ def parse_file(job: tuple[str, str]) -> tuple[str, list[int] | None, str]:
         return name, None, f"corrupt or unreadable: {type(exc).__name__}: {exc}"
 
 
-def score_jobs(limit_files: int | None = None, stride: int = PALESTRINA_STRIDE) -> list[tuple[str, str]]:
+def score_jobs(
+    limit_files: int | None = None, stride: int = PALESTRINA_STRIDE
+) -> list[tuple[str, str]]:
     """(name, path) of the scores of :data:`SCORE_COLLECTIONS`; ``stride`` takes every
     n-th Palestrina movement and every (n/4)-th trecento piece (their parsing dominates)."""
     root = music21_corpus_root()
     jobs = []
     for folder in SCORE_COLLECTIONS:
-        files = sorted(
-            p for p in (root / folder).rglob("*") if p.suffix.lower() in SCORE_SUFFIXES
-        )
+        files = sorted(p for p in (root / folder).rglob("*") if p.suffix.lower() in SCORE_SUFFIXES)
         if folder in QUARTETS:
             files = [f for f in files if _quartet(f)]
         if folder == "palestrina":
@@ -204,9 +204,7 @@ def midi_jobs(folder: Path) -> list[tuple[str, str]]:
     ]
 
 
-def parse_all(
-    jobs: list[tuple[str, str]], workers: int = 2, progress: bool = False
-) -> PerfCorpus:
+def parse_all(jobs: list[tuple[str, str]], workers: int = 2, progress: bool = False) -> PerfCorpus:
     """Parse ``jobs`` in ``workers`` processes; warn (one line) for each file skipped."""
     from tqdm import tqdm
 

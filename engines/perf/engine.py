@@ -74,15 +74,24 @@ PITCH_CLASSES = Param(
     metavar="w",
     default_doc="the model's choice",
 )
-SET_TOP_P = Param("top_p", "float", "new top-p, from the next event", default=None, low=0,
-                  high=1, low_open=True, default_doc="unchanged")  # fmt: skip
+SET_TOP_P = Param(
+    "top_p",
+    "float",
+    "new top-p, from the next event",
+    default=None,
+    low=0,
+    high=1,
+    low_open=True,
+    default_doc="unchanged",
+)
 
 # A typical request: 16 four-note chords, a beat each (C Am F G, four times), 64 notes.
 CHORDS_64 = [
     v
     for bar in range(4)
-    for beat, chord in enumerate([(48, 64, 67, 72), (45, 64, 69, 72), (41, 65, 69, 72),
-                                  (43, 62, 67, 71)])  # fmt: skip
+    for beat, chord in enumerate(
+        [(48, 64, 67, 72), (45, 64, 69, 72), (41, 65, 69, 72), (43, 62, 67, 71)]
+    )
     for p in chord
     for v in (p, bar * 4 + beat, 1.0, 84 + 4 * (beat == 0))
 ]
@@ -110,15 +119,19 @@ class PerfSession(EventSession):
         self.density: float | None = None
         self.pitch_classes: Sequence[float] | None = None
         self.cbias = self.cond = torch.zeros(0)
-        self.set({k: values.get(k) for k in ("temperature", "top_p", "density", "pitch_classes")
-                  if k in values})  # fmt: skip
+        self.set(
+            {
+                k: values.get(k)
+                for k in ("temperature", "top_p", "density", "pitch_classes")
+                if k in values
+            }
+        )
         self.generator = seeded_generator(values.get("seed"))
         self.noise = torch.zeros(0, VOCAB_SIZE)
         self.used = 0
         hidden, layers = engine.config.hidden, engine.config.layers
         zeros = [torch.zeros(1, hidden)] * layers
-        self.logits, self.h, self.c, self.tick = self.core.feed([BOS], 0, zeros, zeros,
-                                                                self.cbias)  # fmt: skip
+        self.logits, self.h, self.c, self.tick = self.core.feed([BOS], 0, zeros, zeros, self.cbias)
         self.sounding = torch.zeros(128, dtype=torch.bool)  # the model's notes sounding
         self.decoder = Decoder()
         self.queued: list[Event] = []  # events due but not yet returned (see feed)
@@ -155,8 +168,9 @@ class PerfSession(EventSession):
             )
         elif heard:
             with torch.no_grad():
-                self.logits, self.h, self.c, tick = self.core.feed(heard, tick, self.h, self.c,
-                                                                   self.cbias)  # fmt: skip
+                self.logits, self.h, self.c, tick = self.core.feed(
+                    heard, tick, self.h, self.c, self.cbias
+                )
         self.tick = tick
 
     def feed(self, notes: Sequence[Note]) -> None:
@@ -174,9 +188,18 @@ class PerfSession(EventSession):
                     self.noise = torch.rand(NOISE_ROWS, VOCAB_SIZE, generator=self.generator)
                     self.used = 0
                 tokens, self.logits, self.h, self.c, self.tick = self.core.generate(
-                    self.logits, self.h, self.c, self.cbias, self.tick, end_tick, budget,
-                    self.sounding, self.noise[self.used :], float(self.temperature), top_p,
-                )  # fmt: skip
+                    self.logits,
+                    self.h,
+                    self.c,
+                    self.cbias,
+                    self.tick,
+                    end_tick,
+                    budget,
+                    self.sounding,
+                    self.noise[self.used :],
+                    float(self.temperature),
+                    top_p,
+                )
                 self.used += len(tokens)
                 budget -= len(tokens)
                 for t in tokens:
@@ -198,15 +221,35 @@ class PerfSession(EventSession):
     def snapshot(self) -> Any:
         d = self.decoder
         return (
-            self.logits, self.h, self.c, self.tick, self.sounding.clone(), (self.cond, self.cbias),
+            self.logits,
+            self.h,
+            self.c,
+            self.tick,
+            self.sounding.clone(),
+            (self.cond, self.cbias),
             (d.tick, d.velocity, dict(d.sounding), len(d.finished), set(d.pending)),
-            self.generator.get_state(), self.noise, self.used, list(self.queued),
+            self.generator.get_state(),
+            self.noise,
+            self.used,
+            list(self.queued),
             (self.temperature, self.top_p, self.density, self.pitch_classes),
-        )  # fmt: skip
+        )
 
     def restore(self, snapshot: Any) -> None:
-        (self.logits, self.h, self.c, self.tick, sounding, (self.cond, self.cbias), dec, gen, self.noise,
-         self.used, queued, sampling) = snapshot  # fmt: skip
+        (
+            self.logits,
+            self.h,
+            self.c,
+            self.tick,
+            sounding,
+            (self.cond, self.cbias),
+            dec,
+            gen,
+            self.noise,
+            self.used,
+            queued,
+            sampling,
+        ) = snapshot
         self.sounding = sounding.clone()
         d = self.decoder
         d.tick, d.velocity, d.sounding, finished, d.pending = dec
@@ -327,8 +370,13 @@ class PerfEngine(EventStreamingEngine):
             raise ValueError(f"beats must be {BEATS.range_text()}, got {beats}")
         if events is not None and not 1 <= events <= MAX_EVENTS:
             raise ValueError(f"events must be 1..{MAX_EVENTS}, got {events}")
-        values = {"temperature": temperature, "top_p": top_p, "seed": seed, "density": density,
-                  "pitch_classes": pitch_classes}  # fmt: skip
+        values = {
+            "temperature": temperature,
+            "top_p": top_p,
+            "seed": seed,
+            "density": density,
+            "pitch_classes": pitch_classes,
+        }
         session = self.open_event_session(values, notes)
         origin = session.tick
         end_tick = origin + to_ticks(beats)
@@ -342,8 +390,9 @@ class PerfEngine(EventStreamingEngine):
             if s < origin:  # a primer note: the decoder saw no model note before origin
                 continue
             e = min(to_ticks(n.end), end_tick)
-            out.append(Note(n.pitch, (s - origin) / TICKS_PER_BEAT, (e - s) / TICKS_PER_BEAT,
-                            n.velocity))  # fmt: skip
+            out.append(
+                Note(n.pitch, (s - origin) / TICKS_PER_BEAT, (e - s) / TICKS_PER_BEAT, n.velocity)
+            )
         return out
 
     @torch.no_grad()
@@ -363,8 +412,9 @@ class PerfEngine(EventStreamingEngine):
             t0 = int(ticks[s - 1]) if s else 0
             tokens = torch.tensor([[BOS, *window.tolist()]], device=self.device)
             phases = np.concatenate([[t0], ticks[s : s + len(window) - 1]]) % TICKS_PER_BEAT
-            logits, _ = self.model(tokens[:, :-1], torch.from_numpy(phases)[None].to(self.device),
-                                   c.to(self.device))  # fmt: skip
+            logits, _ = self.model(
+                tokens[:, :-1], torch.from_numpy(phases)[None].to(self.device), c.to(self.device)
+            )
             logp = torch.log_softmax(logits.float(), -1)[0]
             out.append(-logp.gather(-1, tokens[0, 1:, None])[:, 0].cpu().numpy())
         return np.concatenate(out) if out else np.zeros(0)

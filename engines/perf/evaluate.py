@@ -76,8 +76,9 @@ def _split_piece(piece: np.ndarray) -> tuple[list[Note], list[Note]] | None:
     ]
     if len(primer) < 4 or len(after) < 4:
         return None
-    primer = [Note(n.pitch, n.start, min(n.end, PRIMER_BEATS) - n.start, n.velocity)
-              for n in primer]  # fmt: skip
+    primer = [
+        Note(n.pitch, n.start, min(n.end, PRIMER_BEATS) - n.start, n.velocity) for n in primer
+    ]
     return primer, after
 
 
@@ -136,17 +137,26 @@ def density_check(engine: Any, samples: int, seed: int) -> dict[str, Any]:
         asked = DENSITIES[i % len(DENSITIES)]
         reply = engine.continue_([], beats=REPLY_BEATS, seed=seed + i, density=asked)
         got = len(reply) / REPLY_BEATS
-        rows.append({"asked": asked, "achieved": round(got, 3),
-                     "ok": bool(abs(got - asked) <= 0.25 * asked)})  # fmt: skip
+        rows.append(
+            {
+                "asked": asked,
+                "achieved": round(got, 3),
+                "ok": bool(abs(got - asked) <= 0.25 * asked),
+            }
+        )
     share = sum(r["ok"] for r in rows) / len(rows)
     by_ask = {
         f"{d:g}": round(float(np.mean([r["achieved"] for r in rows if r["asked"] == d])), 3)
         for d in DENSITIES
         if any(r["asked"] == d for r in rows)
     }
-    return {"samples": len(rows), "within_25pct": round(share, 3), "mean_achieved": by_ask,
-            "bar": "achieved density within +-25% of the asked in >= 80% of samples",
-            "passed": bool(share >= 0.80)}  # fmt: skip
+    return {
+        "samples": len(rows),
+        "within_25pct": round(share, 3),
+        "mean_achieved": by_ask,
+        "bar": "achieved density within +-25% of the asked in >= 80% of samples",
+        "passed": bool(share >= 0.80),
+    }
 
 
 def key_check(engine: Any, samples: int, seed: int) -> dict[str, Any]:
@@ -154,14 +164,21 @@ def key_check(engine: Any, samples: int, seed: int) -> dict[str, Any]:
     notes_in, notes_all, empty = 0, 0, 0
     for i in range(samples):
         scale = scale_of(int(rng.integers(12)), "major")
-        reply = engine.continue_([], beats=REPLY_BEATS, seed=seed + i,
-                                 pitch_classes=histogram(scale))  # fmt: skip
+        reply = engine.continue_(
+            [], beats=REPLY_BEATS, seed=seed + i, pitch_classes=histogram(scale)
+        )
         notes_in += sum(n.pitch % 12 in scale for n in reply)
         notes_all += len(reply)
         empty += not reply
     share = notes_in / max(1, notes_all)
-    return {"samples": samples, "notes": notes_all, "in_key": round(share, 4), "empty": empty,
-            "bar": ">= 90% of notes in the major key asked", "passed": bool(share >= 0.90)}  # fmt: skip
+    return {
+        "samples": samples,
+        "notes": notes_all,
+        "in_key": round(share, 4),
+        "empty": empty,
+        "bar": ">= 90% of notes in the major key asked",
+        "passed": bool(share >= 0.90),
+    }
 
 
 def chords(base: int, tonic: int, mode: str) -> list[Note]:
@@ -181,8 +198,12 @@ def musician_checks(engine: Any, seed: int) -> dict[str, Any]:
     for mode in ("major", "minor"):
         for tonic in range(12):
             scale = scale_of(tonic, mode)
-            replies = [engine.continue_([], beats=REPLY_BEATS, seed=seed + s,
-                                        pitch_classes=histogram(scale)) for s in range(2)]  # fmt: skip
+            replies = [
+                engine.continue_(
+                    [], beats=REPLY_BEATS, seed=seed + s, pitch_classes=histogram(scale)
+                )
+                for s in range(2)
+            ]
             notes = [n for r in replies for n in r]
             keys[f"{NAMES[tonic]} {mode}"] = {
                 "in_key": round(in_key(notes, scale), 3),
@@ -196,22 +217,38 @@ def musician_checks(engine: Any, seed: int) -> dict[str, Any]:
         replies = [engine.continue_(primer, beats=4, seed=seed + s) for s in range(4)]
         pitches = [n.pitch for r in replies for n in r]
         mean = float(np.mean(pitches)) if pitches else float("nan")
-        registers[name] = {"primer_mean_pitch": round(centre, 1), "reply_mean_pitch": round(mean, 1),
-                           "empty": sum(not r for r in replies),
-                           "ok": bool(pitches and abs(mean - centre) <= 12)}  # fmt: skip
+        registers[name] = {
+            "primer_mean_pitch": round(centre, 1),
+            "reply_mean_pitch": round(mean, 1),
+            "empty": sum(not r for r in replies),
+            "ok": bool(pitches and abs(mean - centre) <= 12),
+        }
     temps = {}
     for t in (0.1, 0.5, 1.0):
-        replies = [engine.continue_(chords(48, k, "major"), beats=4, temperature=t, seed=seed + k)
-                   for k in range(6)]  # fmt: skip
-        temps[f"{t:g}"] = {"empty": sum(not r for r in replies),
-                           "mean_notes": round(float(np.mean([len(r) for r in replies])), 1)}  # fmt: skip
+        replies = [
+            engine.continue_(chords(48, k, "major"), beats=4, temperature=t, seed=seed + k)
+            for k in range(6)
+        ]
+        temps[f"{t:g}"] = {
+            "empty": sum(not r for r in replies),
+            "mean_notes": round(float(np.mean([len(r) for r in replies])), 1),
+        }
     return {
-        "keys": {"bar": "every key: >= 80% of notes in it, no empty reply",
-                 "passed": bool(keys_ok), "by_key": keys},  # fmt: skip
-        "registers": {"bar": "reply's mean pitch within an octave of the primer's",
-                      "passed": all(r["ok"] for r in registers.values()), **registers},  # fmt: skip
-        "temperatures": {"bar": "no empty reply at 0.1, 0.5, 1.0",
-                         "passed": all(v["empty"] == 0 for v in temps.values()), **temps},  # fmt: skip
+        "keys": {
+            "bar": "every key: >= 80% of notes in it, no empty reply",
+            "passed": bool(keys_ok),
+            "by_key": keys,
+        },
+        "registers": {
+            "bar": "reply's mean pitch within an octave of the primer's",
+            "passed": all(r["ok"] for r in registers.values()),
+            **registers,
+        },
+        "temperatures": {
+            "bar": "no empty reply at 0.1, 0.5, 1.0",
+            "passed": all(v["empty"] == 0 for v in temps.values()),
+            **temps,
+        },
     }
 
 
@@ -226,8 +263,12 @@ def evaluate(
         "key": key_check(engine, samples, seed),
     }
     musician = musician_checks(engine, seed)
-    return {"checkpoint": engine.checkpoint(), "checks": checks, "musician": musician,
-            "passed": all(c["passed"] for c in [*checks.values(), *musician.values()])}  # fmt: skip
+    return {
+        "checkpoint": engine.checkpoint(),
+        "checks": checks,
+        "musician": musician,
+        "passed": all(c["passed"] for c in [*checks.values(), *musician.values()]),
+    }
 
 
 def format_report(report: dict[str, Any]) -> str:
@@ -247,14 +288,22 @@ def format_report(report: dict[str, Any]) -> str:
         f"asked: {dens['mean_achieved']}",
         f"key        {verdict(key)}: {100 * key['in_key']:.1f}% of {key['notes']} notes in key",
         f"keys       {verdict(m['keys'])}: worst "
-        + ", ".join(f"{k} {v['in_key']:.2f}" for k, v in
-                    sorted(m["keys"]["by_key"].items(), key=lambda kv: kv[1]["in_key"])[:3]),  # fmt: skip
+        + ", ".join(
+            f"{k} {v['in_key']:.2f}"
+            for k, v in sorted(m["keys"]["by_key"].items(), key=lambda kv: kv[1]["in_key"])[:3]
+        ),
         f"registers  {verdict(m['registers'])}: "
-        + ", ".join(f"{r}: primer {m['registers'][r]['primer_mean_pitch']} -> reply "
-                    f"{m['registers'][r]['reply_mean_pitch']}" for r in ("low", "high")),  # fmt: skip
+        + ", ".join(
+            f"{r}: primer {m['registers'][r]['primer_mean_pitch']} -> reply "
+            f"{m['registers'][r]['reply_mean_pitch']}"
+            for r in ("low", "high")
+        ),
         f"temps      {verdict(m['temperatures'])}: "
-        + ", ".join(f"T={t}: {v['mean_notes']} notes, {v['empty']} empty"
-                    for t, v in m["temperatures"].items() if isinstance(v, dict)),  # fmt: skip
+        + ", ".join(
+            f"T={t}: {v['mean_notes']} notes, {v['empty']} empty"
+            for t, v in m["temperatures"].items()
+            if isinstance(v, dict)
+        ),
         "PASSED" if report["passed"] else "some checks FAILED",
     ]
     return "\n".join(lines)

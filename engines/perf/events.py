@@ -130,7 +130,12 @@ def normalise(notes: Iterable[Note]) -> list[Note]:
             if i + 1 < len(ordered):
                 e = min(e, ordered[i + 1][0])  # cut where the next one starts
             out.append(
-                Note(pitch, s / TICKS_PER_BEAT, (e - s) / TICKS_PER_BEAT, bin_velocity(velocity_bin(v)))
+                Note(
+                    pitch,
+                    s / TICKS_PER_BEAT,
+                    (e - s) / TICKS_PER_BEAT,
+                    bin_velocity(velocity_bin(v)),
+                )
             )
     out.sort(key=lambda n: (n.start, n.pitch))
     return out
@@ -190,9 +195,7 @@ class Decoder:
 
     def _end(self, pitch: int) -> Event:
         s, v = self.sounding.pop(pitch)
-        self.finished.append(
-            Note(pitch, s / TICKS_PER_BEAT, (self.tick - s) / TICKS_PER_BEAT, v)
-        )
+        self.finished.append(Note(pitch, s / TICKS_PER_BEAT, (self.tick - s) / TICKS_PER_BEAT, v))
         return (self.beat, "off", pitch, 0)
 
     def push(self, token: int) -> list[Event]:

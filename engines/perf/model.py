@@ -55,9 +55,7 @@ def condition_vector(
     if pitch_classes is not None:
         pcs = np.asarray(list(pitch_classes), dtype=np.float64)
         if pcs.shape != (12,):
-            raise ValueError(
-                f"pitch_classes must be 12 numbers (C, C#, D ... B), got {len(pcs)}"
-            )
+            raise ValueError(f"pitch_classes must be 12 numbers (C, C#, D ... B), got {len(pcs)}")
         if not np.all(np.isfinite(pcs)) or pcs.min() < 0 or pcs.sum() <= 0:
             raise ValueError("pitch_classes must be numbers >= 0, at least one above 0")
         v[2:14], v[14] = pcs / pcs.sum(), 1.0

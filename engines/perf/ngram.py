@@ -43,9 +43,7 @@ class WittenBell:
         self.contexts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
 
     @classmethod
-    def fit(
-        cls, sequences: Iterable[np.ndarray], order: int, vocab: int, bos: int
-    ) -> WittenBell:
+    def fit(cls, sequences: Iterable[np.ndarray], order: int, vocab: int, bos: int) -> WittenBell:
         model = cls(order, vocab, bos)
         seqs = [np.concatenate([[bos], np.asarray(s, dtype=np.int64)]) for s in sequences]
         for k in range(1, order + 1):

@@ -43,7 +43,6 @@ def _cell(gates: torch.Tensor, c: torch.Tensor) -> tuple[torch.Tensor, torch.Ten
 class StepCore(nn.Module):
     """One-row LSTM steps and the sampling loop, compiled whole by TorchScript."""
 
-
     def __init__(self, model: PerfModel) -> None:
         super().__init__()
         cfg = model.config
@@ -98,7 +97,7 @@ class StepCore(nn.Module):
         new_h = [x]
         new_c = [c0]
         k = 1
-        for w, b in zip(self.joined, self.biases):
+        for w, b in zip(self.joined, self.biases):  # noqa: B905 - TorchScript has no strict=
             x, ck = _cell(torch.addmm(b, torch.cat([x, h[k]], 1), w), c[k])
             new_h.append(x)
             new_c.append(ck)
@@ -159,14 +158,20 @@ class StepCore(nn.Module):
                 break
             scores = logits[0] / temperature + self.base_mask
             off_mask = torch.where(sounding, zero, neg)
-            scores = torch.cat([scores[: self.off_base],
-                 scores[self.off_base : self.shift_base] + off_mask,
-                 scores[self.shift_base :]])
+            scores = torch.cat(
+                [
+                    scores[: self.off_base],
+                    scores[self.off_base : self.shift_base] + off_mask,
+                    scores[self.shift_base :],
+                ]
+            )
             if top_p < 1.0:
                 probs = torch.softmax(scores, 0)
                 sorted_p, order = probs.sort(descending=True)
                 drop = (sorted_p.cumsum(0) - sorted_p) >= top_p
-                scores = scores.masked_fill(torch.zeros_like(drop).scatter(0, order, drop), -math.inf)
+                scores = scores.masked_fill(
+                    torch.zeros_like(drop).scatter(0, order, drop), -math.inf
+                )
             t = int((scores + gumbel(noise[k])).argmax())
             if t < self.off_base:
                 sounding[t] = True
@@ -181,7 +186,7 @@ class StepCore(nn.Module):
 
 # TorchScript cannot type an empty list (a one-layer model's), and reads no postponed
 # (string) annotations of builtin generics: the attributes' types are given here.
-StepCore.__annotations__ = {"joined": List[torch.Tensor], "biases": List[torch.Tensor]}
+StepCore.__annotations__ = {"joined": List[torch.Tensor], "biases": List[torch.Tensor]}  # noqa: UP006
 
 
 def compile_core(model: PerfModel) -> nn.Module:

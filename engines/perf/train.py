@@ -139,8 +139,9 @@ def batch_loss(model: nn.Module, b: Batch, device: torch.device) -> tuple[torch.
     x, y = tokens[:, :-1], tokens[:, 1:].clone()
     y[y == BOS] = -100
     logits, _ = model(x, b.phases.to(device), b.cond.to(device))
-    loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1),
-                                       ignore_index=-100)  # fmt: skip
+    loss = nn.functional.cross_entropy(
+        logits.reshape(-1, logits.shape[-1]), y.reshape(-1), ignore_index=-100
+    )
     return loss, int((y != -100).sum())
 
 
@@ -197,7 +198,9 @@ def train_perf(
     model = PerfModel(config).to(dev)
     net: nn.Module = model
     if world > 1:
-        net = nn.parallel.DistributedDataParallel(model, device_ids=[dev] if dev.type == "cuda" else None)
+        net = nn.parallel.DistributedDataParallel(
+            model, device_ids=[dev] if dev.type == "cuda" else None
+        )
     opt = torch.optim.AdamW(model.parameters(), lr=options.lr, weight_decay=0.01)
     rng = np.random.default_rng(options.seed)
     record: dict[str, Any] = {
@@ -242,11 +245,13 @@ def train_perf(
             record.setdefault("losses", []).append(round(value, 5))
         running = value if step == 1 else 0.98 * running + 0.02 * value
         if rank == 0 and (step % options.eval_every == 0 or step == options.steps):
-            best = _evaluate_and_save(model, valid_batches, dev, record, step, running, start,
-                                      best, out)  # fmt: skip
+            best = _evaluate_and_save(
+                model, valid_batches, dev, record, step, running, start, best, out
+            )
     if rank == 0 and (not record["history"] or record["history"][-1]["step"] != step):
-        best = _evaluate_and_save(model, valid_batches, dev, record, step, running, start, best,
-                                  out)  # fmt: skip
+        best = _evaluate_and_save(
+            model, valid_batches, dev, record, step, running, start, best, out
+        )
     record["steps"] = step
     record["total_minutes"] = round((time.monotonic() - start) / 60, 2)
     if rank == 0:
