@@ -57,9 +57,10 @@ QUARTETS = ("haydn", "mozart", "beethoven")  # only their string quartets
 SCORE_SUFFIXES = (".krn", ".mxl", ".xml", ".musicxml")
 # Parsing cost on this CPU, uncontended: Palestrina ~1.2 s a movement (1,318: 26
 # core-minutes), trecento ~2 s, Monteverdi ~1.9 s, Haydn ~4.6 s, a whole Beethoven quartet
-# ~40 s, a Bach chorale ~0.1 s. To stay well under 10 minutes on 2 shared cores the default
-# takes every 8th Palestrina movement (165) and every 2nd trecento piece (52), and all
-# the rest: ~900 pieces. ``stride=1`` takes everything (about half an hour on 2 cores).
+# ~40 s, a Bach chorale ~0.1 s. To stay under 10 minutes on 2 cores (shared with other
+# jobs: here they ran at a fifth of their speed) the default takes every 8th Palestrina
+# movement (165) and every 4th trecento piece (26), and all the rest: ~680
+# pieces. ``stride=1`` takes everything (about half an hour on 2 free cores).
 PALESTRINA_STRIDE = 8
 
 
@@ -168,7 +169,7 @@ def score_jobs(
     limit_files: int | None = None, stride: int = PALESTRINA_STRIDE
 ) -> list[tuple[str, str]]:
     """(name, path) of the scores of :data:`SCORE_COLLECTIONS`; ``stride`` takes every
-    n-th Palestrina movement and every (n/4)-th trecento piece (their parsing dominates)."""
+    n-th Palestrina movement and every (n/2)-th trecento piece (their parsing dominates)."""
     root = music21_corpus_root()
     jobs = []
     for folder in SCORE_COLLECTIONS:
@@ -178,7 +179,7 @@ def score_jobs(
         if folder == "palestrina":
             files = files[::stride]
         elif folder == "trecento":
-            files = files[:: max(1, stride // 4)]
+            files = files[:: max(1, stride // 2)]
         for f in files[:limit_files]:
             jobs.append((f"{folder}/{f.relative_to(root / folder)}", str(f)))
     return jobs
