@@ -171,3 +171,16 @@ def test_transposition_keeps_pitches_in_range() -> None:
     for _ in range(20):
         out = data.random_transpose(piece, rng, 6)
         assert events_to_notes(out)[0].pitch in range(0, 6) and len(events_to_notes(out)) == 2
+
+
+def test_a_parsed_corpus_file_is_read_as_it_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BRIDGE_CACHE", str(tmp_path / "cache"))
+    folder = write_corpus(tmp_path / "midi", files=3)
+    built = data.load_perf_corpus(str(folder), workers=1)
+    copied = tmp_path / "elsewhere.npz"
+    copied.write_bytes(data.corpus_cache_path(str(folder)).read_bytes())
+    assert data.load_perf_corpus(str(copied)).names == built.names
+    with pytest.raises(ValueError, match="cannot read the parsed corpus"):
+        data.load_perf_corpus(str(tmp_path / "missing.npz"))

@@ -27,7 +27,8 @@ CORPUS = click.option(
     "--corpus",
     default="scores",
     show_default=True,
-    help="scores (music21's polyphonic scores) or a folder of .mid performances.",
+    help="scores (music21's polyphonic scores), a folder of .mid performances, or a parsed "
+    "corpus (.npz, from --prepare-only).",
 )
 STRIDE = click.option(
     "--stride",

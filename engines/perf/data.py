@@ -9,6 +9,7 @@ Sources:
   dynamic marked in its part (``pp`` .. ``ff`` as music21 reads them), else
   :data:`~engines.perf.events.DEFAULT_VELOCITY`. Scores teach notes and rhythm only: their
   "timing" is the written one and their "dynamics" at most what is marked.
+- a parsed corpus: a cache file (``.npz``) built here or on another machine;
 - a folder: every ``.mid``/``.midi`` file below it, learned as it is (real velocities and
   timing, on the 1/96-beat grid). A file with a note past beat
   :data:`~engines.perf.events.MAX_BEAT` or more than :data:`MAX_FILE_EVENTS` events is
@@ -257,8 +258,14 @@ def load_perf_corpus(
     progress: bool = False,
     use_cache: bool = True,
 ) -> PerfCorpus:
-    """``scores`` or a folder of MIDI files -> a :class:`PerfCorpus`, cached."""
+    """``scores``, a folder of MIDI files or a parsed corpus (the ``.npz`` cache file, as
+    built elsewhere by ``bridge train perf --prepare-only``) -> a :class:`PerfCorpus`."""
     workers = workers or min(2, os.cpu_count() or 1)
+    if source.endswith(".npz"):  # a parsed corpus, copied from where it was built
+        try:
+            return PerfCorpus.load(Path(source).expanduser())
+        except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as exc:
+            raise ValueError(f"cannot read the parsed corpus {source}: {exc}") from exc
     if source == "scores":
         jobs = score_jobs(limit_files, stride)
     else:
