@@ -11,7 +11,7 @@ import torch
 import engines
 from engines.notes import Note
 from engines.perf import engine as perf_engine
-from engines.perf.engine import CHORDS_64, MAX_PRIMER_EVENTS, PerfEngine
+from engines.perf.engine import CHORDS_64, MAX_PRIMER_EVENTS, PerfEngine, moved
 from engines.perf.events import TICKS_PER_BEAT
 
 PRIMER = [Note(*CHORDS_64[i : i + 4]) for i in range(0, len(CHORDS_64), 4)]
@@ -186,3 +186,23 @@ def test_set_changes_conditions_while_streaming(perf: PerfEngine) -> None:
     assert b.pitch_classes == C_MAJOR  # a refused value changes nothing
     b.set({"density": None})
     assert b.density is None
+
+
+def test_pitch_classes_weighted_zero_never_start(perf: PerfEngine) -> None:
+    out = [n for s in range(4) for n in perf.continue_([], beats=8, seed=s, pitch_classes=C_MAJOR)]
+    assert out and all(C_MAJOR[n.pitch % 12] for n in out)
+
+
+def test_far_registers_are_heard_by_octaves_and_answered_in_place(perf: PerfEngine) -> None:
+    high = [Note(n.pitch + 36, n.start, n.duration, n.velocity) for n in PRIMER]
+    session = perf.open_event_session({"seed": 1}, high)
+    assert session.shift == -36
+    base = perf.open_event_session({"seed": 1}, PRIMER)
+    assert base.shift == 0
+    # the same primer an octave multiple apart: the same answer, moved by those octaves
+    a, b = base.next_events(24), session.next_events(24)
+    assert a and b == [(t, k, moved(p, 36), v) for t, k, p, v in a]
+    assert perf.continue_(high, seed=2) == [
+        Note(moved(n.pitch, 36), n.start, n.duration, n.velocity)
+        for n in perf.continue_(PRIMER, seed=2)
+    ]

@@ -30,6 +30,7 @@ from engines.perf.events import (
     VELOCITY,
     VOCAB_SIZE,
     Decoder,
+    check_notes,
     normalise,
     notes_to_events,
     to_ticks,
@@ -43,6 +44,7 @@ MAX_PRIMER_EVENTS = 1024  # a longer primer (or feed) is heard from its last 102
 MAX_EVENTS = 4096  # the most events one request may draw
 NOISE_ROWS = 64  # random numbers are drawn for this many events at a time
 SEQUENCE_FEED = 16  # more tokens than this are fed through the whole-sequence LSTM
+REGISTER_CENTER = 63  # the mean pitch of the shipped corpus's notes (62.9)
 
 BEATS = Param("beats", "float", "length of the reply in beats", default=4.0, low=0.25, high=64)
 EVENTS = Param(
@@ -69,7 +71,7 @@ PITCH_CLASSES = Param(
     "pitch_classes",
     "floats",
     "12 weights, C C# D D# E F F# G G# A A# B: how much each pitch class should sound "
-    "(1 0 1 0 1 1 0 1 0 1 0 1: C major)",
+    "(1 0 1 0 1 1 0 1 0 1 0 1: C major); a pitch class weighted 0 is never started",
     default=None,
     metavar="w",
     default_doc="the model's choice",
@@ -95,6 +97,27 @@ CHORDS_64 = [
     for p in chord
     for v in (p, bar * 4 + beat, 1.0, 84 + 4 * (beat == 0))
 ]
+
+
+def register_shift(notes: Sequence[Note]) -> int:
+    """Whole octaves that bring the notes' mean pitch nearest ``REGISTER_CENTER`` (0 for
+    none). Scores sit in the voices' registers; chords two octaves up were answered in the
+    model's register, so the model hears a primer moved by octaves into its register (same
+    key, same shape) and its answer is moved back."""
+    if not notes:
+        return 0
+    mean = sum(n.pitch for n in notes) / len(notes)
+    return 12 * round((REGISTER_CENTER - mean) / 12)
+
+
+def moved(pitch: int, semitones: int) -> int:
+    """``pitch`` moved by ``semitones``, folded back by octaves into 0..127."""
+    p = pitch + semitones
+    while p > 127:
+        p -= 12
+    while p < 0:
+        p += 12
+    return p
 
 
 def primer_tokens(notes: Sequence[Note]) -> tuple[list[int], int]:
@@ -135,6 +158,7 @@ class PerfSession(EventSession):
         self.sounding = torch.zeros(128, dtype=torch.bool)  # the model's notes sounding
         self.decoder = Decoder()
         self.queued: list[Event] = []  # events due but not yet returned (see feed)
+        self.shift = 0  # semitones the model hears the music moved by (register_shift)
 
     @property
     def beat(self) -> float:
@@ -150,6 +174,10 @@ class PerfSession(EventSession):
         pcs = values.get("pitch_classes", self.pitch_classes)
         cond = condition_vector(density, pcs)  # raises before anything changes
         self.density, self.pitch_classes = density, pcs
+        self.on_mask = torch.zeros(128)
+        if pcs is not None:  # a pitch class weighted 0 never starts
+            never = [w <= 0 for w in pcs]
+            self.on_mask = torch.tensor([-math.inf if never[p % 12] else 0.0 for p in range(128)])
         self.cond = torch.from_numpy(cond)
         self.cbias = self.core.cond_bias(self.cond)
 
@@ -173,9 +201,16 @@ class PerfSession(EventSession):
                 )
         self.tick = tick
 
+    def played(self, events: list[Event]) -> list[Event]:
+        """Events as the model said them -> as they are played (moved back by ``shift``)."""
+        if not self.shift:
+            return events
+        return [(b, kind, moved(p, -self.shift), v) for b, kind, p, v in events]
+
     def feed(self, notes: Sequence[Note]) -> None:
-        tokens = notes_to_events(notes, velocity_bin(self.decoder.velocity))
-        self._hear(tokens, self.tick)
+        check_notes(notes)
+        heard = [Note(moved(n.pitch, self.shift), n.start, n.duration, n.velocity) for n in notes]
+        self._hear(notes_to_events(heard, velocity_bin(self.decoder.velocity)), self.tick)
 
     def next_events(self, until_beat: float, max_events: int | None = None) -> list[Event]:
         end_tick = math.ceil(until_beat * TICKS_PER_BEAT - 1e-6)
@@ -199,12 +234,13 @@ class PerfSession(EventSession):
                     self.noise[self.used :],
                     float(self.temperature),
                     top_p,
+                    self.on_mask,
                 )
                 self.used += len(tokens)
                 budget -= len(tokens)
                 for t in tokens:
                     events += self.decoder.push(t)
-        return events
+        return self.played(events)
 
     def close(self) -> list[Event]:
         events, self.queued = self.queued, []
@@ -216,7 +252,7 @@ class PerfSession(EventSession):
                 self.logits, self.h, self.c, self.tick = self.core.feed(
                     offs, self.tick, self.h, self.c, self.cbias
                 )
-        return events
+        return self.played(events)
 
     def snapshot(self) -> Any:
         d = self.decoder
@@ -226,13 +262,13 @@ class PerfSession(EventSession):
             self.c,
             self.tick,
             self.sounding.clone(),
-            (self.cond, self.cbias),
+            (self.cond, self.cbias, self.on_mask),
             (d.tick, d.velocity, dict(d.sounding), len(d.finished), set(d.pending)),
             self.generator.get_state(),
             self.noise,
             self.used,
             list(self.queued),
-            (self.temperature, self.top_p, self.density, self.pitch_classes),
+            (self.temperature, self.top_p, self.density, self.pitch_classes, self.shift),
         )
 
     def restore(self, snapshot: Any) -> None:
@@ -242,7 +278,7 @@ class PerfSession(EventSession):
             self.c,
             self.tick,
             sounding,
-            (self.cond, self.cbias),
+            (self.cond, self.cbias, self.on_mask),
             dec,
             gen,
             self.noise,
@@ -257,7 +293,7 @@ class PerfSession(EventSession):
         del d.finished[finished:]
         self.generator.set_state(gen)
         self.queued = list(queued)
-        self.temperature, self.top_p, self.density, self.pitch_classes = sampling
+        self.temperature, self.top_p, self.density, self.pitch_classes, self.shift = sampling
 
 
 class PerfEngine(EventStreamingEngine):
@@ -274,7 +310,9 @@ class PerfEngine(EventStreamingEngine):
             velocities) for `beats`. Reply: the continuation's notes, overlapping allowed.
             Their `start` is counted from the end of the primer: the latest end of its notes
             (beat 0 without a primer), so start 0 is the moment the primer's last note
-            ends. Notes still sounding at the reply's end are cut there. A primer's
+            ends. Notes still sounding at the reply's end are cut there. A primer far from
+            the middle register is heard moved by whole octaves into the model's and the
+            reply moved back. A primer's
             overlapping notes of one pitch are cut where the next starts, zero-length notes
             last 1/96 beat, and a primer of more than 1024 events (about 300 notes) is
             heard from its last 1024.""",
@@ -346,8 +384,15 @@ class PerfEngine(EventStreamingEngine):
     def open_event_session(
         self, values: Mapping[str, Any], primer: Sequence[Note] = ()
     ) -> PerfSession:
-        tokens, end = primer_tokens(primer)
+        """A session having heard ``primer``, moved into the model's register by whole
+        octaves (:func:`register_shift`); its events and fed notes are moved back and forth
+        by the same octaves, so the stream plays in the primer's register."""
+        check_notes(primer)
+        shift = register_shift(primer)
+        heard = [Note(moved(n.pitch, shift), n.start, n.duration, n.velocity) for n in primer]
+        tokens, end = primer_tokens(heard)
         session = PerfSession(self, values)
+        session.shift = shift
         session._hear(tokens, 0)
         session.tick = max(session.tick, end)
         return session
@@ -390,6 +435,7 @@ class PerfEngine(EventStreamingEngine):
             if s < origin:  # a primer note: the decoder saw no model note before origin
                 continue
             e = min(to_ticks(n.end), end_tick)
+            n = Note(moved(n.pitch, -session.shift), n.start, n.duration, n.velocity)
             out.append(
                 Note(n.pitch, (s - origin) / TICKS_PER_BEAT, (e - s) / TICKS_PER_BEAT, n.velocity)
             )

@@ -9,7 +9,8 @@ clock) is one scripted call.
 Sampling is the Gumbel-max trick on noise drawn up front (a seeded CPU generator), so a seed
 gives the same events however the run is cut into calls. Two masks keep the events
 well-formed: ``BOS`` is never sampled, and a note-off only for a pitch the model has
-sounding (any other off would be a no-op event).
+sounding (any other off would be a no-op event). A third, given by the caller, keeps
+pitches from starting (the pitch classes a request weights 0).
 """
 
 from __future__ import annotations
@@ -145,11 +146,13 @@ class StepCore(nn.Module):
         noise: torch.Tensor,
         temperature: float,
         top_p: float,
+        on_mask: torch.Tensor,
     ) -> tuple[list[int], torch.Tensor, list[torch.Tensor], list[torch.Tensor], int]:
         """Sample, feed back and keep the clock, until the clock reaches ``end_tick``,
         ``max_events`` are drawn or the noise rows run out -> the tokens, logits, state and
         clock after them. ``sounding`` (bool [128], the model's notes now sounding) is
-        updated in place."""
+        updated in place; ``on_mask`` ([128]: 0, or -inf for a pitch never to start) is
+        added to the note-ons' scores."""
         out: list[int] = []
         neg = torch.full([128], -math.inf)
         zero = torch.zeros(128)
@@ -160,7 +163,7 @@ class StepCore(nn.Module):
             off_mask = torch.where(sounding, zero, neg)
             scores = torch.cat(
                 [
-                    scores[: self.off_base],
+                    scores[: self.off_base] + on_mask,
                     scores[self.off_base : self.shift_base] + off_mask,
                     scores[self.shift_base :],
                 ]
