@@ -184,3 +184,16 @@ def test_a_parsed_corpus_file_is_read_as_it_is(
     assert data.load_perf_corpus(str(copied)).names == built.names
     with pytest.raises(ValueError, match="cannot read the parsed corpus"):
         data.load_perf_corpus(str(tmp_path / "missing.npz"))
+
+
+def test_decoder_never_makes_a_zero_length_note() -> None:
+    from engines.perf.events import Decoder
+
+    d = Decoder()
+    events = []
+    for t in [VELOCITY + 19, 76, NOTE_OFF + 76, 76, SHIFT + 47, NOTE_OFF + 76, 60, NOTE_OFF + 60]:
+        events += d.push(t)
+    events += d.close()
+    assert events == [(0.0, "on", 76, 79), (0.5, "off", 76, 0), (0.5, "on", 60, 79),
+                      (0.5 + 1 / 96, "off", 60, 0)]  # fmt: skip
+    assert all(n.duration > 0 for n in d.notes())

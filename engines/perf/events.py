@@ -177,7 +177,8 @@ class Decoder:
     """Reads event tokens one at a time and keeps the time, the velocity and what sounds.
 
     ``push(token)`` returns the :data:`Event` list it causes: a note-on of a pitch already
-    sounding first ends it (an ``off``), a note-off of a silent pitch is nothing, a note-off
+    sounding first ends it (an ``off``), unless that note started on this very tick (then it
+    is the same note), a note-off of a silent pitch is nothing, a note-off
     on the tick its note started takes effect when time next moves on (a note is never zero
     beats long), velocity changes the state only. ``notes()`` are the finished notes.
     """
@@ -201,6 +202,9 @@ class Decoder:
     def push(self, token: int) -> list[Event]:
         token = int(token)
         if NOTE_ON <= token < NOTE_OFF:
+            if token in self.sounding and self.sounding[token][0] == self.tick:
+                self.pending.discard(token)  # struck again on its own tick: one note
+                return []
             out = [self._end(token)] if token in self.sounding else []
             self.pending.discard(token)
             self.sounding[token] = (self.tick, self.velocity)
