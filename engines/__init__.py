@@ -22,6 +22,7 @@ ENGINES: dict[str, str] = {
     "gan": "engines.gan.engine:GanEngine",
     "ngram": "engines.ngram.engine:NgramEngine",
     "harmony": "engines.harmony.engine:HarmonyEngine",
+    "perf": "engines.perf.engine:PerfEngine",
 }
 
 CHECKPOINTS = Path(__file__).parent / "checkpoints"

@@ -246,8 +246,98 @@ class StreamingEngine(Engine):
         depend on which other sessions share the batch."""
 
 
+Event = tuple[float, str, int, int]
+"""One event of an event stream: ``(beat, kind, pitch, velocity)``. ``kind`` is ``"on"`` or
+``"off"``; ``velocity`` is 1..127 for an ``on``, 0 for an ``off``; ``beat`` is on the
+session's clock (see :class:`EventSession`)."""
+
+
+class EventSession(ABC):
+    """One live polyphonic stream's model state, owned by its engine; one thread at a time.
+
+    Time is the session's clock in beats (so a stream follows the DAW's tempo: the worker
+    turns beats into seconds). Beat 0 is the primer's beat 0; the session starts at
+    :attr:`beat`, the end of the primer (the end of its last note; 0 without a primer).
+
+    The per-event worker's loop, for each stream::
+
+        events = session.next_events(until_beat)  # everything before until_beat, in order
+        # schedule them; keep session.snapshot() from before a call whose events are not
+        # yet promised (sent), and restore() it if the performer changes something first
+        session.feed(notes)  # the performer's notes, heard by the model (clock moves on)
+        session.set({"density": 3.0})  # conditions, temperature: from the next event on
+        events = session.close()  # at the end: an off for every note still sounding
+
+    Guarantees: events come in time order, never before :attr:`beat` at the call; every
+    ``on`` is followed by its ``off`` (at a later beat) in this or a later call, or by
+    :meth:`close`; one pitch never sounds twice at once (a re-struck pitch gets an ``off``
+    at the same beat first); with the same seed and the same calls a session gives the same
+    events, however the calls cut up the time. ``next_events`` may move :attr:`beat` past
+    ``until_beat`` (the model's silence may run past it); the next call then returns events
+    from there.
+    """
+
+    @property
+    @abstractmethod
+    def beat(self) -> float:
+        """The session's clock: the model has said everything before this beat."""
+
+    @abstractmethod
+    def next_events(self, until_beat: float, max_events: int | None = None) -> list[Event]:
+        """The model's next events, until its clock reaches ``until_beat`` (or it has drawn
+        ``max_events`` event tokens, velocity and time shifts included)."""
+
+    @abstractmethod
+    def feed(self, notes: Sequence[Any]) -> None:
+        """The performer's notes (``engines.notes.Note``; starts in beats counted from
+        :attr:`beat` now, overlapping allowed), heard by the model as if it had played them;
+        the clock moves to the end of the last one. Notes the model has sounding keep
+        sounding. ValueError for notes it refuses."""
+
+    @abstractmethod
+    def close(self) -> list[Event]:
+        """An ``off`` at the clock for every note the model has sounding (ending the stream,
+        or before a :meth:`feed` that should silence the model)."""
+
+    @abstractmethod
+    def snapshot(self) -> Any:
+        """An opaque copy of the whole state (model, clock, sounding notes, random numbers)."""
+
+    @abstractmethod
+    def restore(self, snapshot: Any) -> None:
+        """Go back to a state from :meth:`snapshot`."""
+
+    @abstractmethod
+    def set(self, values: Mapping[str, Any]) -> None:
+        """Take new values of the engine's ``event_stream_set_params`` (those given only; a
+        value of None clears a condition), from the next event drawn."""
+
+
+class EventStreamingEngine(Engine):
+    """An engine that plays live as timed note events (polyphonic, any rhythm), not on a grid.
+
+    ``event_stream_params`` are its keys when a stream starts (the daemon adds tempo,
+    channel and lookahead), ``event_stream_set_params`` those a playing stream may change.
+    ``open_event_session`` is cheap enough for the socket thread to check a request (it
+    raises ValueError in a performer's words); stepping happens in the session's calls.
+    """
+
+    event_stream_params: ClassVar[tuple[Param, ...]] = ()
+    event_stream_set_params: ClassVar[tuple[Param, ...]] = ()
+
+    @abstractmethod
+    def open_event_session(
+        self, values: Mapping[str, Any], primer: Sequence[Any] = ()
+    ) -> EventSession:
+        """A new session from ``event_stream_params`` values, having heard ``primer``
+        (``engines.notes.Note``s, beats from 0)."""
+
+
 __all__ = [
     "Engine",
+    "Event",
+    "EventSession",
+    "EventStreamingEngine",
     "REPLY_ARGS",
     "ReplyShape",
     "Session",
