@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from clients import expect
 
-from bridge.live.live import MAX_CLIENT_STREAMS, Live, running
+from bridge.live.live import MAX_CLIENT_STREAMS, MAX_STREAM_NUMBER, Live, running
 from bridge.live.streams import MAX_FEEDS_WAITING
 from bridge.server.daemon import Daemon
 from bridge.server.osc import OscClient
@@ -56,7 +56,7 @@ def test_stream_numbers_do_not_count_up(bridge) -> None:
     with client_of(bridge) as c:
         ids = [start(c, i, "tempo", 20) for i in range(1, 4)]
         assert ids != [1, 2, 3] and len(set(ids)) == 3
-        assert all(0 < sid < 2**31 for sid in ids)
+        assert all(0 < sid <= MAX_STREAM_NUMBER for sid in ids)
         # a stopped stream's number is not handed back by counting either
         c.send("/bridge/rnn/stream/stop", 9, "stream", ids[0])
         expect(c, "/bridge/reply/rnn/stream/stop")

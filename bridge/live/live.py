@@ -10,8 +10,8 @@ streams end (their notes at once, ``done`` sent to their clients) and its worker
 on the new engine.
 
 A stream belongs to the client (host and source port) that started it: only that client may
-set, feed or stop it. Stream numbers are random (1..2^31-1, not counting up), so one client
-cannot guess another's. A client plays at most ``MAX_CLIENT_STREAMS`` streams at once, the
+set, feed or stop it. Stream numbers are random (1..2^24, exact in a Pd float; not counting
+up), so one client cannot guess another's. A client plays at most ``MAX_CLIENT_STREAMS`` streams at once, the
 bridge ``MAX_STREAMS``. A stream started with ``keepalive S`` ends (note-offs, then ``done``)
 once its client has sent nothing for S seconds: a thread looks every ``KEEPALIVE_CHECK_S``
 at ``Daemon.last_heard``.
@@ -77,6 +77,9 @@ CLOCK_START_LEAD_S = 0.25  # a clock-following stream starts on the first beat t
 MAX_STREAMS = 64
 MAX_CLIENT_STREAMS = 16  # streams one client (host and source port) plays at once
 KEEPALIVE_CHECK_S = 1.0  # how often streams with a keepalive are checked
+# Stream numbers are random in 1..2^24: a Pd patch holds numbers as 32-bit floats, exact to
+# 2^24, and sends the number it got back (a larger one would come back rounded).
+MAX_STREAM_NUMBER = 2**24
 RESPONDER = "rnn"  # the engine that answers a phrase unless --respond-with names another
 HARMONIZER = "harmony"  # the engine that harmonizes with --harmonize
 CLOCK_RUNNING_S = 1.0  # a MIDI clock with no pulse this long is not running
@@ -453,9 +456,9 @@ class Live:
         keepalive = float(request["keepalive"])
         with self._changed:
             taken = {s.id for w in self.workers.values() for s in w.streams()}
-            sid = secrets.randbelow(2**31 - 1) + 1  # 1..2^31-1: not guessable, int32
+            sid = secrets.randbelow(MAX_STREAM_NUMBER) + 1  # not guessable, not counted
             while sid in taken:
-                sid = secrets.randbelow(2**31 - 1) + 1
+                sid = secrets.randbelow(MAX_STREAM_NUMBER) + 1
             if follow:
                 self._following[sid] = name
             if keepalive > 0:
