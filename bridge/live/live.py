@@ -11,10 +11,10 @@ on the new engine.
 
 A stream belongs to the client (host and source port) that started it: only that client may
 set, feed or stop it. Stream numbers are random (1..2^24, exact in a Pd float; not counting
-up), so one client cannot guess another's. A client plays at most ``MAX_CLIENT_STREAMS`` streams at once, the
-bridge ``MAX_STREAMS``. A stream started with ``keepalive S`` ends (note-offs, then ``done``)
-once its client has sent nothing for S seconds: a thread looks every ``KEEPALIVE_CHECK_S``
-at ``Daemon.last_heard``.
+up), so one client cannot guess another's. A client plays at most ``MAX_CLIENT_STREAMS``
+streams at once, the bridge ``MAX_STREAMS``. A stream started with ``keepalive S`` ends
+(note-offs, then ``done``) once its client has sent nothing for S seconds: a thread looks
+every ``KEEPALIVE_CHECK_S`` at ``Daemon.last_heard``.
 
 Events (server -> client):
 - ``/bridge/note <stream> <pitch> <velocity> <duration-beats> <duration-ms>`` at each note's
