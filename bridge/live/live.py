@@ -461,11 +461,12 @@ class Live:
                 sid = secrets.randbelow(MAX_STREAM_NUMBER) + 1
             if follow:
                 self._following[sid] = name
-            if keepalive > 0:
-                self._keepalive[sid] = (name, keepalive, time.monotonic())
-                self._changed.notify_all()
         worker.start_stream(sid, options, primer, values, client=sender, request_id=request.id,
                             route=OscRoute(sender, sid), paused=follow)  # fmt: skip
+        if keepalive > 0:  # after it plays: the watcher forgets the streams it cannot find
+            with self._changed:
+                self._keepalive[sid] = (name, keepalive, time.monotonic())
+                self._changed.notify_all()
         if follow and self.midi_clock is not None and self.midi_clock.running:
             at = self.midi_clock.next_beat(self.clock.now() + CLOCK_START_LEAD_S)
             worker.resume(sid, at, self.midi_clock.bpm)
