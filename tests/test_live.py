@@ -43,15 +43,16 @@ def collect(client: OscClient, seconds: float) -> list[tuple[float, str, list]]:
 
 def test_stream_plays_notes_in_time_and_ends(client: OscClient) -> None:
     client.send("/bridge/rnn/stream/start", 7, "tempo", 240, "seed", 1, "steps", 32)
-    assert expect(client, "/bridge/reply/rnn/stream/start") == [7, 1]
+    rid, sid = expect(client, "/bridge/reply/rnn/stream/start")
+    assert rid == 7 and 0 < sid <= 2**24  # random, exact in a Pd float
     got = collect(client, 2.6)
     notes = [(t, a) for t, addr, a in got if addr == "/bridge/note"]
-    assert ("/bridge/rnn/stream/done", [1]) in [(addr, a) for _, addr, a in got]
+    assert ("/bridge/rnn/stream/done", [sid]) in [(addr, a) for _, addr, a in got]
     assert notes, "32 steps of a random model gave no notes"
     step = 60 / 240 / 4
     t0 = notes[0][0]
     for t, (stream, pitch, velocity, beats, ms) in notes:
-        assert stream == 1 and 0 <= pitch <= 127 and velocity == 100
+        assert stream == sid and 0 <= pitch <= 127 and velocity == 100
         assert beats > 0 and ms == pytest.approx(beats * 250, abs=0.01)
         # onsets fall on the 16th-note grid (loose: this is arrival time on a busy machine)
         off_grid = (t - t0) / step - round((t - t0) / step)
@@ -158,15 +159,16 @@ def test_every_streaming_engine_has_its_stream_addresses(tiny_rnn) -> None:
     with running(daemon, realtime=False) as live, OscClient(*daemon.address) as c:
         assert sorted(live.workers) == ["other", "rnn"]
         c.send("/bridge/other/stream/start", 1, "seed", 1, "steps", 8, "tempo", 400)
-        assert expect(c, "/bridge/reply/other/stream/start") == [1, 1]
+        one = expect(c, "/bridge/reply/other/stream/start")[1]
         c.send("/bridge/rnn/stream/start", 2, "seed", 1)
-        assert expect(c, "/bridge/reply/rnn/stream/start") == [2, 2]  # numbers never repeat
-        c.send("/bridge/rnn/stream/stop", 3, "stream", 1)  # a stream belongs to its engine
+        two = expect(c, "/bridge/reply/rnn/stream/start")[1]
+        assert one != two  # numbers are unique across engines
+        c.send("/bridge/rnn/stream/stop", 3, "stream", one)  # a stream belongs to its engine
         error = expect(c, "/bridge/error")
-        assert error[:2] == [3, "/bridge/rnn/stream/stop"] and "no stream 1" in error[2]
-        assert expect(c, "/bridge/other/stream/done") == [1]
-        c.send("/bridge/other/stream/set", 4, "stream", 2)
-        assert "no stream 2" in expect(c, "/bridge/error")[2]
+        assert error[:2] == [3, "/bridge/rnn/stream/stop"] and f"no stream {one}" in error[2]
+        assert expect(c, "/bridge/other/stream/done") == [one]
+        c.send("/bridge/other/stream/set", 4, "stream", two)
+        assert f"no stream {two}" in expect(c, "/bridge/error")[2]
 
 
 def test_an_engine_swap_ends_its_streams_and_restarts_the_worker(tmp_path) -> None:
@@ -202,8 +204,9 @@ def test_an_engine_swap_ends_its_streams_and_restarts_the_worker(tmp_path) -> No
             c.send("/bridge/rnn/stream/stop", 2, "stream", sid)
             assert f"no stream {sid}" in expect(c, "/bridge/error")[2]
             c.send("/bridge/rnn/stream/start", 3, "tempo", 300, "seed", 1)
-            assert expect(c, "/bridge/reply/rnn/stream/start") == [3, sid + 1]
-            assert expect(c, "/bridge/note")[0] == sid + 1  # the new engine plays
+            rid, fresh = expect(c, "/bridge/reply/rnn/stream/start")
+            assert rid == 3 and fresh != sid
+            assert expect(c, "/bridge/note")[0] == fresh  # the new engine plays
     finally:
         live.close()
         daemon.stop()

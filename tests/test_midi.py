@@ -148,8 +148,9 @@ def test_stream_over_jack_midi_and_stop_ends_every_note(live_bridge) -> None:
     try:
         with OscClient(*daemon.address) as c:
             c.send("/bridge/rnn/stream/start", 1, "tempo", 300, "channel", 5, "seed", 8)
+            sid = expect(c, "/bridge/reply/rnn/stream/start")[1]
             assert recv.wait_for(lambda ms: len(notes_on(ms)) >= 6), recv.messages
-            c.send("/bridge/rnn/stream/stop", 2, "stream", 1)
+            c.send("/bridge/rnn/stream/stop", 2, "stream", sid)
             assert recv.wait_for(lambda ms: not unmatched(ms), 5.0), unmatched(recv.messages)
         ons = notes_on(recv.messages)
         assert all(m[0] == 0x94 for _, m in ons)  # channel 5

@@ -16,6 +16,7 @@ from pathlib import Path
 from generated import write_or_check
 
 from bridge.cli.addresses import full_table
+from bridge.live.live import MAX_CLIENT_STREAMS, MAX_STREAMS
 from bridge.server.guard import (
     MAX_REGISTRATIONS,
     MAX_REGISTRATIONS_PER_HOST,
@@ -107,7 +108,9 @@ float32.
   registers its `[udpreceive]`'s port.
 - A client is its host and source port. A registration applies to the client that sent it
   and to no other: two clients on one computer never receive each other's replies or stream
-  events. A stream belongs to the client that started it. At most
+  events. A stream belongs to the client that started it: only that client may set, feed or
+  stop it (others get `/bridge/error`), stream numbers are random, not counted from 1, and a
+  client plays at most {MAX_CLIENT_STREAMS} streams at once ({MAX_STREAMS} in all). At most
   {MAX_REGISTRATIONS_PER_HOST} clients per computer and {MAX_REGISTRATIONS} in all are
   registered; the bridge's own port is refused.
 - The bridge never answers a datagram sent from its own address and port, and never answers

@@ -72,17 +72,31 @@ def _play(daemon: Any, live: Any, streams: int, seconds: float, tempo: float) ->
 
     clients = [OscClient(*daemon.address) for _ in range(streams)]
     try:
+        ids = []
         for i, c in enumerate(clients):
             c.send("/bridge/rnn/stream/start", i, "tempo", tempo, "seed", i)
+            ids.append(_stream_number(c))
         # Nothing reads the notes meanwhile (the sockets' buffers hold them): a reader here
         # would hold the GIL at times and be part of what is measured.
         time.sleep(seconds)
         for i, c in enumerate(clients):
-            c.send("/bridge/rnn/stream/stop", 100 + i, "stream", i + 1)
+            c.send("/bridge/rnn/stream/stop", 100 + i, "stream", ids[i])
         time.sleep(0.2)
     finally:
         for c in clients:
             c.close()
+
+
+def _stream_number(client: Any, timeout: float = 10.0) -> int:
+    """The stream number in the start reply ``client`` is sent (numbers are random)."""
+    deadline = time.monotonic() + timeout
+    while (left := deadline - time.monotonic()) > 0:
+        m = client.receive(left)
+        if m is not None and m.address == "/bridge/reply/rnn/stream/start":
+            return int(m.args[1])
+        if m is not None and m.address == "/bridge/error":
+            raise RuntimeError(f"the stream did not start: {m.args}")
+    raise RuntimeError("no reply to /bridge/rnn/stream/start")
 
 
 def _step_figures(worker: Any) -> dict[str, Any]:

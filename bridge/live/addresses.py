@@ -2,8 +2,8 @@
 
 Built from the engine's declarations (``stream_params``: the keys of ``start``;
 ``stream_set_params``: what ``set`` may change) plus the keys the daemon owns: tempo,
-channel, steps, lookahead and velocity (start), tempo (set), the stream number, and the
-performer's notes (feed). A ``steps N`` stream ends with ``/bridge/<engine>/stream/done
+channel, steps, lookahead, velocity and keepalive (start), tempo (set), the stream number,
+and the performer's notes (feed). A ``steps N`` stream ends with ``/bridge/<engine>/stream/done
 <stream>``. For the rnn engine these are exactly the streaming addresses of the protocol.
 
 Pure: no sockets, no torch. ``stream_addresses(engine_classes)`` is what the README's address
@@ -41,6 +41,17 @@ LOOKAHEAD = Key(
 )
 VELOCITY = Key("velocity", "int", "velocity of the stream's notes", default=None, low=1, high=127,
                metavar="V", default_doc="the primer's mean, else 100")  # fmt: skip
+KEEPALIVE = Key(
+    "keepalive",
+    "float",
+    "end the stream (note-offs, then `done`) once its client has sent the bridge nothing for "
+    "this many seconds (any message counts, `/bridge/ping` too); 0 plays on however long the "
+    "client is silent",
+    default=0.0,
+    low=0,
+    high=86400,
+    metavar="S",
+)
 STREAM = Key("stream", "int", "the stream number from the start reply", required=True, low=1,
              high=2**31 - 1, metavar="<stream>")  # fmt: skip
 FEED_NOTES = Key("notes", "notes", "the performer's notes: pitch start duration velocity (beats)",
@@ -48,7 +59,7 @@ FEED_NOTES = Key("notes", "notes", "the performer's notes: pitch start duration 
 SET_TEMPO = Key("tempo", "float", "new tempo, from the next step", default=None, low=MIN_TEMPO,
                 high=MAX_TEMPO, metavar="BPM", default_doc="unchanged")  # fmt: skip
 
-DAEMON_START_KEYS = ("tempo", "channel", "steps", "lookahead", "velocity")
+DAEMON_START_KEYS = ("tempo", "channel", "steps", "lookahead", "velocity", "keepalive")
 """The keys of ``stream/start`` the daemon answers itself; an engine cannot declare them."""
 
 
@@ -65,13 +76,14 @@ def as_key(param: Any) -> Key:
 def start_keys(params: Iterable[Any]) -> tuple[Key, ...]:
     """The keys of ``stream/start``: the engine's ``params`` and the daemon's, in the order
     the protocol writes the rnn's: tempo, the engine's keys before its first list of notes,
-    channel, steps, the engine's other keys, lookahead, velocity."""
+    channel, steps, the engine's other keys, lookahead, velocity, keepalive."""
     engine = [as_key(p) for p in params]
     clash = sorted({k.name for k in engine} & set(DAEMON_START_KEYS))
     if clash:
         raise ValueError(f"stream parameters {', '.join(clash)} belong to the daemon")
     cut = next((i for i, k in enumerate(engine) if k.kind == "notes"), len(engine))
-    return (TEMPO, *engine[:cut], CHANNEL, STREAM_STEPS, *engine[cut:], LOOKAHEAD, VELOCITY)
+    return (TEMPO, *engine[:cut], CHANNEL, STREAM_STEPS, *engine[cut:], LOOKAHEAD, VELOCITY,
+            KEEPALIVE)  # fmt: skip
 
 
 def engine_stream_addresses(name: str, engine_class: Any) -> tuple[Address, ...]:
@@ -116,7 +128,8 @@ def engine_stream_addresses(name: str, engine_class: Any) -> tuple[Address, ...]
             stream_path(name, "stop"),
             keys=(STREAM,),
             reply_args="<stream>",
-            doc="Stop a stream; every note it is sounding ends at once.",
+            doc="Stop a stream; every note it is sounding ends at once. Only the client that "
+            "started a stream may set, feed or stop it.",
         ),
     )
 

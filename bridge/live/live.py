@@ -9,12 +9,19 @@ channel used). When the daemon swaps an engine (``Daemon.on_engine_swap``), that
 streams end (their notes at once, ``done`` sent to their clients) and its worker starts again
 on the new engine.
 
+A stream belongs to the client (host and source port) that started it: only that client may
+set, feed or stop it. Stream numbers are random (1..2^24, exact in a Pd float; not counting
+up), so one client cannot guess another's. A client plays at most ``MAX_CLIENT_STREAMS``
+streams at once, the bridge ``MAX_STREAMS``. A stream started with ``keepalive S`` ends
+(note-offs, then ``done``) once its client has sent nothing for S seconds: a thread looks
+every ``KEEPALIVE_CHECK_S`` at ``Daemon.last_heard``.
+
 Events (server -> client):
 - ``/bridge/note <stream> <pitch> <velocity> <duration-beats> <duration-ms>`` at each note's
   time, to the client that started the stream (its registered port, if it registered).
   ``duration-ms`` is the duration at the tempo when the note starts.
 - ``/bridge/<engine>/stream/done <stream>`` when a stream started with ``steps N`` has played,
-  or was ended because its engine was swapped.
+  or was ended because its engine was swapped or its client went silent (``keepalive``).
 - ``/bridge/callresponse/state <idle|listening|responding>`` to every registered client
   (``/bridge/register``) and every client that asked ``/bridge/callresponse/state``.
 - ``/bridge/midi/status <lost|back> <port>`` to the same clients when a MIDI port's system
@@ -27,9 +34,10 @@ Events (server -> client):
 from __future__ import annotations
 
 import gc
-import itertools
 import logging
+import secrets
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -50,7 +58,13 @@ from bridge.live.midi import (
 )
 from bridge.live.oscsink import NOTE_ADDRESS, OscNoteSink, OscRoute
 from bridge.live.scheduler import NoteSink, Scheduler
-from bridge.live.streams import Stream, StreamOptions, StreamWorker, raise_priority
+from bridge.live.streams import (
+    MAX_FEEDS_WAITING,
+    Stream,
+    StreamOptions,
+    StreamWorker,
+    raise_priority,
+)
 from bridge.server.osc import Addr
 from bridge.server.protocol import Address, Request
 from engines.base import StreamingEngine
@@ -61,6 +75,11 @@ STATE_ADDRESS = "/bridge/callresponse/state"
 MIDI_STATUS_ADDRESS = "/bridge/midi/status"
 CLOCK_START_LEAD_S = 0.25  # a clock-following stream starts on the first beat this far ahead
 MAX_STREAMS = 64
+MAX_CLIENT_STREAMS = 16  # streams one client (host and source port) plays at once
+KEEPALIVE_CHECK_S = 1.0  # how often streams with a keepalive are checked
+# Stream numbers are random in 1..2^24: a Pd patch holds numbers as 32-bit floats, exact to
+# 2^24, and sends the number it got back (a larger one would come back rounded).
+MAX_STREAM_NUMBER = 2**24
 RESPONDER = "rnn"  # the engine that answers a phrase unless --respond-with names another
 HARMONIZER = "harmony"  # the engine that harmonizes with --harmonize
 CLOCK_RUNNING_S = 1.0  # a MIDI clock with no pulse this long is not running
@@ -144,7 +163,10 @@ class Live:
         self.workers: dict[str, StreamWorker] = {}  # engine name -> its streams' worker
         self._served: set[str] = set()  # engines whose streaming addresses are added
         self._lock = threading.Lock()
-        self._ids = itertools.count(1)  # stream numbers, unique across engines
+        self._changed = threading.Condition(self._lock)  # a keepalive stream came, or close
+        self._keepalive: dict[int, tuple[str, float, float]] = {}  # stream -> (engine, s, start)
+        self._watcher: threading.Thread | None = None
+        self._closed = False
         self._following: dict[int, str] = {}  # streams following the MIDI clock -> engine
         self._subscribers: set[Addr] = set()
         self._started = False
@@ -238,6 +260,8 @@ class Live:
         for spec in LIVE_ADDRESSES:
             self.daemon.add_handler(spec, self._state)
         self.daemon.on_engine_swap.append(self._engine_swapped)
+        self._watcher = threading.Thread(target=self._watch, name="bridge-keepalive", daemon=True)
+        self._watcher.start()
         self._started = True
         return self
 
@@ -245,6 +269,12 @@ class Live:
         """Stop everything; every note that went out gets its note-off; MIDI panic."""
         if self._engine_swapped in self.daemon.on_engine_swap:
             self.daemon.on_engine_swap.remove(self._engine_swapped)
+        with self._changed:
+            self._closed = True
+            self._changed.notify_all()
+        if self._watcher is not None:
+            self._watcher.join()
+            self._watcher = None
         if self.midi_input is not None:
             self.midi_input.close()  # no more input while closing
             self.midi_input = None
@@ -371,12 +401,20 @@ class Live:
         return worker
 
     def _stream_id(self, worker: StreamWorker, request: Request, sender: Addr) -> int | None:
+        """The request's stream number if that stream plays and belongs to ``sender``; else
+        None, and ``sender`` is told why."""
         sid = int(request["stream"])
-        if worker.get(sid) is None:
-            playing = ", ".join(map(str, worker.ids())) or "none"
-            self.daemon.send_error(
-                sender, request.id, request.address, f"no stream {sid} (playing: {playing})"
-            )
+        stream = worker.get(sid)
+        message = None
+        if stream is None:
+            # only the sender's own streams: the others' numbers are theirs to know
+            mine = [s.id for s in worker.streams() if s.client == sender]
+            playing = ", ".join(map(str, sorted(mine))) or "none"
+            message = f"no stream {sid} (yours playing: {playing})"
+        elif stream.client != sender:
+            message = f"stream {sid} belongs to another client"
+        if message is not None:
+            self.daemon.send_error(sender, request.id, request.address, message)
             return None
         return sid
 
@@ -389,9 +427,14 @@ class Live:
         if worker is None:
             return
         with self._lock:
-            playing = sum(len(w.ids()) for w in self.workers.values())
-        if playing >= MAX_STREAMS:
+            streams = [s for w in self.workers.values() for s in w.streams()]
+        message = None
+        if len(streams) >= MAX_STREAMS:
             message = f"{MAX_STREAMS} streams are playing, the most at once; stop one first"
+        elif sum(s.client == sender for s in streams) >= MAX_CLIENT_STREAMS:
+            message = (f"{MAX_CLIENT_STREAMS} of your streams are playing, the most for one "
+                       "client; stop one first")  # fmt: skip
+        if message is not None:
             self.daemon.send_error(sender, request.id, request.address, message)
             return
         engine = worker.engine
@@ -410,12 +453,20 @@ class Live:
             lookahead_s=float(request["lookahead"]) / 1000.0,
             velocity=int(velocity),
         )
-        with self._lock:
-            sid = next(self._ids)
+        keepalive = float(request["keepalive"])
+        with self._changed:
+            taken = {s.id for w in self.workers.values() for s in w.streams()}
+            sid = secrets.randbelow(MAX_STREAM_NUMBER) + 1  # not guessable, not counted
+            while sid in taken:
+                sid = secrets.randbelow(MAX_STREAM_NUMBER) + 1
             if follow:
                 self._following[sid] = name
         worker.start_stream(sid, options, primer, values, client=sender, request_id=request.id,
                             route=OscRoute(sender, sid), paused=follow)  # fmt: skip
+        if keepalive > 0:  # after it plays: the watcher forgets the streams it cannot find
+            with self._changed:
+                self._keepalive[sid] = (name, keepalive, time.monotonic())
+                self._changed.notify_all()
         if follow and self.midi_clock is not None and self.midi_clock.running:
             at = self.midi_clock.next_beat(self.clock.now() + CLOCK_START_LEAD_S)
             worker.resume(sid, at, self.midi_clock.bpm)
@@ -442,7 +493,11 @@ class Live:
         if worker is None or sid is None:
             return
         tokens = worker.engine.grid_tokens(request["notes"])  # the primer's limits apply
-        worker.feed(sid, tokens)
+        if not worker.feed(sid, tokens):
+            message = (f"busy: {MAX_FEEDS_WAITING} feeds waiting for stream {sid} already; "
+                       "feed it again in a moment")  # fmt: skip
+            self.daemon.send_error(sender, request.id, request.address, message)
+            return
         self._reply(request, sender, sid)
 
     def _stop(self, name: str, request: Request, sender: Addr) -> None:
@@ -453,6 +508,7 @@ class Live:
         worker.stop(sid)
         with self._lock:
             self._following.pop(sid, None)
+            self._keepalive.pop(sid, None)
         self._reply(request, sender, sid)
 
     def _state(self, request: Request, sender: Addr) -> None:
@@ -466,12 +522,14 @@ class Live:
     def _stream_done(self, name: str, stream: Stream) -> None:
         with self._lock:
             self._following.pop(stream.id, None)
+            self._keepalive.pop(stream.id, None)
         if stream.client is not None:
             self.daemon.send(stream.client, stream_path(name, "done"), [stream.id])
 
     def _stream_error(self, name: str, stream: Stream, message: str) -> None:
         with self._lock:
             self._following.pop(stream.id, None)
+            self._keepalive.pop(stream.id, None)
         if stream.client is not None:
             start = stream_path(name, "start")
             self.daemon.send_error(stream.client, stream.request_id, start, message)
@@ -490,6 +548,43 @@ class Live:
         targets = {self.daemon.reply_target(s): s for s in senders}  # each client once
         for sender in targets.values():
             self.daemon.send(sender, address, args)
+
+    # -- keepalive (its own thread) -------------------------------------------------------
+
+    def _watch(self) -> None:
+        """End each keepalive stream whose client has been silent too long; wake every
+        ``KEEPALIVE_CHECK_S`` while there are any, else only when one starts."""
+        while True:
+            with self._changed:
+                while not self._closed and not self._keepalive:
+                    self._changed.wait()
+                if self._closed:
+                    return
+                watched = dict(self._keepalive)
+            try:
+                self._expire(watched)
+            except Exception:  # the check must go on; a stream left playing is logged
+                log.exception("keepalive check failed")
+            with self._changed:
+                if not self._closed:
+                    self._changed.wait(KEEPALIVE_CHECK_S)
+
+    def _expire(self, watched: dict[int, tuple[str, float, float]]) -> None:
+        now = time.monotonic()
+        for sid, (name, seconds, started) in watched.items():
+            with self._lock:
+                worker = self.workers.get(name)
+            stream = None if worker is None else worker.get(sid)
+            if worker is None or stream is None:
+                with self._lock:
+                    self._keepalive.pop(sid, None)
+                continue
+            heard = self.daemon.last_heard(stream.client)
+            silent = now - max(started, heard if heard is not None else started)
+            if silent < seconds or not worker.stop(sid):  # (stopped meanwhile: not ours)
+                continue
+            log.info("stream %d ended: its client was silent for %.0f s", sid, silent)
+            self._stream_done(name, stream)
 
     # -- MIDI input and clock -------------------------------------------------------------
 

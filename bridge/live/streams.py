@@ -22,7 +22,10 @@ How a stream plays (the numbers are the constants below):
   yet promised (committed to the scheduler, or inside a committed note): the worker rewinds
   the session to the state it had before that step (it keeps ``Session.snapshot()`` per step)
   and samples again. Fed notes are the performer's: they join the model's context (padded to whole
-  bars, so the model keeps its place in the bar), they are not played.
+  bars, so the model keeps its place in the bar), they are not played. At most
+  ``MAX_FEEDS_WAITING`` (2) feeds of one stream wait for the worker at a time: ``feed``
+  refuses more (returns False), so a client flooding feeds is refused, and the worker's
+  queue, shared by every stream of the engine, stays short.
 
 The engine (``engines.base.StreamingEngine``) keeps every tensor; nothing here knows them.
 """
@@ -51,6 +54,7 @@ MAX_NOTE_STEPS = 16
 KEEP_STEPS = 64  # sampled steps kept behind the commit point (pause/resume needs a few)
 START_DELAY_S = 0.05  # after priming, step 0 sounds this long after the lead
 WORKER_NICE = -10
+MAX_FEEDS_WAITING = 2  # feeds of one stream queued, not yet taken by the worker
 
 
 def raise_priority(nice: int = WORKER_NICE, group: bool = False) -> bool:
@@ -131,6 +135,7 @@ class Stream:
     placed: bool = False  # the first step (or the first after a resume) has its time
     stopped: bool = False
     done_queued: bool = False
+    feeds_waiting: int = 0  # feeds queued, not yet applied (under the worker's lock)
 
     @property
     def gen(self) -> int:
@@ -236,6 +241,11 @@ class StreamWorker:
         with self._cond:
             return self._streams.get(sid)
 
+    def streams(self) -> list[Stream]:
+        """The streams playing now."""
+        with self._cond:
+            return list(self._streams.values())
+
     def start_stream(
         self,
         sid: int,
@@ -279,11 +289,28 @@ class StreamWorker:
     def set_tempo(self, sid: int, bpm: float) -> None:
         self._queue_for(sid, lambda s: self._set_tempo(s, bpm))
 
-    def feed(self, sid: int, tokens: Sequence[int]) -> None:
+    def feed(self, sid: int, tokens: Sequence[int]) -> bool:
         """Add the performer's notes, as grid tokens padded to whole bars (the engine's
-        ``grid_tokens``, so the model keeps its place in the bar), to the context."""
+        ``grid_tokens``, so the model keeps its place in the bar), to the context. False
+        (nothing queued) while ``MAX_FEEDS_WAITING`` feeds of this stream wait already;
+        KeyError if there is no such stream."""
         tokens = list(tokens)
-        self._queue_for(sid, lambda s: self._feed(s, tokens))
+        with self._cond:
+            s = self._streams.get(sid)
+            if s is None:
+                raise KeyError(sid)
+            if s.feeds_waiting >= MAX_FEEDS_WAITING:
+                return False
+            s.feeds_waiting += 1
+            self._inbox.append(lambda: self._fed(s, tokens))
+            self._cond.notify_all()
+        return True
+
+    def _fed(self, s: Stream, tokens: list[int]) -> None:
+        with self._cond:
+            s.feeds_waiting -= 1
+        if not s.stopped:
+            self._feed(s, tokens)
 
     def pause(self, sid: int) -> None:
         """Silence a stream and hold its place (MIDI clock Stop)."""

@@ -56,6 +56,7 @@ log = logging.getLogger(__name__)
 Handler = Callable[[Request, Addr], None]
 SwapHook = Callable[[str, Any, Any], None]
 ERROR_ADDRESS = "/bridge/error"
+MAX_HEARD = 4096  # clients whose last datagram's time is kept (the longest silent go)
 
 
 class Daemon:
@@ -123,6 +124,7 @@ class Daemon:
         self.dropped: Counter[str] = Counter()  # why datagrams went unanswered -> how many
         self._registrations = Registrations()  # client (host, source port) -> reply port
         self._budget = ReplyBudget()
+        self._heard: dict[Addr, float] = {}  # client -> time.monotonic() of its last datagram
         self._own_hosts = OwnHosts()
         self._limiter = LogLimiter(log)
         self._lock = threading.Lock()
@@ -241,6 +243,11 @@ class Daemon:
             port = self.reply_port or sender[1]
         return sender[0], port
 
+    def last_heard(self, client: Addr) -> float | None:
+        """When (``time.monotonic()``) the bridge last received a datagram from ``client``
+        (its host and source port), or None if not lately."""
+        return self._heard.get(client)
+
     def registered(self) -> list[Addr]:
         """Every client (host, source port) that registered a reply port; ``reply_target``
         of one says where its replies go."""
@@ -339,6 +346,10 @@ class Daemon:
         return False
 
     def _on_packet(self, packet: Packet, sender: Addr) -> None:
+        self._heard[sender] = time.monotonic()  # only this thread writes: a get is safe
+        if len(self._heard) > MAX_HEARD:  # many senders: keep the half heard last
+            newest = sorted(self._heard.items(), key=lambda kv: kv[1])[MAX_HEARD // 2 :]
+            self._heard = dict(newest)
         if is_event(packet.address, getattr(packet, "args", ())):
             self.dropped["a reply or event"] += 1  # answering one could loop forever; silent
             return
