@@ -86,7 +86,7 @@ log "bridge serve --port 0 (expecting engines: $engines)"
 pid=$!
 port=""
 for _ in $(seq $((STARTUP_S * 2))); do
-    port="$(sed -n 's/^bridge listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$work/serve.log")"
+    port="$(sed -n 's/^bridge listening on 127\.0\.0\.1:\([0-9]*\)\( with .*\)\{0,1\}$/\1/p' "$work/serve.log")"
     [ -n "$port" ] && break
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.5
