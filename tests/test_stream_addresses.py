@@ -36,13 +36,14 @@ def test_the_rnn_streams_keep_the_protocol() -> None:
         f"/bridge/rnn/stream/{v}" for v in ("start", "set", "feed", "stop")
     ]
     assert keys(start) == ["tempo", "temperature", "seed", "channel", "steps", "notes",
-                           "top_p", "lookahead", "velocity"]  # fmt: skip
+                           "top_p", "lookahead", "velocity", "keepalive"]  # fmt: skip
     assert keys(set_) == ["stream", "tempo", "temperature"]
     assert keys(feed) == ["stream", "notes"] and keys(stop) == ["stream"]
     assert all(a.reply_args == "<stream>" for a in (start, set_, feed, stop))
     assert start.reply == "/bridge/reply/rnn/stream/start"
     assert "`/bridge/rnn/stream/done <stream>`" in start.doc
     assert start.key("tempo").default == 120.0 and start.key("steps").default == 0
+    assert start.key("keepalive").default == 0  # off unless asked: not every client pings
     assert start.key("channel").high == 16 and set_.key("stream").required
 
 
@@ -50,7 +51,7 @@ def test_another_engine_streams_with_its_own_keys() -> None:
     start, set_, _, _ = engine_stream_addresses("drummer", Drummer)
     assert start.path == "/bridge/drummer/stream/start"
     assert keys(start) == ["tempo", "seed", "density", "channel", "steps", "lookahead",
-                           "velocity"]  # fmt: skip
+                           "velocity", "keepalive"]  # fmt: skip
     assert keys(set_) == ["stream", "tempo", "density"]
     assert "tempo (exactly from the next step) or density" in set_.doc
     assert "`/bridge/drummer/stream/done <stream>`" in start.doc
