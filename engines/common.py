@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import torch
 
-from engines.notes import Note
+from engines.notes import Note, bar_padded_steps, notes_to_tokens
 from engines.params import MAX_VARIATIONS
 
 MAX_STEPS = 1024  # the most 16th steps one request may ask for
@@ -90,3 +90,10 @@ def check_primer(notes: Sequence[Note]) -> None:
             raise ValueError(
                 f"primer is {n.end:g} beats long; the most is {MAX_PRIMER_BEATS:g} beats"
             )
+
+
+def primer_tokens(notes: Sequence[Note]) -> list[int]:
+    """A checked primer on the 16th grid, padded with rests to the end of its last bar (so a
+    grid model keeps its place in the bar)."""
+    check_primer(notes)
+    return notes_to_tokens(notes, n_steps=bar_padded_steps(notes))

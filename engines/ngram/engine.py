@@ -22,9 +22,9 @@ import torch
 
 from engines.base import Session, StreamingEngine, Verb
 from engines.common import (
-    check_primer,
     check_sampling,
     check_steps,
+    primer_tokens,
     seeded_generator,
     variation_seeds,
 )
@@ -36,8 +36,6 @@ from engines.notes import (
     OFF,
     VOCAB_SIZE,
     Note,
-    bar_padded_steps,
-    notes_to_tokens,
     tokens_to_notes,
 )
 from engines.params import PRIMER, PRIMER_8, SEED, SET_TEMPERATURE, STEPS, TEMPERATURE, TOP_P
@@ -184,7 +182,7 @@ class NgramEngine(StreamingEngine):
     # -- live streams (engines.base.StreamingEngine) -----------------------------------------
 
     def grid_tokens(self, notes: Sequence[Note]) -> list[int]:
-        return self.primer_tokens(notes)
+        return primer_tokens(notes)
 
     def open_session(self, values: Mapping[str, Any], primer: Sequence[int]) -> NgramSession:
         session = NgramSession(
@@ -210,11 +208,6 @@ class NgramEngine(StreamingEngine):
         for i, s in enumerate(rows):
             s.probs = probs[i]
 
-    def primer_tokens(self, notes: Sequence[Note]) -> list[int]:
-        """The primer on the grid, padded with rests to the end of its last bar."""
-        check_primer(notes)
-        return notes_to_tokens(notes, n_steps=bar_padded_steps(notes))
-
     def continue_(
         self,
         notes: Sequence[Note] = (),
@@ -234,7 +227,7 @@ class NgramEngine(StreamingEngine):
         """
         check_steps(steps)
         check_sampling(temperature, top_p)
-        primer = self.primer_tokens(notes)
+        primer = primer_tokens(notes)
         seeds = [seed] if variations is None else variation_seeds(seed, variations)
         sessions = [NgramSession(self, temperature, top_p, s) for s in seeds]
         for session in sessions:

@@ -14,9 +14,9 @@ from engines.checkpoint import load_model, resolve_device, save_checkpoint
 from engines.common import (
     MAX_PRIMER_NOTES,
     MAX_STEPS,
-    check_primer,
     check_sampling,
     check_steps,
+    primer_tokens,
     seeded_generator,
     variation_seeds,
 )
@@ -26,8 +26,6 @@ from engines.notes import (
     NOTE_ON_BASE,
     STEPS_PER_BAR,
     Note,
-    bar_padded_steps,
-    notes_to_tokens,
     register_shift,
     tokens_to_notes,
     transpose_token,
@@ -272,7 +270,7 @@ class RnnEngine(StreamingEngine):
     # -- live streams (engines.base.StreamingEngine) -----------------------------------------
 
     def grid_tokens(self, notes: Sequence[Note]) -> list[int]:
-        return self.primer_tokens(notes)
+        return primer_tokens(notes)
 
     def open_session(self, values: Mapping[str, Any], primer: Sequence[int]) -> RnnSession:
         stream = self.stream(values.get("seed"), register_shift(primer))
@@ -304,11 +302,6 @@ class RnnEngine(StreamingEngine):
             r.h = [t[i : i + 1] for t in h]
             r.c = [t[i : i + 1] for t in c]
 
-    def primer_tokens(self, notes: Sequence[Note]) -> list[int]:
-        """The primer on the grid, padded with rests to the end of its last bar."""
-        check_primer(notes)
-        return notes_to_tokens(notes, n_steps=bar_padded_steps(notes))
-
     def continue_(
         self,
         notes: Sequence[Note] = (),
@@ -333,7 +326,7 @@ class RnnEngine(StreamingEngine):
         """
         check_steps(steps)
         check_sampling(temperature, top_p)
-        primer = self.primer_tokens(notes)
+        primer = primer_tokens(notes)
         velocity = round(sum(n.velocity for n in notes) / len(notes)) if notes else 100
         if variations is None:
             out = self.continue_tokens(primer, steps, temperature, top_p, seed)
