@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import math
-import warnings
 from typing import List  # noqa: UP035 - TorchScript's annotation (see StepCore)
 
 import torch
@@ -25,6 +24,7 @@ from torch import nn
 
 from engines.perf.events import BOS, NOTE_OFF, SHIFT, TICKS_PER_BEAT, VELOCITY
 from engines.perf.model import COND_SIZE, PerfModel
+from engines.torchscript import script_or_eager
 
 log = logging.getLogger(__name__)
 
@@ -195,14 +195,7 @@ StepCore.__annotations__ = {"joined": List[torch.Tensor], "biases": List[torch.T
 def compile_core(model: PerfModel) -> nn.Module:
     """The model's :class:`StepCore`, compiled by TorchScript where it can be (else eager:
     the same numbers, slower)."""
-    core = StepCore(model.cpu().eval())
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return torch.jit.script(core)
-    except Exception as exc:  # noqa: BLE001 - any compiler failure leaves the eager module
-        log.warning("TorchScript unavailable (%s); the perf engine steps in eager mode", exc)
-        return core
+    return script_or_eager(StepCore(model.cpu().eval()), "the perf engine")
 
 
 __all__ = ["COND_SIZE", "StepCore", "TICKS_PER_BEAT", "compile_core", "gumbel"]
