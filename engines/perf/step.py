@@ -105,16 +105,6 @@ class StepCore(nn.Module):
             k += 1
         return torch.addmm(self.head_b, x, self.head_w), new_h, new_c
 
-    def forward(
-        self,
-        token: int,
-        phase: int,
-        h: list[torch.Tensor],
-        c: list[torch.Tensor],
-        cbias: torch.Tensor,
-    ) -> tuple[torch.Tensor, list[torch.Tensor], list[torch.Tensor]]:
-        return self.step(token, phase, h, c, cbias)
-
     @torch.jit.export
     def feed(
         self,
