@@ -188,23 +188,33 @@ class StepCore(nn.Module):
                 break
             scores = logits[0] / temperature + self.base_mask
             off_mask = torch.where(sounding, zero, neg)
-            bias = 0.0
-            if steer:
-                bias = gain * (owed + lead - started) / density
-                bias = min(self.hold_cap, max(-self.hold_cap, bias))
-            shifts = scores[self.shift_base : self.velocity_base]
-            if bias != 0.0:  # time costs notes: a shift of k ticks is owed k/96 beats' worth
-                shifts = shifts - bias * density * self.shift_beats
-            if waiting:
-                shifts = no_shift
-            scores = torch.cat(
-                [
-                    scores[: self.off_base] + on_mask + bias,
-                    scores[self.off_base : self.shift_base] + off_mask,
-                    shifts,
-                    scores[self.velocity_base :],
-                ]
-            )
+            if steer or waiting:
+                bias = 0.0
+                if steer:
+                    bias = gain * (owed + lead - started) / density
+                    bias = min(self.hold_cap, max(-self.hold_cap, bias))
+                # time costs notes: a shift of k ticks is owed k/96 beats' worth
+                shifts = scores[self.shift_base : self.velocity_base] - (
+                    bias * density * self.shift_beats
+                )
+                if waiting:
+                    shifts = no_shift
+                scores = torch.cat(
+                    [
+                        scores[: self.off_base] + on_mask + bias,
+                        scores[self.off_base : self.shift_base] + off_mask,
+                        shifts,
+                        scores[self.velocity_base :],
+                    ]
+                )
+            else:  # the plain path, as fast as before the hold
+                scores = torch.cat(
+                    [
+                        scores[: self.off_base] + on_mask,
+                        scores[self.off_base : self.shift_base] + off_mask,
+                        scores[self.shift_base :],
+                    ]
+                )
             if top_p < 1.0:
                 probs = torch.softmax(scores, 0)
                 sorted_p, order = probs.sort(descending=True)
