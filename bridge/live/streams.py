@@ -162,6 +162,34 @@ class StreamWorker(WorkerBase):
         self._add(s, lambda: self._prime(s))
         return s
 
+    @property
+    def set_params(self) -> tuple[Any, ...]:
+        """What ``stream/set`` may change besides the tempo."""
+        return tuple(type(self.engine).stream_set_params)
+
+    def start_args(self, request: Any, tempo: float) -> tuple[list[int], dict, StreamOptions]:
+        """A ``stream/start`` request's primer tokens, engine values and options (the socket
+        thread: ValueError for notes the engine refuses)."""
+        engine = self.engine
+        notes = request.values.get("notes") or []
+        primer = engine.grid_tokens(notes)
+        values = {p.name: request[p.name] for p in type(engine).stream_params}
+        velocity = request["velocity"]
+        if velocity is None:
+            velocity = round(sum(n.velocity for n in notes) / len(notes)) if notes else 100
+        options = StreamOptions(
+            tempo=tempo,
+            channel=int(request["channel"]),
+            steps=int(request["steps"]),
+            lookahead_s=float(request["lookahead"]) / 1000.0,
+            velocity=int(velocity),
+        )
+        return primer, values, options
+
+    def feed_args(self, notes: Sequence[Any]) -> list[int]:
+        """A feed's notes as this worker's ``feed`` takes them (ValueError if refused)."""
+        return self.engine.grid_tokens(notes)  # the primer's limits apply
+
     def feed(self, sid: int, tokens: Sequence[int]) -> bool:
         """Add the performer's notes, as grid tokens padded to whole bars (the engine's
         ``grid_tokens``, so the model keeps its place in the bar), to the context. False
