@@ -185,6 +185,12 @@ class EventStreamWorker(WorkerBase):
         the socket thread: a session with no primer is opened and dropped."""
         self.engine.open_event_session(dict(values), ())
 
+    def set_values(self, sid: int, values: Mapping[str, Any]) -> None:
+        """As ``WorkerBase.set_values``; ValueError (checked here, on the caller's thread)
+        for values a session refuses."""
+        self.check(values)
+        super().set_values(sid, values)
+
     def start_args(
         self, request: Any, tempo: float
     ) -> tuple[list[Any], dict[str, Any], EventStreamOptions]:
