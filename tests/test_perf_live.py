@@ -1,21 +1,17 @@
 """perf streams and perf call and response over real UDP and a real JACK server (``jackd -d
 dummy``) with the tiny perf engine: chords, notes ending, set, feed (OSC and MIDI input),
-stop, ownership, SIGTERM, and a polyphonic answer with velocities."""
+stop, ownership, and (SIGTERM: test_midi) a polyphonic answer with velocities."""
 
 from __future__ import annotations
 
-import re
 import select
-import signal
 import struct
-import subprocess
 import time
 from collections import Counter
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from clients import LISTENING, STARTUP_TIMEOUT, Lines, bridge_command, expect
+from clients import expect
 from test_midi import Receiver, Sender, jack, notes_on, unmatched  # noqa: F401
 
 from bridge.live.callresponse import CallResponseOptions
@@ -193,34 +189,3 @@ def test_call_and_response_answers_a_chord_with_chords(jack_bridge) -> None:
     finally:
         send.close()
         recv.close()
-
-
-def test_sigterm_mid_perf_stream_leaves_no_stuck_note(
-    jack: str,  # noqa: F811
-    tiny_perf_checkpoint: Path,
-) -> None:
-    cmd = bridge_command("serve", "--port", "0", "--device", "cpu", "--perf",
-                         str(tiny_perf_checkpoint), "--virtual-midi",
-                         "--midi-name", "bridge-pterm")  # fmt: skip
-    proc = subprocess.Popen(
-        cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    out = Lines(proc)
-    recv = None
-    try:
-        match = out.wait_for(LISTENING.fullmatch, STARTUP_TIMEOUT, "'bridge listening on' line")
-        assert isinstance(match, re.Match)
-        recv = Receiver("bridge-pterm:out")
-        with OscClient("127.0.0.1", int(match.group(1))) as c:
-            c.send(START, 1, "tempo", 300, "density", 8.0)
-            assert recv.wait_for(lambda ms: len(notes_on(ms)) >= 6 and unmatched(ms), 20)
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(20)
-        assert proc.returncode in (0, -signal.SIGTERM), out.text()
-        assert recv.wait_for(lambda ms: not unmatched(ms), 5.0), unmatched(recv.messages)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        if recv is not None:
-            recv.close()
