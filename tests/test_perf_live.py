@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 import pytest
-from clients import expect
+from clients import expect, require_client
 from test_midi import Receiver, Sender, jack, notes_on, unmatched  # noqa: F401
 
 from bridge.live.callresponse import CallResponseOptions
@@ -189,3 +189,15 @@ def test_call_and_response_answers_a_chord_with_chords(jack_bridge) -> None:
     finally:
         send.close()
         recv.close()
+
+
+def test_the_perf_benches_measure_chords_and_many_streams(tiny_perf) -> None:
+    from bridge.bench.live import bench_perf_stream_midi, bench_stream_load
+
+    require_client("jackd")
+    figures = bench_perf_stream_midi(tiny_perf, seconds=3, tempo=240, density=8.0)
+    assert figures["n"] > 10 and figures["chord_spread"]["n"] > 0
+    assert figures["chord_spread"]["max_ms"] >= 0
+    load = bench_stream_load(tiny_perf, 3, 3, 240, engine_name="perf", keys=("density", 8.0))
+    assert load["streams"] == 3 and load["n"] > 30
+    assert (load["over_5ms"] > 0) == (load["max_ms"] > 5.0)
