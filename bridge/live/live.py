@@ -63,6 +63,7 @@ from bridge.live.oscsink import NOTE_ADDRESS, OscNoteSink, OscRoute
 from bridge.live.phrases import PhraseListener, PlayedPhrase, phrase_notes
 from bridge.live.scheduler import NoteSink, Scheduler
 from bridge.live.streams import MAX_FEEDS_WAITING, Stream, StreamWorker, raise_priority
+from bridge.live.worker import WorkerBase
 from bridge.server.osc import Addr
 from bridge.server.protocol import Address, Request
 from engines.base import EventStreamingEngine, StreamingEngine
@@ -157,7 +158,7 @@ class Live:
         self.realtime = realtime
         self.osc_sink = OscNoteSink(daemon, self.clock)
         self.scheduler = Scheduler([self.osc_sink], self.clock, realtime=realtime)
-        self.workers: dict[str, Any] = {}  # engine name -> its streams' worker
+        self.workers: dict[str, WorkerBase] = {}  # engine name -> its streams' worker
         self._served: set[str] = set()  # engines whose streaming addresses are added
         self._lock = threading.Lock()
         self.keepalive = KeepAlive(self._find, daemon.last_heard, self._expired)
@@ -167,7 +168,7 @@ class Live:
         self._started = False
 
     @property
-    def worker(self) -> Any:
+    def worker(self) -> WorkerBase | None:
         """The first streaming engine's worker (benchmarks play one engine's streams)."""
         with self._lock:
             return next(iter(self.workers.values()), None)
@@ -334,7 +335,7 @@ class Live:
             self.daemon.add_handler(spec, lambda r, s, h=handler: h(name, r, s))
         self._served.add(name)
 
-    def _start_worker(self, name: str, engine: Any) -> Any:
+    def _start_worker(self, name: str, engine: Any) -> WorkerBase:
         kind = EventStreamWorker if isinstance(engine, EventStreamingEngine) else StreamWorker
         return kind(
             engine,
@@ -378,7 +379,7 @@ class Live:
 
     # -- handlers (socket thread) ---------------------------------------------------------
 
-    def _worker(self, name: str, request: Request, sender: Addr) -> Any:
+    def _worker(self, name: str, request: Request, sender: Addr) -> WorkerBase | None:
         with self._lock:
             worker = self.workers.get(name)
         if worker is None:
@@ -390,7 +391,7 @@ class Live:
             )
         return worker
 
-    def _stream_id(self, worker: Any, request: Request, sender: Addr) -> int | None:
+    def _stream_id(self, worker: WorkerBase, request: Request, sender: Addr) -> int | None:
         """The request's stream number if that stream plays and belongs to ``sender``; else
         None, and ``sender`` is told why."""
         sid = int(request["stream"])
@@ -570,7 +571,7 @@ class Live:
             return clamp_tempo(self.midi_clock.bpm)
         return 120.0
 
-    def _each_following(self, command: Callable[[Any, int], None]) -> None:
+    def _each_following(self, command: Callable[[WorkerBase, int], None]) -> None:
         """``command(worker, stream)`` for every stream that follows the MIDI clock."""
         with self._lock:
             following = [(sid, self.workers.get(n)) for sid, n in sorted(self._following.items())]

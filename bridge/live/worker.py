@@ -205,6 +205,22 @@ class WorkerBase:
             self._inbox.append(lambda: None if s.stopped else command(s))
             self._cond.notify_all()
 
+    # -- subclass's part: requests (socket thread) ----------------------------------------
+
+    @property
+    def set_params(self) -> tuple[Any, ...]:
+        """What ``stream/set`` may change besides the tempo (the engine's declaration)."""
+        raise NotImplementedError
+
+    def start_args(self, request: Any, tempo: float) -> tuple[list[Any], dict[str, Any], Any]:
+        """A ``stream/start`` request's primer, engine values and options (ValueError for
+        what the engine refuses)."""
+        raise NotImplementedError
+
+    def feed_args(self, notes: Any) -> Any:
+        """A feed's notes as ``feed`` takes them (ValueError for notes refused)."""
+        raise NotImplementedError
+
     # -- subclass's part (worker thread) --------------------------------------------------
 
     def _set_values(self, s: Any, values: dict[str, Any]) -> None:
