@@ -159,3 +159,26 @@ def test_tempo_change_moves_notes_not_yet_sounded(rig) -> None:
     on_times = [t for k, _, _, t in rig.rec.events if k == "on"]
     assert on_times == sorted(on_times)
     rig.worker.stop(1)
+
+
+def test_pause_and_resume_follow_a_clock(rig) -> None:
+    rig.worker.start_stream(1, EventStreamOptions(tempo=120), [], {"seed": 6}, paused=True)
+    rig.clock.run(2.0)
+    assert not rig.played  # paused from the start: it waits for the clock's Start
+    at = rig.clock.now() + 0.5
+    rig.worker.resume(1, at, 150)
+    rig.clock.run(3.0)
+    assert rig.played and min(n.on_time for _, n in rig.played) >= at - 1e-9
+    rig.worker.pause(1)
+    rig.clock.run(0.01)
+    paused_at = rig.clock.now()
+    count = len(rig.played)
+    rig.clock.run(2.0)
+    assert len(rig.played) == count and not rig.sched.sounding(1)
+    assert all(t <= paused_at for *_, t in rig.rec.events)
+    ons = Counter(p for k, _, p, _ in rig.rec.events if k == "on")
+    assert ons == Counter(p for k, _, p, _ in rig.rec.events if k == "off")
+    rig.worker.resume(1, rig.clock.now() + 0.2)
+    rig.clock.run(2.0)
+    assert len(rig.played) > count  # it goes on
+    rig.worker.stop(1)
