@@ -182,3 +182,30 @@ def test_pause_and_resume_follow_a_clock(rig) -> None:
     rig.clock.run(2.0)
     assert len(rig.played) > count  # it goes on
     rig.worker.stop(1)
+
+
+def test_played_phrases_end_when_every_key_is_up() -> None:
+    from bridge.live.midiclock import MidiEvent
+    from bridge.live.phrases import MAX_HELD_S, PhraseListener, phrase_notes
+
+    heard: list = []
+    ears = PhraseListener(heard.append)
+    for t, msg in [
+        (1.0, (0x90, 60, 90)),
+        (1.0, (0x91, 64, 70)),
+        (1.5, (0x80, 60, 0)),
+        (1.6, (0x90, 67, 80)),
+        (1.7, (0x91, 64, 0)),
+        (1.8, (0xB0, 64, 127)),
+    ]:
+        ears.feed(MidiEvent(msg, t))  # a chord, then a note under the held one: legato
+    assert heard == []  # 67 still held
+    ears.feed(MidiEvent((0x90, 67, 0), 2.0))  # note-on velocity 0 is a note-off
+    assert len(heard) == 1 and sorted(p for p, *_ in heard[0]) == [60, 64, 67]
+    assert sorted(phrase_notes(heard[0], 120), key=lambda n: n.pitch) == [
+        Note(60, 0.0, 1.0, 90), Note(64, 0.0, pytest.approx(1.4), 70),
+        Note(67, pytest.approx(1.2), pytest.approx(0.8), 80)
+    ]  # fmt: skip
+    ears.feed(MidiEvent((0x90, 50, 100), 3.0))  # a stuck key does not hold the phrase back
+    ears.feed(MidiEvent((0x90, 52, 100), 3.0 + MAX_HELD_S + 1))
+    assert len(heard) == 2 and heard[1] == [(50, 3.0, 3.0 + MAX_HELD_S + 1, 100)]
