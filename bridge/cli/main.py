@@ -123,7 +123,8 @@ def live_options(command: Callable[..., Any]) -> Callable[..., Any]:
                      show_default=True, help="MIDI channel of the answers."),
         click.option("--respond-with", metavar="ENGINE", default=None,
                      help="The engine that answers your phrases: any loaded engine with a "
-                     "`continue` verb (default: rnn, when it is loaded)."),
+                     "`continue` verb (default: rnn, when it is loaded; perf answers chords "
+                     "with chords)."),
         click.option("--harmonize", is_flag=True,
                      help="Harmonize the melody played into the MIDI input: each note is "
                      "answered at once by alto, tenor and bass (the harmony engine) on "
