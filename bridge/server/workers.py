@@ -11,9 +11,11 @@ Why the pool is small and polite (measured with ``bridge bench --fuzz``): a mode
 running Python (sampling loops, small tensors) holds the GIL, and the receive thread that
 answers pings waits for it each time it comes back from a system call (select, recvfrom,
 sendto); with as many workers as cores it also waits for a CPU. So there is at most one
-worker per core but one (the receive thread keeps a core), the workers run at a lower CPU
-priority (``WORKER_NICE``), and while the pool runs the interpreter hands the GIL over every
-``SWITCH_INTERVAL_S`` instead of every 5 ms.
+worker per core but one (the receive thread keeps a core), and while the pool runs the
+interpreter hands the GIL over every ``SWITCH_INTERVAL_S`` instead of every 5 ms. The
+workers keep the priority they inherit: a lower one made no difference to the fuzz's pings,
+and a worker holding the GIL must not wait behind a busy machine while the threads that
+keep time wait for it.
 """
 
 from __future__ import annotations
@@ -29,7 +31,6 @@ from collections.abc import Callable, Hashable
 log = logging.getLogger(__name__)
 
 Job = Callable[[], None]
-WORKER_NICE = 10  # model work yields the CPU to the receive thread and the stream threads
 SWITCH_INTERVAL_S = 0.001  # how long a thread waiting for the GIL waits before asking for it
 PER_CLIENT = 8  # jobs one client may have queued or running
 SHARED = "bridge"  # the lane of jobs the bridge itself submits (call and response)
@@ -39,18 +40,6 @@ def worker_count(asked: int, cores: int | None = None) -> int:
     """``asked`` workers, but at most one per core less one (at least one)."""
     cores = cores if cores is not None else os.cpu_count() or 1
     return max(1, min(asked, cores - 1))
-
-
-def lower_priority(nice: int = WORKER_NICE) -> bool:
-    """Lower the calling thread's CPU priority; False where it cannot. Only on Linux, where
-    a thread id names the thread (elsewhere it could name another process)."""
-    if not sys.platform.startswith("linux"):
-        return False
-    try:  # any thread may lower its own priority
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
-    except OSError:
-        return False
-    return True
 
 
 class FairQueue:
@@ -155,7 +144,6 @@ class WorkerPool:
         return None
 
     def _work(self) -> None:
-        lower_priority()
         if self.prepare is not None:
             self.prepare()
         while True:
