@@ -31,7 +31,7 @@ from collections.abc import Callable, Hashable
 log = logging.getLogger(__name__)
 
 Job = Callable[[], None]
-SWITCH_INTERVAL_S = 0.001  # how long a thread waiting for the GIL waits before asking for it
+SWITCH_INTERVAL_S = 0.0005  # how long a thread waiting for the GIL waits before asking for it
 PER_CLIENT = 8  # jobs one client may have queued or running
 SHARED = "bridge"  # the lane of jobs the bridge itself submits (call and response)
 
