@@ -1,7 +1,10 @@
-"""The worker pool: clients taken in turn, a client's burst bounded, the pool sized to the cores."""
+"""What keeps the receive thread free: the worker pool (clients taken in turn, a client's burst
+bounded, sized to the cores), the GIL switch interval, the garbage collector frozen."""
 
 from __future__ import annotations
 
+import gc
+import sys
 import threading
 from typing import Any
 
@@ -10,7 +13,7 @@ from test_daemon import FakeEngine, client_for
 
 from bridge.server.daemon import Daemon
 from bridge.server.osc import OscClient
-from bridge.server.workers import FairQueue, WorkerPool, worker_count
+from bridge.server.workers import SWITCH_INTERVAL_S, FairQueue, WorkerPool, worker_count
 
 
 def test_fair_queue_takes_one_job_of_each_client_in_turn() -> None:
@@ -84,3 +87,17 @@ def _ids(client: OscClient, n: int) -> list[Any]:
         assert m is not None
         out.append(m.args[0])
     return sorted(out)
+
+
+def test_serving_switches_threads_faster_and_freezes_what_is_loaded(tiny_rnn: Any) -> None:
+    before = sys.getswitchinterval()
+    assert before > SWITCH_INTERVAL_S
+    try:
+        with Daemon({"rnn": tiny_rnn}, port=0, freeze_gc=True) as d:
+            assert sys.getswitchinterval() == SWITCH_INTERVAL_S
+            assert gc.get_freeze_count() > 1000  # the engine and the modules
+            with client_for(d) as c:
+                assert ask(c, "/bridge/ping", 1).address == "/bridge/pong"
+        assert sys.getswitchinterval() == before
+    finally:
+        gc.unfreeze()
