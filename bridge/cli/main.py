@@ -266,7 +266,8 @@ def serve(
     try:
         map_large_blocks()  # before any model is loaded: see bridge/server/loading.py
         engines = load_engines(checkpoints, device, names)
-        daemon = Daemon(engines, host, port, reply_port=reply_port, allow=networks, device=device)
+        daemon = Daemon(engines, host, port, reply_port=reply_port, allow=networks, device=device,
+                        freeze_gc=True)  # fmt: skip
         options = LiveOptions(midi_out, virtual_midi, midi_in, midi_api, midi_clock, midi_name,
                               cr, respond_with=respond_with, harmonize=harmonize,
                               harmony_channels=channels, tempo=tempo)  # fmt: skip
