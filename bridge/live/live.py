@@ -38,7 +38,6 @@ from __future__ import annotations
 import gc
 import logging
 import secrets
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -75,7 +74,6 @@ STATE_ADDRESS = "/bridge/callresponse/state"
 MIDI_STATUS_ADDRESS = "/bridge/midi/status"
 CLOCK_START_LEAD_S = 0.25  # a clock-following stream starts on the first beat this far ahead
 MAX_STREAMS = 64
-SWITCH_INTERVAL_S = 0.0005  # the GIL's switch interval while live (Python's default: 5 ms)
 MAX_CLIENT_STREAMS = 16  # streams one client (host and source port) plays at once
 # Stream numbers are random in 1..2^24: a Pd patch holds numbers as 32-bit floats, exact to
 # 2^24, and sends the number it got back (a larger one would come back rounded).
@@ -198,9 +196,6 @@ class Live:
             # alive now (modules, engines) live for good: freeze them out of collections.
             gc.collect()
             gc.freeze()
-            # A thread running Python keeps the GIL up to the switch interval (5 ms) after
-            # the scheduler wakes: 8 perf streams had events 5-16 ms late; at 0.5 ms, none.
-            sys.setswitchinterval(SWITCH_INTERVAL_S)
         try:
             if self.midi_output is None and (o.midi_out or o.virtual_midi):
                 api = choose_api(o.midi_api)

@@ -31,7 +31,10 @@ from collections.abc import Callable, Hashable
 log = logging.getLogger(__name__)
 
 Job = Callable[[], None]
-SWITCH_INTERVAL_S = 0.0005  # how long a thread waiting for the GIL waits before asking for it
+# How long a thread waiting for the GIL waits before asking for it (Python's default: 5 ms).
+# Measured: 8 perf streams had events 5-16 ms late at 5 ms, none at 0.5 ms; fuzz ping p99
+# 12.9-16.2 ms at 0.5 ms against 22.8-32.4 ms at 1 ms. Live relies on this pool setting it.
+SWITCH_INTERVAL_S = 0.0005
 PER_CLIENT = 8  # jobs one client may have queued or running
 SHARED = "bridge"  # the lane of jobs the bridge itself submits (call and response)
 
