@@ -20,6 +20,7 @@ from max_client import (
     button,
     client_box,
     note_player,
+    number_row,
     play_answer,
     reply_notes,
     status_lines,
@@ -303,24 +304,7 @@ def perform_patch() -> Patcher:
         ("density", "flonum", 0.25, float(density_key.high), "2."),
     ]
     params = p.obj("pak 1. 8 2.", 500, 200)
-    for i, (name, cls, lo, hi, value) in enumerate(controls):
-        box = p.ui(
-            cls,
-            500 + 120 * i,
-            100,
-            50,
-            22,
-            present=(10.0 + 110.0 * i, 162.0, 50.0, 22.0),
-            varname=name,
-            minimum=lo,
-            maximum=hi,
-            **({"format": 6} if cls == "flonum" else {}),
-        )
-        p.comment(name, 560 + 120 * i, 100, present=(62.0 + 110.0 * i, 162.0, 58.0, 20.0), near=box)
-        init = p.msg(value, 500 + 120 * i, 60)
-        p.connect(load, 0, init, 0)
-        p.connect(init, 0, box, 0)
-        p.connect(box, 0, params, i)
+    number_row(p, controls, params, load, 500, 162.0)
     aim = p.ui("toggle", 860, 140, 20, 20, present=(340.0, 163.0, 20.0, 20.0), varname="aim")
     p.comment("aim at the density", 890, 140, present=(362.0, 162.0, 120.0, 20.0), near=aim)
     keep = p.obj("zl reg", 500, 240)
