@@ -114,10 +114,14 @@ def numbox(
     initial: int,
     label: str,
     label_at: tuple[float, float] | None = None,
+    clamp: tuple[float, float] | None = None,
 ) -> dict:
-    """An int live.numbox whose range is the daemon's (address, key), labelled on its right
-    (or at `label_at` on stage)."""
+    """An int live.numbox whose range is the daemon's (address, key), narrowed to `clamp`
+    (low, high) when given, labelled on its right (or at `label_at` on stage)."""
     spec = osc.key(*range_of)
+    lo, hi = spec.low, spec.high
+    if clamp is not None:
+        lo, hi = max(clamp[0], lo), min(clamp[1], hi)
     sx, sy = stage
     box = p.live_param(
         "live.numbox",
@@ -129,8 +133,8 @@ def numbox(
         longname=name,
         shortname=name[:8],
         kind="int",
-        lo=spec.low,
-        hi=spec.high,
+        lo=lo,
+        hi=hi,
         initial=initial,
     )
     lx, ly = label_at or (sx + 46, sy)
@@ -350,6 +354,40 @@ def bars_device() -> Patcher:
 
     write_variations(p, client, clip, osc.reply(osc.BARS), "Bars", 700)
     return p
+
+
+def density_aim(
+    p: Patcher, address: str, x: float, y: float, dial_at: tuple[float, float],
+    toggle_at: tuple[float, float],
+) -> tuple[dict, dict]:  # fmt: skip
+    """A Density dial (notes per beat, up to ``address``'s bound or 8) and the Aim Density
+    toggle that adds it to requests (labelled "density" right of the toggle on stage)."""
+    density = dial(
+        p,
+        "Density",
+        x,
+        y,
+        dial_at,
+        lo=0.25,
+        hi=min(8.0, float(osc.key(address, "density").high)),
+        initial=2.0,
+    )
+    tx, ty = toggle_at
+    aim = p.live_param(
+        "live.toggle",
+        x + 80,
+        y,
+        15,
+        15,
+        (tx, ty, 14.0, 14.0),
+        longname="Aim Density",
+        shortname="Aim",
+        kind="enum",
+        enum=["off", "on"],
+        initial=0,
+    )
+    p.comment("density", x + 100, y, present=(tx + 16, ty - 1, 60.0, 16.0), near=aim, **SMALL)
+    return density, aim
 
 
 def play_switch(p: Patcher, x: float, y: float) -> dict:

@@ -20,7 +20,15 @@ from max_client import (
     status_lines,
     stream_notes,
 )
-from max_devices import device, dial, into_track, live_tempo, play_switch
+from max_devices import (
+    density_aim,
+    device,
+    dial,
+    into_track,
+    live_tempo,
+    numbox,
+    play_switch,
+)
 from patcher import Patcher
 
 # [pak tempo temperature density beats]: the slots the request heads name
@@ -157,45 +165,10 @@ def perf_stream_device() -> Patcher:
     p, client, _clip, here = device("bridge Perform Stream", 300.0)
     run = play_switch(p, 20, 60)
     temp = dial(p, "Temperature", 140, 60, (86.0, 40.0), lo=0.05, hi=2.0, initial=1.0)
-    density = dial(
-        p,
-        "Density",
-        200,
-        60,
-        (140.0, 40.0),
-        lo=0.25,
-        hi=min(8.0, float(osc.key(osc.PERF_START, "density").high)),
-        initial=2.0,
+    density, aim = density_aim(p, osc.PERF_START, 200, 60, (140.0, 40.0), (190.0, 46.0))
+    beats = numbox(
+        p, "Beats", 320, 60, (190.0, 66.0), (osc.PERF_START, "beats"), 0, "beats", clamp=(0, 1024)
     )
-    aim = p.live_param(
-        "live.toggle",
-        260,
-        60,
-        15,
-        15,
-        (190.0, 46.0, 14.0, 14.0),
-        longname="Aim Density",
-        shortname="Aim",
-        kind="enum",
-        enum=["off", "on"],
-        initial=0,
-    )
-    p.comment("density", 280, 60, present=(206.0, 45.0, 50.0, 16.0), near=aim, **SMALL)
-    beats = p.live_param(
-        "live.numbox",
-        320,
-        60,
-        44,
-        15,
-        (190.0, 66.0, 44.0, 15.0),
-        longname="Beats",
-        shortname="Beats",
-        kind="int",
-        lo=0,
-        hi=min(1024, int(osc.key(osc.PERF_START, "beats").high)),
-        initial=0,
-    )
-    p.comment("beats", 370, 60, present=(236.0, 65.0, 40.0, 16.0), near=beats, **SMALL)
 
     tempo = live_tempo(p, here, 700, 100)  # Live's tempo, observed
     params = p.obj(PARAMS, 140, 220)

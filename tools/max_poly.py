@@ -26,7 +26,7 @@ from max_client import (
     status_lines,
     tempo_control,
 )
-from max_devices import device, dial, trigger
+from max_devices import density_aim, device, dial, numbox, trigger
 from patcher import Patcher
 
 # A chorale-like tune in G (quarter notes, half-note cadences): pitch start duration velocity
@@ -140,46 +140,10 @@ def perform_device() -> Patcher:
     """Continue the selected clip's chords (velocities kept) with perf: a new clip."""
     p, client, clip, here = device("bridge Perform", 300.0)
     temp = dial(p, "Temperature", 20, 60, (4.0, 42.0), lo=0.05, hi=2.0, initial=1.0)
-    beats_key = osc.key(osc.PERF, "beats")
-    beats = p.live_param(
-        "live.numbox",
-        80,
-        60,
-        44,
-        15,
-        (54.0, 46.0, 44.0, 15.0),
-        longname="Beats",
-        shortname="Beats",
-        kind="int",
-        lo=max(1, int(beats_key.low)),
-        hi=int(beats_key.high),
-        initial=8,
+    beats = numbox(
+        p, "Beats", 80, 60, (54.0, 46.0), (osc.PERF, "beats"), 8, "beats", clamp=(1, 1024)
     )
-    p.comment("beats", 130, 60, present=(100.0, 45.0, 40.0, 16.0), near=beats, **SMALL)
-    density = dial(
-        p,
-        "Density",
-        80,
-        100,
-        (140.0, 42.0),
-        lo=0.25,
-        hi=min(8.0, float(osc.key(osc.PERF, "density").high)),
-        initial=2.0,
-    )
-    aim = p.live_param(
-        "live.toggle",
-        160,
-        100,
-        15,
-        15,
-        (54.0, 66.0, 14.0, 14.0),
-        longname="Aim Density",
-        shortname="Aim",
-        kind="enum",
-        enum=["off", "on"],
-        initial=0,
-    )
-    p.comment("density", 180, 100, present=(70.0, 65.0, 60.0, 16.0), near=aim, **SMALL)
+    density, aim = density_aim(p, osc.PERF, 80, 100, (140.0, 42.0), (54.0, 66.0))
     params = p.obj("pak 1. 8 2.", 20, 180)
     p.connect(temp, 0, params, 0)
     p.connect(beats, 0, params, 1)
