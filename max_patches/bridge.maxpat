@@ -879,17 +879,19 @@
 			{
 				"box": {
 					"maxclass": "newobj",
-					"text": "route /bridge/pong /bridge/error /bridge/reply/rnn/stream/start",
+					"text": "route /bridge/pong /bridge/error /bridge/reply/ngram/stream/start /bridge/reply/perf/stream/start /bridge/reply/rnn/stream/start",
 					"patching_rect": [
 						892.3333333333333,
 						605.0,
-						455,
+						910,
 						22.0
 					],
 					"id": "obj-46",
-					"numinlets": 4,
-					"numoutlets": 4,
+					"numinlets": 6,
+					"numoutlets": 6,
 					"outlettype": [
+						"",
+						"",
 						"",
 						"",
 						"",
@@ -902,7 +904,7 @@
 					"maxclass": "newobj",
 					"text": "route /bridge/reply/describe /bridge/reply/describe/verb /bridge/reply/describe/param /bridge/reply/describe/done /bridge/reply/load",
 					"patching_rect": [
-						1363.3333333333333,
+						1818.3333333333333,
 						605.0,
 						938,
 						22.0
@@ -925,7 +927,7 @@
 					"maxclass": "newobj",
 					"text": "zl slice 1",
 					"patching_rect": [
-						1363.3333333333333,
+						1818.3333333333333,
 						645.0,
 						84,
 						22.0
@@ -944,7 +946,7 @@
 					"maxclass": "newobj",
 					"text": "zl slice 1",
 					"patching_rect": [
-						1463.3333333333333,
+						1918.3333333333333,
 						645.0,
 						84,
 						22.0
@@ -963,7 +965,7 @@
 					"maxclass": "newobj",
 					"text": "prepend verb",
 					"patching_rect": [
-						1463.3333333333333,
+						1918.3333333333333,
 						685.0,
 						98,
 						22.0
@@ -981,7 +983,7 @@
 					"maxclass": "newobj",
 					"text": "zl slice 1",
 					"patching_rect": [
-						1563.3333333333333,
+						2018.3333333333333,
 						645.0,
 						84,
 						22.0
@@ -1000,7 +1002,7 @@
 					"maxclass": "newobj",
 					"text": "prepend param",
 					"patching_rect": [
-						1577.3333333333333,
+						2032.3333333333333,
 						685.0,
 						105,
 						22.0
@@ -1018,7 +1020,7 @@
 					"maxclass": "newobj",
 					"text": "zl slice 1",
 					"patching_rect": [
-						1663.3333333333333,
+						2118.333333333333,
 						645.0,
 						84,
 						22.0
@@ -1037,7 +1039,7 @@
 					"maxclass": "newobj",
 					"text": "prepend done",
 					"patching_rect": [
-						1698.3333333333333,
+						2153.333333333333,
 						685.0,
 						98,
 						22.0
@@ -1055,7 +1057,7 @@
 					"maxclass": "newobj",
 					"text": "zl slice 1",
 					"patching_rect": [
-						1763.3333333333333,
+						2218.333333333333,
 						645.0,
 						84,
 						22.0
@@ -1074,7 +1076,7 @@
 					"maxclass": "newobj",
 					"text": "prepend loaded",
 					"patching_rect": [
-						1812.3333333333333,
+						2267.333333333333,
 						685.0,
 						112,
 						22.0
@@ -1324,7 +1326,7 @@
 					"comment": "describe and load: engine ..., verb ..., param ..., done N; loaded ...",
 					"index": 4,
 					"patching_rect": [
-						1582.9333333333332,
+						2037.9333333333332,
 						1125.0,
 						30.0,
 						30.0
@@ -2253,6 +2255,30 @@
 					"source": [
 						"obj-46",
 						2
+					],
+					"destination": [
+						"obj-63",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-46",
+						3
+					],
+					"destination": [
+						"obj-63",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-46",
+						4
 					],
 					"destination": [
 						"obj-63",

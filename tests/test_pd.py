@@ -197,6 +197,7 @@ def test_pd_patch_loads(pd: str, patch: str, tmp_path: Path) -> None:
 # connection, so they are left to the round trip).
 SENT = {"ping", "engines", "send", "continue", "interpolate", "sample", "bars", "bar"}
 STREAM = {"start", "set", "feed", "stop"}
+PERF_STREAM = {"perfstart", "perfset", "perffeed", "perfstop"}
 COUNTED = {"obj", "msg", "text", "floatatom", "symbolatom", "listbox", "restore"}
 
 
@@ -270,11 +271,16 @@ def test_pd_every_request_in_the_patches_is_answered(
     """Every request the help and example patches can send goes through [bridge] to the
     daemon, one at a time, and gets its replies; the only error is the help's deliberate one."""
     found = [r for name in sorted(OPENED) for r in requests_in(PD_DIR / name)]
-    assert {r.split()[0] for r in found} >= SENT | STREAM, "the patches show every message"
+    words = {r.split()[0] for r in found}
+    assert words >= SENT | STREAM | PERF_STREAM, "the patches show every message"
     plain = [r for r in found if r.split()[0] in SENT]
-    starts = [r for r in found if r.split()[0] == "start"]
-    changes = [r for r in found if r.split()[0] in {"set", "feed"}]
-    plan = plain + [r for start in starts for r in (start, *changes, "stop")]
+    plan = list(plain)
+    # each start, then every set and feed of that kind of stream (they act on the last stream
+    # started: a kept stream number), then its stop
+    kinds = [("start", {"set", "feed"}, "stop"), ("perfstart", {"perfset", "perffeed"}, "perfstop")]
+    for start, changes, stop in kinds:
+        steps = [r for r in found if r.split()[0] in changes]
+        plan += [r for r0 in found if r0.split()[0] == start for r in (r0, *steps, stop)]
     lines = tmp_path / "requests.txt"
     lines.write_text("".join(f"{replies_expected(r)} {r}\n" for r in plan))
     out = tmp_path / "answers.txt"

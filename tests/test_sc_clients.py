@@ -132,6 +132,7 @@ def test_examples_are_all_tested() -> None:
         "describe",
         "harmonize",
         "perform",
+        "perform-stream",
     }
 
 
@@ -168,6 +169,34 @@ def test_perform_example_plays_the_answer_as_chords(
     if audio_env:
         assert f"AUDIO played {len(chords)} chords" in out, out[-2000:]
         assert "ERROR" not in out, "the Pbind of chords played without an error"
+    else:
+        assert "AUDIO skipped" in out
+    assert "DONE" in out
+
+
+def test_perform_stream_example_plays_fed_chords(
+    sclang: str, class_config: Path, daemon_port: int, audio_env: dict[str, str] | None
+) -> None:
+    args = [str(daemon_port)] + ([] if audio_env else ["noaudio"])
+    out = run_sclang(sclang, class_config, EXAMPLES / "perform-stream.scd", *args, env=audio_env)
+    assert re.search(r"^STREAM \d+ started$", out, re.M), out[-3000:]
+    assert re.findall(r"^FED (\[.*\])$", out, re.M) == [
+        "[ 45, 64, 69 ]",
+        "[ 41, 65, 69 ]",
+        "[ 43, 62, 71 ]",
+    ], out[-3000:]
+    assert "SET thinner" in out
+    (played,) = printed(out, "PLAYED")
+    (chords,) = printed(out, "CHORDS")
+    assert len(played) >= 4, "about 3 notes a beat for 10 beats"
+    assert_notes([[p, max(s, 0.0), d, v] for p, s, d, v in played], "perf stream")
+    assert {p % 12 for p, *_ in played} <= C_MAJOR, "pitch classes weighted 0 never start"
+    # lookahead bundles carry each note's time: a chord's notes share one start exactly
+    regrouped = [(p, s, d, v) for s, *chord in chords for p, d, v in zip(*chord, strict=True)]
+    assert sorted(regrouped) == sorted(map(tuple, played))
+    if audio_env:
+        assert f"AUDIO played {len(played)} notes" in out, out[-2000:]
+        assert "ERROR" not in out, "the synth played every note without an error"
     else:
         assert "AUDIO skipped" in out
     assert "DONE" in out
@@ -439,3 +468,25 @@ def test_class_streams(class_run: dict) -> None:
         "ngram stream",
     )
     assert f"no stream {ngram}" in class_run["STREAM_STOPPED_SET"]
+
+
+def test_class_perf_streams(class_run: dict) -> None:
+    """perfStream: chords with their own velocities, in the 12 weights' key, `beats` long;
+    stream(engine: perf) sets, feeds and stops one."""
+    perf, perf2 = class_run["STREAM_PERF_ID"], class_run["STREAM_PERF_TWO_ID"]
+    assert isinstance(perf, int) and isinstance(perf2, int) and perf != perf2
+    assert class_run["STREAM_PERF_DONE"] is True, "onDone ran: 4 beats were played"
+    played, heard = class_run["STREAM_PERF_PLAYED"], class_run["STREAM_PERF_NOTES"]
+    assert len(played) == len(heard) >= 2
+    assert_notes([[p, max(s, 0.0), d, v] for p, s, d, v in played], "perf stream")
+    assert {p % 12 for p, *_ in played} <= C_MAJOR, "pitch classes weighted 0 never start"
+    assert [[p, v] for p, _, _, v in played] == [[p, v] for p, v, _, _ in heard]
+    for _, _, beats, ms in heard:
+        assert 0 < beats <= 4 + 1e-6 and ms == pytest.approx(beats * 250, abs=0.5)  # 240 BPM
+    # starts from arrival: the last note began within the 4 beats (1 s), give or take
+    assert max(s for _, s, _, _ in played) < 4 + 1.0
+    assert "own velocities" in class_run["STREAM_PERF_VELOCITY"]
+    assert "density" in class_run["STREAM_PERF_REFUSED"]
+    assert class_run["STREAM_PERF_SET"] == 300.0 and class_run["STREAM_PERF_FEED"] == perf2
+    assert class_run["STREAM_PERF_STOP"] is True
+    assert f"no stream {perf2}" in class_run["STREAM_PERF_STOPPED"]

@@ -3,10 +3,11 @@
     .venv/bin/python tools/build_max.py          # writes max_patches/*.maxpat, ableton/*.amxd
 
 Every file is written from the definitions in max_client.py, max_performer.py, max_devices.py,
-max_generate.py and max_poly.py through patcher.py, which takes each object's inlet and outlet
-counts from max_patches/objects.json and refuses a cord to an outlet or inlet that does not
-exist; the addresses, keys and ranges they send come from the bridge's own table (maxtable.py). The
-generated files are committed; run this after editing the definitions (a test compares them).
+max_generate.py, max_poly.py and max_perfstream.py through patcher.py, which takes each
+object's inlet and outlet counts from max_patches/objects.json and refuses a cord to an outlet
+or inlet that does not exist; the addresses, keys and ranges they send come from the bridge's
+own table (maxtable.py). The generated files are committed; run this after editing the
+definitions (a test compares them).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from max_devices import (  # noqa: E402
 )
 from max_generate import generate_device  # noqa: E402
 from max_performer import bars_patch, continue_patch, interpolate_patch, stream_patch  # noqa: E402
+from max_perfstream import perf_stream_device, perf_stream_patch  # noqa: E402
 from max_poly import harmonize_device, harmonize_patch, perform_device, perform_patch  # noqa: E402
 from maxpat import ROOT, write_amxd, write_maxpat  # noqa: E402
 
@@ -37,6 +39,7 @@ PATCHES = {
     "bridge.bars.maxpat": bars_patch,
     "bridge.harmonize.maxpat": harmonize_patch,
     "bridge.perform.maxpat": perform_patch,
+    "bridge.perfstream.maxpat": perf_stream_patch,
 }
 DEVICES = {
     "bridge Continue.amxd": continue_device,
@@ -46,6 +49,7 @@ DEVICES = {
     "bridge Generate.amxd": generate_device,
     "bridge Harmonize.amxd": harmonize_device,
     "bridge Perform.amxd": perform_device,
+    "bridge Perform Stream.amxd": perf_stream_device,
 }
 
 

@@ -171,7 +171,9 @@ def bridge_client(embedded: bool = False) -> Patcher:
 
     fan = p.obj("t a a a", 240, 640)
     p.connect(held, 0, fan, 0)
-    kinds = p.obj("route /bridge/pong /bridge/error /bridge/reply/rnn/stream/start", 400, 680)
+    # every streaming engine's start reply names the stream whose notes are ours
+    starts = osc.stream_start_replies()
+    kinds = p.obj(f"route /bridge/pong /bridge/error {' '.join(starts)}", 400, 680)
     p.connect(fan, 2, kinds, 0)
     described = describe_replies(p, fan, 1, 840, 680)
     pong = p.obj("t l b b", 400, 720)
@@ -189,7 +191,8 @@ def bridge_client(embedded: bool = False) -> Patcher:
     err = p.obj("zl slice 1", 600, 720)
     p.connect(kinds, 1, err, 0)
     stream_id = p.obj("zl mth 1", 760, 720)
-    p.connect(kinds, 2, stream_id, 0)
+    for i in range(len(starts)):
+        p.connect(kinds, 2 + i, stream_id, 0)
     p.connect(stream_id, 0, same_stream, 1)
     silent = p.msg(
         "no answer from the bridge daemon - start it with: python -m bridge serve", 20, 760
@@ -372,6 +375,48 @@ def play_answer(
     p.connect(notes, 1, play, 0)
     stop_btn = button(p, "stop", *stop_at, stage)
     p.connect(stop_btn, 0, stop, 0)
+
+
+def number_row(
+    p: Patcher, controls: list[tuple], params: dict, load: dict, x: float, stage_y: float
+) -> None:
+    """A row of number boxes, each ``(name, "number" or "flonum", low, high, initial)``, set
+    at load and feeding ``params``' inlets in order; on stage at ``stage_y``."""
+    for i, (name, cls, lo, hi, value) in enumerate(controls):
+        box = p.ui(
+            cls,
+            x + 120 * i,
+            100,
+            50,
+            22,
+            present=(10.0 + 110.0 * i, stage_y, 50.0, 22.0),
+            varname=name,
+            minimum=lo,
+            maximum=hi,
+            **({"format": 6} if cls == "flonum" else {}),
+        )
+        p.comment(
+            name, x + 60 + 120 * i, 100, present=(62.0 + 110.0 * i, stage_y, 58.0, 20.0), near=box
+        )
+        init = p.msg(value, x + 120 * i, 60)
+        p.connect(load, 0, init, 0)
+        p.connect(init, 0, box, 0)
+        p.connect(box, 0, params, i)
+
+
+def stream_notes(p: Patcher, client: dict, stopping: dict, x: float, y: float) -> dict:
+    """The client's stream notes (`pitch velocity beats ms`) into [makenote] at their own
+    velocities and lengths; answers the [makenote], flushed when ``stopping`` bangs."""
+    fields = p.obj("unpack 0 0 0. 0.", x, y)
+    p.connect(client, 1, fields, 0)
+    note = p.obj("makenote 100 500", x, y + 40)
+    p.connect(fields, 3, note, 2)
+    p.connect(fields, 1, note, 1)
+    p.connect(fields, 0, note, 0)
+    flush = p.msg("stop", x + 180, y + 40)
+    p.connect(stopping, 0, flush, 0)
+    p.connect(flush, 0, note, 0)
+    return note
 
 
 def client_box(p: Patcher, x: float, y: float) -> dict:

@@ -19,6 +19,7 @@ from max_client import (
     SMALL,
     bridge_client,
     reply_notes,
+    stream_notes,
 )
 from patcher import Patcher
 
@@ -113,10 +114,14 @@ def numbox(
     initial: int,
     label: str,
     label_at: tuple[float, float] | None = None,
+    clamp: tuple[float, float] | None = None,
 ) -> dict:
-    """An int live.numbox whose range is the daemon's (address, key), labelled on its right
-    (or at `label_at` on stage)."""
+    """An int live.numbox whose range is the daemon's (address, key), narrowed to `clamp`
+    (low, high) when given, labelled on its right (or at `label_at` on stage)."""
     spec = osc.key(*range_of)
+    lo, hi = spec.low, spec.high
+    if clamp is not None:
+        lo, hi = max(clamp[0], lo), min(clamp[1], hi)
     sx, sy = stage
     box = p.live_param(
         "live.numbox",
@@ -128,8 +133,8 @@ def numbox(
         longname=name,
         shortname=name[:8],
         kind="int",
-        lo=spec.low,
-        hi=spec.high,
+        lo=lo,
+        hi=hi,
         initial=initial,
     )
     lx, ly = label_at or (sx + 46, sy)
@@ -351,13 +356,46 @@ def bars_device() -> Patcher:
     return p
 
 
-def stream_device() -> Patcher:
-    """Play a live RNN continuation into this track, at Live's tempo."""
-    p, client, clip, here = device("bridge Stream", 240.0)
-    run = p.live_param(
+def density_aim(
+    p: Patcher, address: str, x: float, y: float, dial_at: tuple[float, float],
+    toggle_at: tuple[float, float],
+) -> tuple[dict, dict]:  # fmt: skip
+    """A Density dial (notes per beat, up to ``address``'s bound or 8) and the Aim Density
+    toggle that adds it to requests (labelled "density" right of the toggle on stage)."""
+    density = dial(
+        p,
+        "Density",
+        x,
+        y,
+        dial_at,
+        lo=0.25,
+        hi=min(8.0, float(osc.key(address, "density").high)),
+        initial=2.0,
+    )
+    tx, ty = toggle_at
+    aim = p.live_param(
+        "live.toggle",
+        x + 80,
+        y,
+        15,
+        15,
+        (tx, ty, 14.0, 14.0),
+        longname="Aim Density",
+        shortname="Aim",
+        kind="enum",
+        enum=["off", "on"],
+        initial=0,
+    )
+    p.comment("density", x + 100, y, present=(tx + 16, ty - 1, 60.0, 16.0), near=aim, **SMALL)
+    return density, aim
+
+
+def play_switch(p: Patcher, x: float, y: float) -> dict:
+    """The Play/Playing live.text toggle of a streaming device (1 starts, 0 stops)."""
+    return p.live_param(
         "live.text",
-        20,
-        60,
+        x,
+        y,
         80,
         24,
         (4.0, 48.0, 70.0, 24.0),
@@ -369,15 +407,40 @@ def stream_device() -> Patcher:
         text="Play",
         texton="Playing",
     )
+
+
+def live_tempo(p: Patcher, here: dict, x: float, y: float) -> dict:
+    """Live's tempo, observed from when the device loads: the [live.observer] giving it."""
+    path = p.msg("path live_set", x, y)
+    p.connect(here, 0, path, 0)
+    song = p.obj("live.path", x, y + 40)
+    p.connect(path, 0, song, 0)
+    tempo = p.obj("live.observer tempo", x, y + 80)
+    p.connect(song, 0, tempo, 1)
+    return tempo
+
+
+def into_track(p: Patcher, note: dict, x: float, y: float) -> None:
+    """[makenote]'s notes, and the track's own MIDI, out to the track's instrument."""
+    pair = p.obj("pack 0 0", x, y)
+    p.connect(note, 1, pair, 1)
+    p.connect(note, 0, pair, 0)
+    fmt = p.obj("midiformat", x, y + 40)
+    p.connect(pair, 0, fmt, 0)
+    out = p.obj("midiout", x, y + 80)
+    p.connect(fmt, 0, out, 0)
+    thru = p.obj("midiin", x + 180, y + 40)
+    p.connect(thru, 0, out, 0)
+
+
+def stream_device() -> Patcher:
+    """Play a live RNN continuation into this track, at Live's tempo."""
+    p, client, clip, here = device("bridge Stream", 240.0)
+    run = play_switch(p, 20, 60)
     temp = dial(p, "Temperature", 140, 60, (86.0, 40.0), lo=0.05, hi=2.0, initial=1.0)
 
     # Live's tempo, observed; temperature from the dial
-    path = p.msg("path live_set", 600, 100)
-    p.connect(here, 0, path, 0)
-    song = p.obj("live.path", 600, 140)
-    p.connect(path, 0, song, 0)
-    tempo = p.obj("live.observer tempo", 600, 180)
-    p.connect(song, 0, tempo, 1)
+    tempo = live_tempo(p, here, 600, 100)
     params = p.obj("pak 120. 1.", 140, 220)
     p.connect(tempo, 0, params, 0)
     p.connect(temp, 0, params, 1)
@@ -416,30 +479,14 @@ def stream_device() -> Patcher:
     p.connect(got, 0, live, 0)
 
     # the stream's notes, and the track's own MIDI, out to the instrument
-    fields = p.obj("unpack 0 0 0. 0.", 20, 720)
-    p.connect(client, 1, fields, 0)
-    note = p.obj("makenote 100 500", 20, 760)
-    p.connect(fields, 3, note, 2)
-    p.connect(fields, 1, note, 1)
-    p.connect(fields, 0, note, 0)
-    pair = p.obj("pack 0 0", 20, 800)
-    p.connect(note, 1, pair, 1)
-    p.connect(note, 0, pair, 0)
-    fmt = p.obj("midiformat", 20, 840)
-    p.connect(pair, 0, fmt, 0)
-    out = p.obj("midiout", 20, 880)
-    p.connect(fmt, 0, out, 0)
-    thru = p.obj("midiin", 200, 840)
-    p.connect(thru, 0, out, 0)
-    flush = p.msg("stop", 200, 760)
-    p.connect(stopping, 0, flush, 0)
-    p.connect(flush, 0, note, 0)
+    note = stream_notes(p, client, stopping, 20, 720)
+    into_track(p, note, 20, 800)
     p.comment(
         "plays into this track at Live's tempo; incoming MIDI passes through",
         4,
         340,
         present=(4.0, 98.0, 232.0, 30.0),
-        near=out,
+        near=note,
         **SMALL,
     )
     return p

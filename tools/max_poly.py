@@ -20,12 +20,13 @@ from max_client import (
     button,
     client_box,
     note_player,
+    number_row,
     play_answer,
     reply_notes,
     status_lines,
     tempo_control,
 )
-from max_devices import device, dial, trigger
+from max_devices import density_aim, device, dial, numbox, trigger
 from patcher import Patcher
 
 # A chorale-like tune in G (quarter notes, half-note cadences): pitch start duration velocity
@@ -139,46 +140,10 @@ def perform_device() -> Patcher:
     """Continue the selected clip's chords (velocities kept) with perf: a new clip."""
     p, client, clip, here = device("bridge Perform", 300.0)
     temp = dial(p, "Temperature", 20, 60, (4.0, 42.0), lo=0.05, hi=2.0, initial=1.0)
-    beats_key = osc.key(osc.PERF, "beats")
-    beats = p.live_param(
-        "live.numbox",
-        80,
-        60,
-        44,
-        15,
-        (54.0, 46.0, 44.0, 15.0),
-        longname="Beats",
-        shortname="Beats",
-        kind="int",
-        lo=max(1, int(beats_key.low)),
-        hi=int(beats_key.high),
-        initial=8,
+    beats = numbox(
+        p, "Beats", 80, 60, (54.0, 46.0), (osc.PERF, "beats"), 8, "beats", clamp=(1, 1024)
     )
-    p.comment("beats", 130, 60, present=(100.0, 45.0, 40.0, 16.0), near=beats, **SMALL)
-    density = dial(
-        p,
-        "Density",
-        80,
-        100,
-        (140.0, 42.0),
-        lo=0.25,
-        hi=min(8.0, float(osc.key(osc.PERF, "density").high)),
-        initial=2.0,
-    )
-    aim = p.live_param(
-        "live.toggle",
-        160,
-        100,
-        15,
-        15,
-        (54.0, 66.0, 14.0, 14.0),
-        longname="Aim Density",
-        shortname="Aim",
-        kind="enum",
-        enum=["off", "on"],
-        initial=0,
-    )
-    p.comment("density", 180, 100, present=(70.0, 65.0, 60.0, 16.0), near=aim, **SMALL)
+    density, aim = density_aim(p, osc.PERF, 80, 100, (140.0, 42.0), (54.0, 66.0))
     params = p.obj("pak 1. 8 2.", 20, 180)
     p.connect(temp, 0, params, 0)
     p.connect(beats, 0, params, 1)
@@ -303,24 +268,7 @@ def perform_patch() -> Patcher:
         ("density", "flonum", 0.25, float(density_key.high), "2."),
     ]
     params = p.obj("pak 1. 8 2.", 500, 200)
-    for i, (name, cls, lo, hi, value) in enumerate(controls):
-        box = p.ui(
-            cls,
-            500 + 120 * i,
-            100,
-            50,
-            22,
-            present=(10.0 + 110.0 * i, 162.0, 50.0, 22.0),
-            varname=name,
-            minimum=lo,
-            maximum=hi,
-            **({"format": 6} if cls == "flonum" else {}),
-        )
-        p.comment(name, 560 + 120 * i, 100, present=(62.0 + 110.0 * i, 162.0, 58.0, 20.0), near=box)
-        init = p.msg(value, 500 + 120 * i, 60)
-        p.connect(load, 0, init, 0)
-        p.connect(init, 0, box, 0)
-        p.connect(box, 0, params, i)
+    number_row(p, controls, params, load, 500, 162.0)
     aim = p.ui("toggle", 860, 140, 20, 20, present=(340.0, 163.0, 20.0, 20.0), varname="aim")
     p.comment("aim at the density", 890, 140, present=(362.0, 162.0, 120.0, 20.0), near=aim)
     keep = p.obj("zl reg", 500, 240)

@@ -424,6 +424,8 @@ class Io(Obj):
                 self.sim.log.append((self, "stop", msg))
             elif inlet == 0:
                 self.sim.played.append(msg.atoms()[0])
+            else:  # the velocity and duration of the next note: logged, so tests can see them
+                self.sim.log.append((self, inlet, msg))
         else:
             self.sim.log.append((self, inlet, msg))
 

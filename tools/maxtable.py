@@ -26,6 +26,9 @@ HARMONIZE = "/bridge/harmony/harmonize"
 STREAM_START = "/bridge/rnn/stream/start"
 STREAM_SET = "/bridge/rnn/stream/set"
 STREAM_STOP = "/bridge/rnn/stream/stop"
+PERF_START = "/bridge/perf/stream/start"
+PERF_SET = "/bridge/perf/stream/set"
+PERF_STOP = "/bridge/perf/stream/stop"
 DESCRIBE = "/bridge/describe"
 LOAD = "/bridge/load"
 
@@ -83,6 +86,12 @@ def describe_replies() -> tuple[str, str, str, str]:
     )
 
 
+def stream_start_replies() -> tuple[str, ...]:
+    """The start replies of every streaming engine (`/bridge/reply/<engine>/stream/start`),
+    sorted: each carries the number of the stream a client started."""
+    return tuple(sorted(e.reply for p, e in table().items() if p.endswith("/stream/start")))
+
+
 def entry(path: str) -> Entry:
     if path not in table():
         raise KeyError(f"the daemon answers no {path}")
@@ -122,6 +131,9 @@ __all__ = [
     "INTERPOLATE",
     "LOAD",
     "PERF",
+    "PERF_SET",
+    "PERF_START",
+    "PERF_STOP",
     "SAMPLE",
     "STREAM_SET",
     "STREAM_START",
@@ -134,5 +146,6 @@ __all__ = [
     "reply",
     "request",
     "sends",
+    "stream_start_replies",
     "table",
 ]

@@ -147,10 +147,8 @@ Bridge {
 		^this.prRun(action) {
 			var args = ["temperature", temperature.asFloat, "beats", beats.asFloat]
 				++ Bridge.opt("seed", seed, \asInteger) ++ Bridge.opt("top_p", topP)
-				++ Bridge.opt("events", events, \asInteger) ++ Bridge.opt("density", density);
-			if(pitchClasses.notNil) {
-				args = args ++ ["pitch_classes"] ++ pitchClasses.asArray.collect(_.asFloat)
-			};
+				++ Bridge.opt("events", events, \asInteger)
+				++ Bridge.prSteering(density, nil, pitchClasses);
 			notes = Bridge.quads(notes);
 			if(notes.size > 0) { args = args ++ ["notes"] ++ Bridge.wire(notes) };
 			this.prNotes(\perf, \continue, args)
@@ -240,8 +238,14 @@ Bridge {
 	// timetagged bundle; onNote gets (pitch, velocity, beats, ms, latency) and by default
 	// plays the note on the default synth when the server runs, `latency` s from now. steps 0
 	// plays until stopped; onDone gets the stream when a `steps` stream has played.
+	// Engine \perf streams chords for steps / 4 beats (perf counts beats): see perfStream.
 	stream { |notes, tempo = 120, temperature = 1.0, seed, steps = 0, onNote, topP, lookahead,
 		channel, velocity, engine = \rnn, onDone, action|
+		if(engine.asSymbol == \perf) {
+			if(velocity.notNil) { BridgeError("perf streams play their own velocities").throw };
+			^this.perfStream(notes, tempo, temperature, seed, steps / 4, onNote: onNote,
+				topP: topP, lookahead: lookahead, channel: channel, onDone: onDone, action: action)
+		};
 		^this.prRun(action) {
 			var args = ["tempo", tempo.asFloat, "temperature", temperature.asFloat,
 				"steps", steps.asInteger] ++ Bridge.opt("seed", seed, \asInteger)
@@ -254,11 +258,42 @@ Bridge {
 		}
 	}
 
+	// A real-time polyphonic stream of the perf engine (answers a BridgeStream once it runs):
+	// chords whose notes arrive together, each with its own velocity and duration, at any
+	// point of the beat. beats 0 plays until stopped; density (notes started per beat),
+	// densityHold (0..4: how firmly) and pitchClasses (12 weights, C first; 0 never starts)
+	// steer it, and set changes them while it plays. listen 0: only OSC feeds are heard, not
+	// the chords played into the daemon's MIDI input. onNote and onDone as in stream.
+	perfStream { |notes, tempo = 120, temperature = 1.0, seed, beats = 0, density, pitchClasses,
+		densityHold, topP, lookahead, channel, listen, onNote, onDone, action|
+		^this.prRun(action) {
+			var args = ["tempo", tempo.asFloat, "temperature", temperature.asFloat,
+				"beats", beats.asFloat] ++ Bridge.opt("seed", seed, \asInteger)
+				++ Bridge.opt("top_p", topP) ++ Bridge.opt("lookahead", lookahead)
+				++ Bridge.opt("channel", channel, \asInteger)
+				++ Bridge.opt("listen", listen, \asInteger)
+				++ Bridge.prSteering(density, densityHold, pitchClasses);
+			notes = Bridge.quads(notes);
+			if(notes.size > 0) { args = args ++ ["notes"] ++ Bridge.wire(notes) };
+			BridgeStream(this, \perf).prStart(args, tempo.asFloat, onNote, onDone)
+		}
+	}
+
 	// --- plumbing ------------------------------------------------------------------------
 
 	// [key, value] when value is given, else [] (value made a Float unless `as` says).
 	*opt { |key, value, as = \asFloat|
 		^if(value.isNil) { [] } { [key, value.perform(as)] }
+	}
+
+	// The perf engine's conditioning keys for those given: density, density_hold,
+	// pitch_classes (12 weights).
+	*prSteering { |density, densityHold, pitchClasses|
+		var args = Bridge.opt("density", density) ++ Bridge.opt("density_hold", densityHold);
+		if(pitchClasses.notNil) {
+			args = args ++ ["pitch_classes"] ++ pitchClasses.asArray.collect(_.asFloat)
+		};
+		^args
 	}
 
 	*describePaths {

@@ -1,9 +1,10 @@
 // BridgeStream.sc: a running stream of the bridge daemon (Bridge.stream answers one). Part of
 // the Bridge quark; see Bridge.sc.
 //
-// Set its tempo or temperature, feed it the performer's notes, stop it. played lists what
-// came in as [pitch, start-beats, duration-beats, velocity] (starts from the time the stream
-// started, at its tempo), ready for Bridge.pbind.
+// Set its tempo or temperature (a perf stream's density and pitch classes too), feed it the
+// performer's notes (chords too), stop it. played lists what came in as [pitch, start-beats,
+// duration-beats, velocity] (starts from the time the stream started, at its tempo), ready
+// for Bridge.pbind (or Bridge.chordPbind, for a perf stream's chords).
 
 BridgeStream {
 	var <bridge, <engine, <id, <played, <>onNote, <>onDone, <tempo, <done = false;
@@ -53,11 +54,13 @@ BridgeStream {
 
 	prFree { noteFunc.free; doneFunc.free }
 
-	// Change tempo and/or temperature from the next step.
-	set { |tempo, temperature, action|
+	// Change tempo and/or temperature from the next step; a perf stream also takes topP,
+	// density, densityHold and pitchClasses (from its next event not yet committed).
+	set { |tempo, temperature, topP, density, pitchClasses, densityHold, action|
 		^bridge.prRun(action, {
 			var args = ["stream", id] ++ Bridge.opt("tempo", tempo)
-				++ Bridge.opt("temperature", temperature);
+				++ Bridge.opt("temperature", temperature) ++ Bridge.opt("top_p", topP)
+				++ Bridge.prSteering(density, densityHold, pitchClasses);
 			bridge.prRequest(this.prPath(\set), args, this.prReplyPath(\set));
 			if(tempo.notNil) { this.prTempo(tempo.asFloat) };
 			this
