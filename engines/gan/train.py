@@ -19,7 +19,9 @@ Each step:
   loss alone the generator settled on long chord tones, too few pitch classes and no
   passing notes. The same matching for the first note of each bar alone (its interval from
   the last note of the bar before): matched only within the mean over all steps, the
-  generator kept leaping across the bar line, 3.7 semitones on average against 1.9.
+  generator kept leaping across the bar line, 3.7 semitones on average against 1.9. And the
+  same chord-relative pitch classes triad by triad (``engines.gan.matching``): matched only
+  over all chords together, some roots fell short of chord tones while others overshot.
 
 By default the discriminator sees the generator's pitch softmax and hard (straight-through)
 onset bits. Three runs on the full corpus, best valid-split score (``evaluate.score``,
@@ -49,6 +51,7 @@ import torch.nn.functional as F
 from engines.gan.data import REST, BarCorpus, BarExamples, transpose_examples
 from engines.gan.engine import GanEngine
 from engines.gan.evaluate import evaluate, histogram_distance, score
+from engines.gan.matching import chord_matching_loss, relative_target
 from engines.gan.model import INTERVALS, STEPS, GanConfig, bar_image, soft_bar_image
 from engines.runs import resume_run, save_run, seed_run, update_record
 
@@ -69,6 +72,7 @@ class TrainOptions:
     mode_seeking: float = 0.05  # weight of the MSGAN diversity term for the generator
     input_matching: float = 10.0  # weight of matching the critic's mean per-step input
     bar_line_matching: float = 10.0  # weight of matching the mean step across the bar line
+    chord_matching: float = 1.0  # weight of the per-triad matching of engines.gan.matching
     straight_through: bool = False  # the critic sees hard one-hot bars, not softmax outputs
     seed: int = 0
     eval_every: int = 1000
@@ -162,6 +166,7 @@ def train_gan(
     engine = GanEngine.from_config(config, device, seed=options.seed)
     gen, disc = engine.model.generator, engine.model.discriminator
     dev = engine.device
+    target = torch.as_tensor(relative_target(train), dtype=torch.float32, device=dev)
     opt_g = torch.optim.Adam(gen.parameters(), lr=options.lr_g, betas=(options.beta1, 0.999))
     opt_d = torch.optim.Adam(disc.parameters(), lr=options.lr_d, betas=(options.beta1, 0.999))
     bce = F.binary_cross_entropy_with_logits
@@ -222,13 +227,19 @@ def train_gan(
             if options.feature_matching:
                 fm = (f_real.mean(0) - f_fake.mean(0)).pow(2).mean()
                 loss_g = loss_g + options.feature_matching * fm
+            if options.input_matching or options.bar_line_matching or options.chord_matching:
+                prev2, chords2 = torch.cat([prev, prev]), torch.cat([b["chords"]] * 2)
+                s_fake = disc.step_features(fake, prev2, chords2)[:, STEPS:]
+            if options.chord_matching:
+                # the chord-relative pitch classes triad by triad (engines.gan.matching)
+                loss_g = loss_g + options.chord_matching * chord_matching_loss(
+                    s_fake, b["chords"], target, config
+                )
             if options.input_matching or options.bar_line_matching:
                 # MidiNet's first-level matching: the mean of the critic's per-step description
                 # (register, rhythm, chord-relative pitch classes, intervals) over the batch
                 with torch.no_grad():
                     s_real = disc.step_features(real, prev, b["chords"])[:, STEPS:]
-                prev2, chords2 = torch.cat([prev, prev]), torch.cat([b["chords"]] * 2)
-                s_fake = disc.step_features(fake, prev2, chords2)[:, STEPS:]
                 loss_g = (
                     loss_g
                     + options.input_matching
@@ -285,6 +296,9 @@ def train_gan(
                     "interval_mean_abs_real": result["real"]["interval_mean_abs"],
                     "pitch_classes": result["generated"]["pitch_classes"],
                     "empty_rate": result["generated"]["empty_rate"],
+                    "weakest_triad": min(
+                        min(r.values()) for r in result["chords"]["chord_tones_alone"].values()
+                    ),
                 }
                 record["evals"].append(entry)
                 log.info("eval: %s", entry)
