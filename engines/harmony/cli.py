@@ -38,6 +38,8 @@ from engines.cli_common import (
 @click.option("--lr", type=float, default=2e-3, show_default=True)
 @click.option("--eval-every", type=click.IntRange(min=1), default=300, show_default=True)
 @threads_option()
+@click.option("--init", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=None, help="Start from this checkpoint's weights (same split).")  # fmt: skip
 @SEED_OPTION
 def train(
     limit_files: int | None,
@@ -49,6 +51,7 @@ def train(
     lr: float,
     eval_every: int,
     threads: int,
+    init: Path | None,
     seed: int,
 ) -> None:
     """Train the harmonizer on the Bach chorales (four voices, 8th-note grid)."""
@@ -61,7 +64,9 @@ def train(
                            eval_every=eval_every, seed=seed, threads=threads)  # fmt: skip
     out = out or default_checkpoint("harmony")
     with domain_errors():
-        record = train_harmony(load_chorales(limit_files=limit_files), out, options=options)
+        record = train_harmony(
+            load_chorales(limit_files=limit_files), out, options=options, init=init
+        )
     for entry in record["history"]:
         click.echo(
             f"step {entry['step']}: train loss {entry['train_loss']:.3f}, valid NLL "

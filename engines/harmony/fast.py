@@ -14,9 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from engines.harmony.choose import NEG, ChordChoice, forbidden
 from engines.harmony.model import HOLD, NOTE_BASE, ORDER, REST, HarmonyModel
-
-NEG = np.float32(-1e30)
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -86,6 +85,9 @@ class FastHarmonizer:
         # the pitch of each token (HOLD and REST: none) and the parallel-motion rule
         self.pitch_of = np.array([-1000] * NOTE_BASE + list(range(c.low, c.high + 1)))
         self.strict = True
+        # offline and greedy, each beat's voices are the likeliest chord's likeliest voicing
+        self.chords: ChordChoice | None = ChordChoice(self)
+        self.chord_every = c.steps_per_beat  # steps between the places chosen so
 
     # -- one decoder step ----------------------------------------------------------------
 
@@ -98,14 +100,18 @@ class FastHarmonizer:
         onset: bool,
         before: tuple[int, int, int, int],
         soprano: int,
+        beat: bool = False,
     ) -> tuple[int, int, int]:
         """The three tokens of a step from the decoder state h; ``given`` tokens are kept
         (``mask`` where free). ``onset`` forbids HOLD and REST (every voice sounds anew).
         ``before`` are the four voices' pitches sounding at the step before (-1: rest) and
         ``soprano`` the soprano's now: with ``strict``, a pitch that would move in parallel
-        fifths or octaves with a voice already decided is not chosen."""
+        fifths or octaves with a voice already decided is not chosen. On a ``beat``, greedy,
+        :attr:`chords` chooses by chord (see :mod:`engines.harmony.choose`)."""
         mask = self.config.mask
         hid = (self.head_w @ h + self.head_b).reshape(3, -1)
+        if beat and noise is None and self.chords is not None:
+            return self.chords.choose(hid, prev, given, onset, before, soprano)
         out = list(given)
         now = [soprano, -1, -1, -1]
         for k in ORDER:  # bass, tenor, alto
@@ -141,21 +147,8 @@ class FastHarmonizer:
             logits[HOLD] = NEG  # nothing sounds to hold
         if noise is not None:
             logits = logits + noise[k]
-        mine = before[k + 1]
-        if self.strict and mine >= 0:
-            pitch = self.pitch_of
-            bad = np.zeros(len(logits), dtype=bool)
-            for j in (0, 3, 2):  # the voices decided before this one: soprano, bass, tenor
-                if j != 0 and j - 1 <= k:
-                    continue
-                a, c = before[j], now[j]
-                up = 1 if j > k + 1 else -1  # the interval is read from the lower voice up
-                if a < 0 or c < 0 or a == c or (up * (mine - a)) % 12 not in (0, 7):
-                    continue
-                # both move the same way and keep the fifth (or octave) between them
-                moving = np.sign(pitch - mine) == np.sign(c - a)
-                keeps = (up * (pitch - c)) % 12 == (up * (mine - a)) % 12
-                bad |= moving & keeps & (pitch >= 0)
+        if self.strict:
+            bad = forbidden(self.pitch_of, k, before, np.array([now]))[0]
             if bad.any() and (logits[~bad] > NEG / 2).any():
                 logits = np.where(bad, NEG, logits)
         return int(logits.argmax())
@@ -222,11 +215,13 @@ class FastHarmonizer:
         prev = (self.config.mask,) * 3
         sounding = (-1, -1, -1, -1)
         out = []
+        beats = (pos % self.chord_every == 0).tolist()
         for t, tok in enumerate(soprano.tolist()):
             h = self._advance(gi_all[t], h, prev)
             sop = self._after(tok, sounding[0])
             step_noise = None if noise is None else noise[t]
-            prev = self._voices(h, prev, given_rows[t], step_noise, False, sounding, sop)  # type: ignore[arg-type]
+            prev = self._voices(h, prev, given_rows[t], step_noise, False, sounding, sop,  # type: ignore[arg-type]
+                                beats[t])  # fmt: skip
             sounding = (sop, *(self._after(x, y) for x, y in zip(prev, sounding[1:], strict=True)))
             out.append(prev)
         return torch.tensor(out, dtype=torch.long).T

@@ -194,8 +194,11 @@ def train_harmony(
     out: Path,
     config: HarmonyConfig | None = None,
     options: TrainOptions | None = None,
+    init: Path | None = None,
 ) -> dict[str, Any]:
-    """Train on the chorales' train split; save the best (valid NLL) engine to ``out``."""
+    """Train on the chorales' train split; save the best (valid NLL) engine to ``out``.
+    ``init``: a checkpoint whose weights and config to start from (training on with the
+    same split), else a new network."""
     from engines.harmony.engine import HarmonyEngine
 
     options = options or TrainOptions()
@@ -204,10 +207,16 @@ def train_harmony(
     rng = np.random.default_rng(options.seed)
     split = split_chorales(chorales)
     low, high = voice_extremes(chorales.subset(split["train"]))
-    config = replace(config or HarmonyConfig(), voice_low=low, voice_high=high)
+    if init is not None:
+        start = HarmonyEngine.load(init)
+        if start.info.get("split", split) != split:
+            raise ValueError(f"{init} was trained on another split of the chorales")
+        config, model = start.config, start.model
+    else:
+        config = replace(config or HarmonyConfig(), voice_low=low, voice_high=high)
+        model = HarmonyModel(config)
     train = Pieces.of(chorales.subset(split["train"]), config)
     valid = Pieces.of(chorales.subset(split["valid"]), config)
-    model = HarmonyModel(config)
     opt = torch.optim.Adam(model.parameters(), lr=options.lr)
     t0 = time.monotonic()
     best, history, step = math.inf, [], 0
@@ -246,6 +255,7 @@ def train_harmony(
                         "minutes": minutes,
                         "valid_nll_per_note": v,
                         "options": asdict(options),
+                        "init": str(init) if init else None,
                     },
                 }
                 HarmonyEngine(model, torch.device("cpu"), record).save(out, record)

@@ -1,0 +1,162 @@
+"""Choosing a step's three voices by chord, and the rule against parallel fifths and octaves,
+vectorised over candidate rows (numpy only).
+
+Greedy decoding takes the likeliest bass, then the likeliest tenor over it, then the
+likeliest alto: the likeliest *voicing*, one path. The likeliest *chord* can differ: a
+chord voiced in many nearly as likely ways gathers more probability than the single best
+voicing of another. On a beat :class:`ChordChoice` lists the ``widths`` likeliest basses,
+the likeliest tenors over each and the likeliest altos over each pair (the voices'
+probabilities multiplied), names each candidate's chord with the soprano (root and quality,
+:func:`engines.harmony.checks.chord_label`), adds the probabilities of the candidates
+naming each chord, and answers the likeliest voicing of the likeliest chord. Candidates with
+no nameable chord (a bare fifth, say) are set aside unless nothing else is left.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from engines.harmony.checks import chord_label
+from engines.harmony.model import HOLD, NOTE_BASE, REST
+
+NEG = np.float32(-1e30)
+QUALITIES = ("major", "minor", "diminished")
+NO_CHORD = 36  # a label id: roots 0..11 times the three qualities, then this
+
+
+def forbidden(pitch_of: np.ndarray, k: int, before: Sequence[int], now: np.ndarray) -> np.ndarray:
+    """bool [R, V]: the tokens of voice ``k`` (0 alto, 1 tenor, 2 bass) that would move in
+    parallel fifths or octaves with a voice already decided at this step. ``before``: the
+    four voices' pitches sounding at the step before (-1 silent); ``now`` [R, 4]: per row,
+    the pitches decided so far at this step (soprano first; -1 not decided or silent). The
+    voices checked against are those decided before ``k``: soprano, then bass, then tenor."""
+    pitch = pitch_of[None]
+    bad = np.zeros((now.shape[0], pitch_of.shape[0]), dtype=bool)
+    mine = before[k + 1]
+    if mine < 0:
+        return bad
+    for j in (0, 3, 2):
+        if j != 0 and j - 1 <= k:
+            continue
+        a = before[j]
+        up = 1 if j > k + 1 else -1  # the interval is read from the lower voice up
+        if a < 0 or (up * (mine - a)) % 12 not in (0, 7):
+            continue
+        c = now[:, j : j + 1]
+        # the other voice moves, both move the same way and keep the fifth (or octave)
+        moving = (c >= 0) & (c != a) & (np.sign(pitch - mine) == np.sign(c - a))
+        keeps = (up * (pitch - c)) % 12 == (up * (mine - a)) % 12
+        bad |= moving & keeps & (pitch >= 0)
+    return bad
+
+
+def _log_softmax(x: np.ndarray) -> np.ndarray:
+    m = x.max(-1, keepdims=True)
+    return x - m - np.log(np.exp(x - m).sum(-1, keepdims=True))
+
+
+class ChordChoice:
+    """The likeliest chord's likeliest voicing at a step (see the module doc), on the
+    weights of a :class:`engines.harmony.fast.FastHarmonizer`."""
+
+    def __init__(self, fast: object, widths: tuple[int, int, int] = (8, 8, 8)) -> None:
+        self.fast = fast
+        self.widths = widths
+        self._labels: dict[int, int] = {}  # (pitch-class set, bass) -> label id, as met
+
+    def labels(self, pitches: np.ndarray) -> np.ndarray:
+        """pitches [R, 4] (-1 silent) -> label ids [R] (root * 3 + quality, or NO_CHORD)."""
+        sounding = pitches >= 0
+        bits = np.bitwise_or.reduce(np.where(sounding, 1 << (pitches % 12), 0), axis=1)
+        bass = np.where(sounding, pitches, 999).min(1) % 12
+        keys = bits * 12 + bass
+        unique, first, back = np.unique(keys, return_index=True, return_inverse=True)
+        cache = self._labels
+        ids = []
+        for key, row in zip(unique.tolist(), first.tolist(), strict=True):
+            if key not in cache:
+                label = chord_label(pitches[row].tolist())
+                cache[key] = NO_CHORD if label is None else label[0] * 3 + QUALITIES.index(label[1])
+            ids.append(cache[key])
+        return np.array(ids, dtype=np.int64)[back.reshape(-1)]
+
+    def _scores(
+        self,
+        k: int,
+        z: np.ndarray,
+        prev: int,
+        onset: bool,
+        before: Sequence[int],
+        now: np.ndarray,
+    ) -> np.ndarray:
+        """Log-probabilities [R, V] of voice k's token per row, the rules applied."""
+        f = self.fast
+        w, b = f.out[k]  # type: ignore[attr-defined]
+        logits = np.maximum(z, 0) @ w.T + b + f.allowed_bias[k]  # type: ignore[attr-defined]
+        if onset:
+            logits[:, HOLD] = logits[:, REST] = NEG
+        elif prev in (REST, f.config.mask):  # type: ignore[attr-defined]
+            logits[:, HOLD] = NEG  # nothing sounds to hold
+        lp = _log_softmax(logits)
+        if f.strict:  # type: ignore[attr-defined]
+            bad = forbidden(f.pitch_of, k, before, now)  # type: ignore[attr-defined]
+            bad[(bad | (lp <= NEG / 2)).all(1)] = False  # nothing left: the rule yields
+            lp = np.where(bad, NEG, lp)
+        return lp
+
+    def _top(self, lp: np.ndarray, given: int, width: int) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, tokens) of the ``width`` best tokens of each row (or the given token)."""
+        if given != self.fast.config.mask:  # type: ignore[attr-defined]
+            return np.arange(len(lp)), np.full(len(lp), given)
+        top = np.argsort(-lp, axis=1)[:, :width]
+        rows = np.repeat(np.arange(len(lp)), top.shape[1])
+        tok = top.reshape(-1)
+        keep = lp[rows, tok] > NEG / 2
+        return rows[keep], tok[keep]
+
+    def _sounding(self, tok: np.ndarray, before: int) -> np.ndarray:
+        p = self.fast.pitch_of[np.minimum(tok, len(self.fast.pitch_of) - 1)]  # type: ignore[attr-defined]
+        return np.where(tok >= NOTE_BASE, p, np.where(tok == HOLD, before, -1))
+
+    def choose(
+        self,
+        hid: np.ndarray,
+        prev: tuple[int, int, int],
+        given: tuple[int, int, int],
+        onset: bool,
+        before: tuple[int, int, int, int],
+        soprano: int,
+    ) -> tuple[int, int, int]:
+        """Alto, tenor and bass tokens from the heads' hidden layer ``hid`` [3, F] (given
+        tokens kept; ``mask`` where free); the other arguments as in ``FastHarmonizer``."""
+        f = self.fast
+        wb, wt, wa = self.widths
+        now = np.array([[soprano, -1, -1, -1]])
+        lp = self._scores(2, hid[2][None], prev[2], onset, before, now)
+        rows, bass = self._top(lp, given[2], wb)
+        score = lp[rows, bass]
+        now = now[rows]
+        now[:, 3] = self._sounding(bass, before[3])
+        z = hid[1][None] + f.cond_tenor[bass]  # type: ignore[attr-defined]
+        lp = self._scores(1, z, prev[1], onset, before, now)
+        rows, tenor = self._top(lp, given[1], wt)
+        score, bass, now = score[rows] + lp[rows, tenor], bass[rows], now[rows]
+        now[:, 2] = self._sounding(tenor, before[2])
+        ca = f.cond_alto  # type: ignore[attr-defined]
+        lp = self._scores(0, hid[0][None] + ca[0][tenor] + ca[1][bass], prev[0], onset,
+                          before, now)  # fmt: skip
+        rows, alto = self._top(lp, given[0], wa)
+        score, bass, tenor, now = score[rows] + lp[rows, alto], bass[rows], tenor[rows], now[rows]
+        now[:, 1] = self._sounding(alto, before[1])
+        label = self.labels(now)
+        named = label != NO_CHORD
+        if named.any():
+            mass = np.bincount(label[named], weights=np.exp(score[named] - score.max()))
+            score = np.where(label == int(mass.argmax()), score, NEG)
+        i = int(score.argmax())
+        return int(alto[i]), int(tenor[i]), int(bass[i])
+
+
+__all__ = ["ChordChoice", "NO_CHORD", "forbidden"]
