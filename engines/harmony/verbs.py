@@ -10,11 +10,12 @@ from engines.params import SEED, Param
 GREEDY_TEMPERATURE = Param(
     "temperature",
     "float",
-    "sampling temperature; without it, the likeliest voice at each step (greedy)",
+    "sampling temperature; without it, on each beat the likeliest chord's likeliest voicing, "
+    "between beats the likeliest voice at each step",
     default=None,
     low=0,
     low_open=True,
-    default_doc="greedy",
+    default_doc="likeliest",
 )
 MELODY = Param(
     "notes", "notes", "the melody (soprano), 4/4 from a downbeat at beat 0", required=True,
