@@ -9,7 +9,14 @@ import pytest
 import test_streams
 import torch
 
-from bridge.live.eventstreams import MAX_NOTE_BEATS, EventStreamOptions, EventStreamWorker
+from bridge.live.eventstreams import (
+    BATCH_BEATS,
+    CHUNK_BEATS,
+    LEAD_BEATS,
+    MAX_NOTE_BEATS,
+    EventStreamOptions,
+    EventStreamWorker,
+)
 from bridge.live.streams import MIN_LEAD_S
 from engines.notes import Note
 from engines.perf.engine import PerfEngine
@@ -181,6 +188,25 @@ def test_pause_and_resume_follow_a_clock(rig) -> None:
     rig.worker.resume(1, rig.clock.now() + 0.2)
     rig.clock.run(2.0)
     assert len(rig.played) > count  # it goes on
+    rig.worker.stop(1)
+
+
+def test_a_long_running_stream_keeps_bounded_state(rig) -> None:
+    rig.worker.start_stream(1, EventStreamOptions(tempo=400), [], {"seed": 3, "density": 8.0})
+    s, sizes = rig.worker.get(1), []
+    while len(rig.played) < 1_200:  # notes, whatever the clock: 150 beats or more
+        rig.clock.run(2.0)
+        rig.worker.feed(1, [Note(60, 0, 0.5, 90), Note(67, 0, 0.5, 90)])
+        d = s.session.decoder
+        sizes.append((len(s.chunks), len(s.ready), len(s.open) + len(s.cut),
+                      len(d.finished) + len(d.sounding) + len(s.session.queued),
+                      rig.sched.pending(1)))  # fmt: skip
+    assert len(sizes) >= 5
+    assert not s.session.decoder.finished  # the session keeps none of its finished notes
+    chunks, ready, held, session, pending = (max(col) for col in zip(*sizes, strict=True))
+    assert chunks <= 4 * (LEAD_BEATS + BATCH_BEATS + MAX_NOTE_BEATS) / CHUNK_BEATS
+    assert held <= 256 and session <= 256
+    assert ready + pending <= 128  # what lies ahead of the clock: about a lead's worth
     rig.worker.stop(1)
 
 
