@@ -22,7 +22,7 @@ from engines.base import EventStreamingEngine, Verb
 from engines.checkpoint import load_model, resolve_device, save_checkpoint
 from engines.notes import Note
 from engines.params import PRIMER, SEED, SET_TEMPERATURE, TEMPERATURE, TOP_P
-from engines.perf.events import BOS, SHIFT, TICKS_PER_BEAT, VELOCITY, to_ticks
+from engines.perf.events import BOS, SHIFT, TICKS_PER_BEAT, VELOCITY, check_notes, to_ticks
 from engines.perf.model import PerfConfig, PerfModel
 from engines.perf.params import (
     BEATS,
@@ -136,6 +136,10 @@ class PerfEngine(EventStreamingEngine):
         return logits, list(hn[:, 0:1].unbind(0)), list(cn[:, 0:1].unbind(0)), int(ticks[-1])
 
     # -- event streams ----------------------------------------------------------------------
+
+    def check_notes(self, notes: Sequence[Note]) -> None:
+        """ValueError for notes no normalisation makes playable (as a ``continue`` primer)."""
+        check_notes(notes)
 
     def open_event_session(
         self, values: Mapping[str, Any], primer: Sequence[Note] = (), keep_notes: bool = False
