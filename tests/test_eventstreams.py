@@ -191,6 +191,41 @@ def test_pause_and_resume_follow_a_clock(rig) -> None:
     rig.worker.stop(1)
 
 
+def test_a_pause_with_notes_queued_and_sounding_leaves_none_hanging(rig) -> None:
+    rig.worker.start_stream(1, EventStreamOptions(tempo=120), [], {"seed": 2, "density": 8.0})
+    rig.clock.run(2.0)
+    while not (rig.sched.sounding(1) and rig.sched.pending(1)):  # notes on, notes queued
+        rig.clock.run(0.01)
+    s = rig.worker.get(1)
+    handed = len(rig.played)
+    rig.worker.pause(1)  # MIDI clock Stop
+    rig.clock.run(0.001)
+    paused_at, commit = rig.clock.now(), s.commit
+    assert not rig.sched.sounding(1) and not rig.sched.pending(1)
+    dropped = [n for _, n in rig.played[:handed] if n.on_time > paused_at]
+    assert dropped  # handed over but not yet sounded: dropped, never started
+    on = Counter(p for k, _, p, _ in rig.rec.events if k == "on")
+    assert on == Counter(p for k, _, p, _ in rig.rec.events if k == "off")  # every on ended
+    assert all(t <= paused_at for *_, t in rig.rec.events)
+    rig.clock.run(2.0)
+    assert len(rig.played) == handed  # nothing is handed over while paused
+    at = rig.clock.now() + 0.5
+    rig.worker.resume(1, at, 120)  # MIDI clock Continue
+    rig.clock.run(4.0)
+    after = [n for _, n in rig.played[handed:]]
+    assert after and min(n.on_time for n in after) >= at - 1e-9
+    # it goes on from where its promised notes ended, on the new timeline
+    assert min(n.on_step for n in after) / 4 >= commit - 1e-9
+    assert min(n.on_time for n in after) < at + 1.0  # within two beats at 120 BPM
+    rig.worker.stop(1)
+    on = Counter(p for k, _, p, _ in rig.rec.events if k == "on")
+    assert on == Counter(p for k, _, p, _ in rig.rec.events if k == "off")
+    for pitch in on:  # one pitch never sounds twice at once, across the pause
+        times = [(t, k) for k, _, p, t in rig.rec.events if p == pitch]
+        kinds = [k for _, k in sorted(times, key=lambda x: (x[0], x[1] == "on"))]
+        assert all(a != b for a, b in zip(kinds, kinds[1:], strict=False))
+
+
 def test_a_long_running_stream_keeps_bounded_state(rig) -> None:
     rig.worker.start_stream(1, EventStreamOptions(tempo=400), [], {"seed": 3, "density": 8.0})
     s, sizes = rig.worker.get(1), []
