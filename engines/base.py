@@ -332,6 +332,11 @@ class EventStreamingEngine(Engine):
         """A new session from ``event_stream_params`` values, having heard ``primer``
         (``engines.notes.Note``s, beats from 0)."""
 
+    def check_notes(self, notes: Sequence[Any]) -> None:
+        """ValueError, in a performer's words, for notes a session refuses to hear (a
+        primer's or a feed's); cheap, so requests are checked where they are parsed. The
+        default refuses nothing."""
+
 
 __all__ = [
     "Engine",

@@ -9,7 +9,14 @@ import pytest
 import test_streams
 import torch
 
-from bridge.live.eventstreams import MAX_NOTE_BEATS, EventStreamOptions, EventStreamWorker
+from bridge.live.eventstreams import (
+    BATCH_BEATS,
+    CHUNK_BEATS,
+    LEAD_BEATS,
+    MAX_NOTE_BEATS,
+    EventStreamOptions,
+    EventStreamWorker,
+)
 from bridge.live.streams import MIN_LEAD_S
 from engines.notes import Note
 from engines.perf.engine import PerfEngine
@@ -181,6 +188,60 @@ def test_pause_and_resume_follow_a_clock(rig) -> None:
     rig.worker.resume(1, rig.clock.now() + 0.2)
     rig.clock.run(2.0)
     assert len(rig.played) > count  # it goes on
+    rig.worker.stop(1)
+
+
+def test_a_pause_with_notes_queued_and_sounding_leaves_none_hanging(rig) -> None:
+    rig.worker.start_stream(1, EventStreamOptions(tempo=120), [], {"seed": 2, "density": 8.0})
+    rig.clock.run(2.0)
+    while not (rig.sched.sounding(1) and rig.sched.pending(1)):  # notes on, notes queued
+        rig.clock.run(0.01)
+    s = rig.worker.get(1)
+    handed = len(rig.played)
+    rig.worker.pause(1)  # MIDI clock Stop
+    rig.clock.run(0.001)
+    paused_at, commit = rig.clock.now(), s.commit
+    assert not rig.sched.sounding(1) and not rig.sched.pending(1)
+    dropped = [n for _, n in rig.played[:handed] if n.on_time > paused_at]
+    assert dropped  # handed over but not yet sounded: dropped, never started
+    on = Counter(p for k, _, p, _ in rig.rec.events if k == "on")
+    assert on == Counter(p for k, _, p, _ in rig.rec.events if k == "off")  # every on ended
+    assert all(t <= paused_at for *_, t in rig.rec.events)
+    rig.clock.run(2.0)
+    assert len(rig.played) == handed  # nothing is handed over while paused
+    at = rig.clock.now() + 0.5
+    rig.worker.resume(1, at, 120)  # MIDI clock Continue
+    rig.clock.run(4.0)
+    after = [n for _, n in rig.played[handed:]]
+    assert after and min(n.on_time for n in after) >= at - 1e-9
+    # it goes on from where its promised notes ended, on the new timeline
+    assert min(n.on_step for n in after) / 4 >= commit - 1e-9
+    assert min(n.on_time for n in after) < at + 1.0  # within two beats at 120 BPM
+    rig.worker.stop(1)
+    on = Counter(p for k, _, p, _ in rig.rec.events if k == "on")
+    assert on == Counter(p for k, _, p, _ in rig.rec.events if k == "off")
+    for pitch in on:  # one pitch never sounds twice at once, across the pause
+        times = [(t, k) for k, _, p, t in rig.rec.events if p == pitch]
+        kinds = [k for _, k in sorted(times, key=lambda x: (x[0], x[1] == "on"))]
+        assert all(a != b for a, b in zip(kinds, kinds[1:], strict=False))
+
+
+def test_a_long_running_stream_keeps_bounded_state(rig) -> None:
+    rig.worker.start_stream(1, EventStreamOptions(tempo=400), [], {"seed": 3, "density": 8.0})
+    s, sizes = rig.worker.get(1), []
+    while len(rig.played) < 1_200:  # notes, whatever the clock: 150 beats or more
+        rig.clock.run(2.0)
+        rig.worker.feed(1, [Note(60, 0, 0.5, 90), Note(67, 0, 0.5, 90)])
+        d = s.session.decoder
+        sizes.append((len(s.chunks), len(s.ready), len(s.open) + len(s.cut),
+                      len(d.finished) + len(d.sounding) + len(s.session.queued),
+                      rig.sched.pending(1)))  # fmt: skip
+    assert len(sizes) >= 5
+    assert not s.session.decoder.finished  # the session keeps none of its finished notes
+    chunks, ready, held, session, pending = (max(col) for col in zip(*sizes, strict=True))
+    assert chunks <= 4 * (LEAD_BEATS + BATCH_BEATS + MAX_NOTE_BEATS) / CHUNK_BEATS
+    assert held <= 256 and session <= 256
+    assert ready + pending <= 128  # what lies ahead of the clock: about a lead's worth
     rig.worker.stop(1)
 
 

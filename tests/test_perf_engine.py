@@ -10,7 +10,7 @@ import torch
 
 import engines
 from engines.notes import Note
-from engines.perf import engine as perf_engine
+from engines.perf import session as perf_session
 from engines.perf.engine import CHORDS_64, MAX_PRIMER_EVENTS, PerfEngine, moved
 from engines.perf.events import TICKS_PER_BEAT
 
@@ -99,7 +99,7 @@ def test_sequence_feed_agrees_with_the_step_path(
     perf: PerfEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     long = perf.open_event_session({"seed": 1}, PRIMER)
-    monkeypatch.setattr(perf_engine, "SEQUENCE_FEED", 10**9)
+    monkeypatch.setattr(perf_session, "SEQUENCE_FEED", 10**9)
     stepped = perf.open_event_session({"seed": 1}, PRIMER)
     assert long.tick == stepped.tick
     torch.testing.assert_close(long.logits, stepped.logits, atol=1e-5, rtol=1e-5)
@@ -158,6 +158,38 @@ def test_snapshot_and_restore_rewind_exactly(perf: PerfEngine) -> None:
     first = session.next_events(20)
     session.restore(snap)
     assert session.next_events(20) == first
+
+
+def session_size(session: Any) -> int:
+    """Items held in a session's growable containers (the decoder's notes, sounding and
+    pending pitches, queued events, noise rows)."""
+    d = session.decoder
+    return (
+        len(d.finished)
+        + len(d.sounding)
+        + len(d.pending)
+        + len(session.queued)
+        + len(session.noise)
+    )
+
+
+def test_a_long_stream_session_keeps_bounded_state(perf: PerfEngine) -> None:
+    session = perf.open_event_session({"seed": 6, "density": 8.0}, PRIMER)
+    started, sizes, beat = 0, [], session.beat
+    while started < 1_500:  # 3 minutes of 8 notes a second; an hour is ~29k
+        beat += 0.25
+        started += sum(e[1] == "on" for e in session.next_events(beat))
+        if int(beat * 4) % 200 == 0:
+            session.feed([Note(60, 0, 0.5, 90), Note(64, 0, 0.5, 90)])
+            sizes.append(session_size(session))
+    assert not session.decoder.finished  # a stream keeps none of its finished notes
+    assert max(sizes) <= 128 + 128 + 64 + 64  # pitches sounding/pending, events, noise
+    snap = session.snapshot()  # snapshot and restore work as before
+    first = session.next_events(beat + 2)
+    session.restore(snap)
+    assert session.next_events(beat + 2) == first
+    reply = perf.continue_(PRIMER, beats=8, seed=6, density=8.0)  # a reply keeps its notes
+    assert len(reply) > 8
 
 
 def test_feed_changes_what_follows(perf: PerfEngine) -> None:

@@ -114,6 +114,32 @@ def test_set_feed_stop_and_ownership_over_udp(bridge) -> None:
         assert not live.scheduler.sounding(sid) and not worker.ids()
 
 
+def test_a_bad_feed_or_primer_is_refused_with_its_id_and_the_stream_untouched(bridge) -> None:
+    daemon, live = bridge
+    worker = live.workers["perf"]
+    far = ("notes", 60, 0, 1, 90, 64, 150_000, 1, 90)  # note 2 ends past the last beat
+    with OscClient(*daemon.address) as c:
+        c.send(START, 1, "tempo", 120, *far)
+        rid, address, message = expect(c, "/bridge/error")
+        assert (rid, address) == (1, START) and "150001" in message
+        assert worker.ids() == []  # no stream was started
+        sid = start(c, 2, "tempo", 120)
+        s = worker.get(sid)
+        assert poll(lambda: s.session is not None)
+        offset = s.offset
+        c.send("/bridge/perf/stream/feed", 3, "stream", sid, *far)
+        rid, address, message = expect(c, "/bridge/error")
+        assert (rid, address) == (3, "/bridge/perf/stream/feed") and "150001" in message
+        assert s.feeds_waiting == 0  # nothing was queued for the worker
+        c.send("/bridge/perf/stream/set", 4, "stream", sid, "density", 6.0)
+        assert expect(c, "/bridge/reply/perf/stream/set") == [4, sid]
+        assert poll(lambda: s.session.density == 6.0)  # the worker has run what came before
+        assert s.offset == offset  # the session heard nothing
+        c.send("/bridge/perf/stream/feed", 5, "stream", sid, "notes", 60, 0, 2, 90)
+        assert expect(c, "/bridge/reply/perf/stream/feed") == [5, sid]
+        assert poll(lambda: s.offset >= offset + 2 - 1e-6)  # a good feed is heard
+
+
 @pytest.fixture
 def jack_bridge(jack: str, tiny_perf) -> Iterator[tuple[Daemon, Live]]:  # noqa: F811
     options = LiveOptions(

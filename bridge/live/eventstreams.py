@@ -199,6 +199,8 @@ class EventStreamWorker(WorkerBase):
         params = type(self.engine).event_stream_params
         values = {p.name: request[p.name] for p in params if p.kind != "notes"}
         self.check(values)
+        primer = list(request.values.get("notes") or [])
+        self.engine.check_notes(primer)
         options = EventStreamOptions(
             tempo=tempo,
             channel=int(request["channel"]),
@@ -206,11 +208,14 @@ class EventStreamWorker(WorkerBase):
             lookahead_s=float(request["lookahead"]) / 1000.0,
             listen=bool(request["listen"]),
         )
-        return list(request.values.get("notes") or []), values, options
+        return primer, values, options
 
     def feed_args(self, notes: Sequence[Any]) -> list[Any]:
-        """A feed's notes as ``feed`` takes them (the session checks them)."""
-        return list(notes)
+        """A feed's notes as ``feed`` takes them: ValueError (on the socket thread, before
+        anything is queued) for notes the engine refuses, by the primer's rule."""
+        notes = list(notes)
+        self.engine.check_notes(notes)
+        return notes
 
     # -- commands (worker thread) ---------------------------------------------------------
 

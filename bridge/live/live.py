@@ -37,14 +37,13 @@ from __future__ import annotations
 
 import gc
 import logging
-import secrets
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from bridge.live.addresses import engine_stream_addresses, registered_stream_addresses, stream_path
+from bridge.live.addresses import registered_stream_addresses, stream_path
 from bridge.live.callresponse import CallResponse, CallResponseOptions, check_responder
 from bridge.live.clock import Clock, MonotonicClock, clamp_tempo
 from bridge.live.eventstreams import EventStreamWorker
@@ -59,10 +58,17 @@ from bridge.live.midi import (
     MidiSink,
     choose_api,
 )
-from bridge.live.oscsink import NOTE_ADDRESS, OscNoteSink, OscRoute
+from bridge.live.oscsink import NOTE_ADDRESS, OscNoteSink
 from bridge.live.phrases import PhraseListener, PlayedPhrase, phrase_notes
 from bridge.live.scheduler import NoteSink, Scheduler
-from bridge.live.streams import MAX_FEEDS_WAITING, Stream, StreamWorker, raise_priority
+from bridge.live.streamrequests import (
+    CLOCK_START_LEAD_S,
+    MAX_CLIENT_STREAMS,
+    MAX_STREAM_NUMBER,
+    MAX_STREAMS,
+    StreamRequests,
+)
+from bridge.live.streams import Stream, StreamWorker, raise_priority
 from bridge.live.worker import WorkerBase
 from bridge.server.osc import Addr
 from bridge.server.protocol import Address, Request
@@ -72,12 +78,6 @@ log = logging.getLogger(__name__)
 
 STATE_ADDRESS = "/bridge/callresponse/state"
 MIDI_STATUS_ADDRESS = "/bridge/midi/status"
-CLOCK_START_LEAD_S = 0.25  # a clock-following stream starts on the first beat this far ahead
-MAX_STREAMS = 64
-MAX_CLIENT_STREAMS = 16  # streams one client (host and source port) plays at once
-# Stream numbers are random in 1..2^24: a Pd patch holds numbers as 32-bit floats, exact to
-# 2^24, and sends the number it got back (a larger one would come back rounded).
-MAX_STREAM_NUMBER = 2**24
 RESPONDER = "rnn"  # the engine that answers a phrase unless --respond-with names another
 HARMONIZER = "harmony"  # the engine that harmonizes with --harmonize
 CLOCK_RUNNING_S = 1.0  # a MIDI clock with no pulse this long is not running
@@ -135,8 +135,9 @@ class LiveOptions:
     tempo: float = DEFAULT_TEMPO
 
 
-class Live:
-    """The live half of a bridge; see the module doc. ``start()``, then ``close()``."""
+class Live(StreamRequests):
+    """The live half of a bridge; see the module doc (its stream verbs' handlers:
+    ``bridge.live.streamrequests``). ``start()``, then ``close()``."""
 
     def __init__(
         self,
@@ -327,14 +328,6 @@ class Live:
                 return clamp_tempo(mc.bpm)
         return self.options.tempo
 
-    def _serve(self, name: str, engine_class: Any) -> None:
-        """Add ``name``'s streaming addresses to the daemon."""
-        handlers = (self._start_stream, self._set, self._feed, self._stop)
-        specs = engine_stream_addresses(name, engine_class)
-        for spec, handler in zip(specs, handlers, strict=True):
-            self.daemon.add_handler(spec, lambda r, s, h=handler: h(name, r, s))
-        self._served.add(name)
-
     def _start_worker(self, name: str, engine: Any) -> WorkerBase:
         kind = EventStreamWorker if isinstance(engine, EventStreamingEngine) else StreamWorker
         return kind(
@@ -378,114 +371,6 @@ class Live:
                 log.warning("call and response goes on with the old engine: %s", exc)
 
     # -- handlers (socket thread) ---------------------------------------------------------
-
-    def _worker(self, name: str, request: Request, sender: Addr) -> WorkerBase | None:
-        with self._lock:
-            worker = self.workers.get(name)
-        if worker is None:
-            self.daemon.send_error(
-                sender,
-                request.id,
-                request.address,
-                f"the {name} engine is not loaded; start the bridge with --{name} <checkpoint>",
-            )
-        return worker
-
-    def _stream_id(self, worker: WorkerBase, request: Request, sender: Addr) -> int | None:
-        """The request's stream number if that stream plays and belongs to ``sender``; else
-        None, and ``sender`` is told why."""
-        sid = int(request["stream"])
-        stream = worker.get(sid)
-        message = None
-        if stream is None:
-            # only the sender's own streams: the others' numbers are theirs to know
-            mine = [s.id for s in worker.streams() if s.client == sender]
-            playing = ", ".join(map(str, sorted(mine))) or "none"
-            message = f"no stream {sid} (yours playing: {playing})"
-        elif stream.client != sender:
-            message = f"stream {sid} belongs to another client"
-        if message is not None:
-            self.daemon.send_error(sender, request.id, request.address, message)
-            return None
-        return sid
-
-    def _reply(self, request: Request, sender: Addr, *args: Any) -> None:
-        spec = self.daemon.addresses[request.address]
-        self.daemon.send(sender, spec.reply, [request.id, *args])
-
-    def _start_stream(self, name: str, request: Request, sender: Addr) -> None:
-        worker = self._worker(name, request, sender)
-        if worker is None:
-            return
-        with self._lock:
-            streams = [s for w in self.workers.values() for s in w.streams()]
-        message = None
-        if len(streams) >= MAX_STREAMS:
-            message = f"{MAX_STREAMS} streams are playing, the most at once; stop one first"
-        elif sum(s.client == sender for s in streams) >= MAX_CLIENT_STREAMS:
-            message = (f"{MAX_CLIENT_STREAMS} of your streams are playing, the most for one "
-                       "client; stop one first")  # fmt: skip
-        if message is not None:
-            self.daemon.send_error(sender, request.id, request.address, message)
-            return
-        follow = self.midi_clock is not None and "tempo" not in request.given
-        tempo = self._tempo() if follow else float(request["tempo"])
-        # ValueError (notes or values the engine refuses): the daemon answers /bridge/error
-        primer, values, options = worker.start_args(request, tempo)
-        keepalive = float(request["keepalive"])
-        with self._lock:
-            taken = {s.id for w in self.workers.values() for s in w.streams()}
-            sid = secrets.randbelow(MAX_STREAM_NUMBER) + 1  # not guessable, not counted
-            while sid in taken:
-                sid = secrets.randbelow(MAX_STREAM_NUMBER) + 1
-            if follow:
-                self._following[sid] = name
-        worker.start_stream(sid, options, primer, values, client=sender, request_id=request.id,
-                            route=OscRoute(sender, sid), paused=follow)  # fmt: skip
-        if keepalive > 0:  # after it plays: the watcher forgets the streams it cannot find
-            self.keepalive.watch(sid, name, keepalive)
-        if follow and self.midi_clock is not None and self.midi_clock.running:
-            at = self.midi_clock.next_beat(self.clock.now() + CLOCK_START_LEAD_S)
-            worker.resume(sid, at, self.midi_clock.bpm)
-        self._reply(request, sender, sid)
-
-    def _set(self, name: str, request: Request, sender: Addr) -> None:
-        worker = self._worker(name, request, sender)
-        sid = None if worker is None else self._stream_id(worker, request, sender)
-        if worker is None or sid is None:
-            return
-        if "tempo" in request.given:
-            with self._lock:
-                self._following.pop(sid, None)  # an explicit tempo stops following the clock
-            worker.set_tempo(sid, float(request["tempo"]))
-        settable = worker.set_params
-        values = {p.name: request[p.name] for p in settable if p.name in request.given}
-        if values:
-            worker.set_values(sid, values)
-        self._reply(request, sender, sid)
-
-    def _feed(self, name: str, request: Request, sender: Addr) -> None:
-        worker = self._worker(name, request, sender)
-        sid = None if worker is None else self._stream_id(worker, request, sender)
-        if worker is None or sid is None:
-            return
-        if not worker.feed(sid, worker.feed_args(request["notes"])):
-            message = (f"busy: {MAX_FEEDS_WAITING} feeds waiting for stream {sid} already; "
-                       "feed it again in a moment")  # fmt: skip
-            self.daemon.send_error(sender, request.id, request.address, message)
-            return
-        self._reply(request, sender, sid)
-
-    def _stop(self, name: str, request: Request, sender: Addr) -> None:
-        worker = self._worker(name, request, sender)
-        sid = None if worker is None else self._stream_id(worker, request, sender)
-        if worker is None or sid is None:
-            return
-        worker.stop(sid)
-        with self._lock:
-            self._following.pop(sid, None)
-        self.keepalive.forget(sid)
-        self._reply(request, sender, sid)
 
     def _state(self, request: Request, sender: Addr) -> None:
         with self._lock:
@@ -616,6 +501,9 @@ __all__ = [
     "LIVE_ADDRESSES",
     "Live",
     "LiveOptions",
+    "MAX_CLIENT_STREAMS",
+    "MAX_STREAMS",
+    "MAX_STREAM_NUMBER",
     "NOTE_ADDRESS",
     "NoteSink",
     "OscNoteSink",

@@ -180,12 +180,17 @@ class Decoder:
     sounding first ends it (an ``off``), unless that note started on this very tick (then it
     is the same note), a note-off of a silent pitch is nothing, a note-off
     on the tick its note started takes effect when time next moves on (a note is never zero
-    beats long), velocity changes the state only. ``notes()`` are the finished notes.
+    beats long), velocity changes the state only. ``notes()`` are the finished notes, kept
+    only with ``keep_notes`` (a live stream's decoder keeps none: its events are all it
+    needs, and a list of every note would grow for as long as the stream plays).
     """
 
-    def __init__(self, start_tick: int = 0, velocity: int = DEFAULT_VELOCITY) -> None:
+    def __init__(
+        self, start_tick: int = 0, velocity: int = DEFAULT_VELOCITY, keep_notes: bool = True
+    ) -> None:
         self.tick = start_tick
         self.velocity = velocity
+        self.keep_notes = keep_notes
         self.sounding: dict[int, tuple[int, int]] = {}  # pitch -> (start tick, velocity)
         self.finished: list[Note] = []
         self.pending: set[int] = set()  # offs heard on the tick their note started
@@ -196,7 +201,9 @@ class Decoder:
 
     def _end(self, pitch: int) -> Event:
         s, v = self.sounding.pop(pitch)
-        self.finished.append(Note(pitch, s / TICKS_PER_BEAT, (self.tick - s) / TICKS_PER_BEAT, v))
+        if self.keep_notes:
+            length = (self.tick - s) / TICKS_PER_BEAT
+            self.finished.append(Note(pitch, s / TICKS_PER_BEAT, length, v))
         return (self.beat, "off", pitch, 0)
 
     def push(self, token: int) -> list[Event]:
