@@ -222,7 +222,9 @@ class Live:
             self._close_ports()
             raise
         if self.midi_output is not None:
-            self.scheduler.sinks.append(MidiSink(self.midi_output))
+            # MIDI first: its send is a write into a ring; the OSC sink's socket send lets
+            # the GIL go, and another thread taking it then would delay the MIDI note.
+            self.scheduler.sinks.insert(0, MidiSink(self.midi_output))
         if o.harmonize and self.midi_output is not None:
             self.harmonizer = LiveHarmonizer(
                 self.daemon.engines[HARMONIZER],
