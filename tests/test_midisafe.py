@@ -268,6 +268,7 @@ class FakePort:
     def __init__(self, failing: bool = False) -> None:
         self.sent: list[list[int]] = []
         self.failing = failing
+        self.closed = self.deleted = False
 
     def send_message(self, message: list[int]) -> None:
         if self.failing:
@@ -275,10 +276,10 @@ class FakePort:
         self.sent.append(message)
 
     def close_port(self) -> None:
-        pass
+        self.closed = True
 
     def delete(self) -> None:
-        pass
+        self.deleted = True
 
 
 def test_a_port_that_fails_is_lost_then_back() -> None:
@@ -309,6 +310,17 @@ def test_a_full_queue_drops_old_note_ons_never_note_offs() -> None:
     offs = [m for m in port.sent if m[0] == 0x80]
     assert len(offs) == 5 and link.dropped >= 2
     assert [0x90, 0, 100] not in port.sent  # the oldest note-on went first
+
+
+@pytest.mark.parametrize("release", [True, False])
+def test_close_sends_what_is_queued_and_releases_the_port_unless_told(release: bool) -> None:
+    port = FakePort()
+    link = PortLink(lambda: (port, "fake"), kind="output", jack=False, watch_name="x")
+    with link._cond:  # queued, not yet sent, when close begins
+        link.put([0x90, 60, 100], [0x80, 60, 0], [0xB0, 123, 0])
+    link.close(release=release)
+    assert port.sent == [[0x90, 60, 100], [0x80, 60, 0], [0xB0, 123, 0]]
+    assert port.closed == port.deleted == release  # else left for the process's exit
 
 
 def test_guardian_notes_end_what_sounds() -> None:

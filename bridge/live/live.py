@@ -267,8 +267,10 @@ class Live:
         self._started = True
         return self
 
-    def close(self) -> None:
-        """Stop everything; every note that went out gets its note-off; MIDI panic."""
+    def close(self, release_ports: bool = True) -> None:
+        """Stop everything; every note that went out gets its note-off; MIDI panic.
+        ``release_ports=False``: the MIDI ports are left for the process's exit to close
+        (``bridge serve``, which exits without teardown: see ``PortLink.close``)."""
         if self._engine_swapped in self.daemon.on_engine_swap:
             self.daemon.on_engine_swap.remove(self._engine_swapped)
         with self._changed:
@@ -278,7 +280,7 @@ class Live:
             self._watcher.join()
             self._watcher = None
         if self.midi_input is not None:
-            self.midi_input.close()  # no more input while closing
+            self.midi_input.close(release_ports)  # no more input while closing
             self.midi_input = None
         if self.harmonizer is not None:
             self.harmonizer.end_all()
@@ -289,14 +291,14 @@ class Live:
         for worker in workers:
             worker.close()
         self.scheduler.close()  # note-offs for all sounding notes, then sinks' panic
-        self._close_ports()
+        self._close_ports(release_ports)
 
-    def _close_ports(self) -> None:
+    def _close_ports(self, release: bool = True) -> None:
         if self.midi_input is not None:
-            self.midi_input.close()
+            self.midi_input.close(release)
             self.midi_input = None
         if self.midi_output is not None:
-            self.midi_output.close()
+            self.midi_output.close(release)
 
     def __enter__(self) -> Live:
         return self.start()

@@ -45,6 +45,8 @@ GUARD_BYTES = 4096  # most bytes in rtmidi's JACK ring (16 KiB) with no server c
 STALL_S = 1.0  # a server that runs no cycle this long counts as gone
 CYCLE_WAIT_S = 0.01  # one wait for the next cycle (a JACK period is 1-46 ms)
 QUEUE_SIZE = 1024
+SETTLE_CYCLES = 3  # server cycles run after the last message before a port closes
+SETTLE_POLL_S = 0.002
 NOTE_ON_STATUS = 0x90
 RTMIDI_RING_OVERHEAD = 4  # rtmidi writes an int length before each message
 
@@ -147,8 +149,13 @@ class PortLink:
             return False
         return True  # note-offs and controllers are never dropped
 
-    def close(self, timeout: float = 2.0) -> None:
-        """Send what is queued (unless lost), then close the port. Safe to call twice."""
+    def close(self, timeout: float = 2.0, release: bool = True) -> None:
+        """Send what is queued (unless lost), then close the port. Safe to call twice.
+
+        ``release=False`` leaves the port and its JACK watch open for the process's end to
+        close (the kernel closes the sockets, the JACK server drops the clients): for a
+        process that exits without teardown right after (``bridge serve``), since closing
+        a JACK client costs a server round trip of tens to hundreds of milliseconds."""
         with self._cond:
             self._closing = True
             self._cond.notify_all()
@@ -161,19 +168,37 @@ class PortLink:
             if self._close_grace:
                 # Let readers take the last messages before the port goes: a JACK reader
                 # still reading a period when its source port is removed can read garbage.
-                time.sleep(self._close_grace)
+                self._settle(watch, self._close_grace)
             if self._before_close is not None:
                 self._before_close(port)
+        if port is not None and (dead or not release):
+            self._graveyard.append(port)
+        elif port is not None:
             port.close_port()
             port.delete()
-        elif port is not None:
-            self._graveyard.append(port)
-        if watch is not None and not dead:
-            _close_watch(watch)
-        elif watch is not None:
+        if watch is not None and (dead or not release):
             self._graveyard.append(watch)
+        elif watch is not None:
+            _close_watch(watch)
         if self.dropped:
             log.info("MIDI %s %s: %d note-ons dropped in all", self.kind, self.name, self.dropped)
+
+    @staticmethod
+    def _settle(watch: JackWatch | None, grace: float) -> None:
+        """Wait ``grace`` seconds, or on JACK until the server has run SETTLE_CYCLES cycles (every
+        message written is then in the readers' hands), whichever comes first."""
+        if watch is None or (last := watch.frame()) is None:
+            time.sleep(grace)
+            return
+        deadline = time.monotonic() + grace
+        cycles = 0
+        while cycles < SETTLE_CYCLES and time.monotonic() < deadline:
+            time.sleep(SETTLE_POLL_S)
+            frame = watch.frame()
+            if frame is None:
+                return
+            if frame != last:
+                cycles, last = cycles + 1, frame
 
     def flush(self, timeout: float = 2.0) -> bool:
         """Wait until every queued message went out (or the port is lost); True if so."""
