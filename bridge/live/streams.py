@@ -23,9 +23,12 @@ How a stream plays (the numbers are the constants below):
   the session to the state it had before that step (it keeps ``Session.snapshot()`` per step)
   and samples again. Fed notes are the performer's: they join the model's context (padded to whole
   bars, so the model keeps its place in the bar), they are not played. At most
-  ``MAX_FEEDS_WAITING`` (2) feeds of one stream wait for the worker at a time: ``feed``
-  refuses more (returns False), so a client flooding feeds is refused, and the worker's
-  queue, shared by every stream of the engine, stays short.
+  ``MAX_FEEDS_WAITING`` (2) feeds of one stream wait or are being taken in at a time:
+  ``feed`` refuses more (returns False), so a client flooding feeds is refused, and the
+  worker's queue, shared by every stream of the engine, stays short. A feed is taken in
+  ``FEED_CHUNK`` steps per round of the worker, each round also stepping the other streams:
+  a long feed holds up only its own stream, which samples nothing until the feed is in (and,
+  if that made it late, starts again a lead after).
 
 The engine (``engines.base.StreamingEngine``) keeps every tensor; nothing here knows them.
 """
@@ -54,7 +57,8 @@ MAX_NOTE_STEPS = 16
 KEEP_STEPS = 64  # sampled steps kept behind the commit point (pause/resume needs a few)
 START_DELAY_S = 0.05  # after priming, step 0 sounds this long after the lead
 WORKER_NICE = -10
-MAX_FEEDS_WAITING = 2  # feeds of one stream queued, not yet taken by the worker
+MAX_FEEDS_WAITING = 2  # feeds of one stream queued or being taken in
+FEED_CHUNK = 64  # fed steps per worker round (a few ms): other streams step between chunks
 
 
 def raise_priority(nice: int = WORKER_NICE, group: bool = False) -> bool:
@@ -135,7 +139,8 @@ class Stream:
     placed: bool = False  # the first step (or the first after a resume) has its time
     stopped: bool = False
     done_queued: bool = False
-    feeds_waiting: int = 0  # feeds queued, not yet applied (under the worker's lock)
+    feeds_waiting: int = 0  # feeds queued or being taken in (under the worker's lock)
+    feeding: bool = False  # a feed is being taken in: nothing is sampled meanwhile
 
     @property
     def gen(self) -> int:
@@ -158,7 +163,9 @@ class Stream:
         return int(min(step, self.limit - 1))
 
     def needs_token(self, now: float) -> bool:
-        if self.tempo is None or self.paused or self.stopped or self.gen >= self.limit:
+        if self.tempo is None or self.paused or self.stopped or self.feeding:
+            return False
+        if self.gen >= self.limit:
             return False
         h = self.horizon(now)
         # Sample up to the horizon, and past it until the last note-on's end is known.
@@ -166,6 +173,27 @@ class Stream:
 
     def token(self, step: int) -> int:
         return self.tokens[step - self.base]
+
+
+class _FeedChunk:
+    """A worker command that takes in (part of) a feed: at most one runs per round."""
+
+    def __init__(self, run: Callable[[], None]) -> None:
+        self.run = run
+
+    def __call__(self) -> None:
+        self.run()
+
+
+def _one_feed_chunk(
+    inbox: list[Callable[[], None]],
+) -> tuple[list[Callable[[], None]], list[Callable[[], None]]]:
+    """The commands for this round (in order, up to and with the first feed chunk) and the
+    ones left for the next."""
+    for i, command in enumerate(inbox):
+        if isinstance(command, _FeedChunk):
+            return inbox[: i + 1], inbox[i + 1 :]
+    return inbox, []
 
 
 class StreamWorker:
@@ -289,6 +317,12 @@ class StreamWorker:
     def set_tempo(self, sid: int, bpm: float) -> None:
         self._queue_for(sid, lambda s: self._set_tempo(s, bpm))
 
+    def feed_room(self, sid: int) -> bool:
+        """Whether a feed of this stream would be taken now (see ``feed``); KeyError if
+        there is no such stream."""
+        with self._cond:
+            return self._streams[sid].feeds_waiting < MAX_FEEDS_WAITING
+
     def feed(self, sid: int, tokens: Sequence[int]) -> bool:
         """Add the performer's notes, as grid tokens padded to whole bars (the engine's
         ``grid_tokens``, so the model keeps its place in the bar), to the context. False
@@ -302,15 +336,9 @@ class StreamWorker:
             if s.feeds_waiting >= MAX_FEEDS_WAITING:
                 return False
             s.feeds_waiting += 1
-            self._inbox.append(lambda: self._fed(s, tokens))
+            self._inbox.append(_FeedChunk(lambda: self._feed(s, tokens)))
             self._cond.notify_all()
         return True
-
-    def _fed(self, s: Stream, tokens: list[int]) -> None:
-        with self._cond:
-            s.feeds_waiting -= 1
-        if not s.stopped:
-            self._feed(s, tokens)
 
     def pause(self, sid: int) -> None:
         """Silence a stream and hold its place (MIDI clock Stop)."""
@@ -390,15 +418,43 @@ class StreamWorker:
         self._rewind(s)
 
     def _feed(self, s: Stream, tokens: list[int]) -> None:
-        if s.session is None:
-            s.primer = s.primer + tokens
+        """A feed's first round (see the module doc)."""
+        if s.feeding:  # the stream's earlier feed is not all in: after it
+            with self._cond:
+                self._inbox.append(_FeedChunk(lambda: self._feed(s, tokens)))
+            return
+        if s.stopped or s.session is None:
+            if not s.stopped:
+                s.primer = s.primer + tokens
+            self._fed(s)
             return
         self._rewind(s)
         if s.since is not None and tokens and tokens[0] == HOLD:
             tokens = [OFF, *tokens[1:]]  # our note ends where the performer's part begins
-        s.session.feed(tokens)
+        s.feeding = True
+        self._feed_more(s, tokens)
+
+    def _feed_more(self, s: Stream, tokens: list[int]) -> None:
+        """One chunk of a feed; the rest waits for the next round, behind other work."""
+        if s.stopped:
+            self._fed(s)
+            return
+        s.session.feed(tokens[:FEED_CHUNK])
+        rest = tokens[FEED_CHUNK:]
+        if rest:
+            with self._cond:
+                self._inbox.append(_FeedChunk(lambda: self._feed_more(s, rest)))
+            return
         s.since = None
         s.force_end = None
+        if s.tempo is not None and s.tempo.time_of(s.gen) < self.clock.now() + s.lead():
+            s.placed = False  # the feed took longer than the lead: start again a lead on
+        self._fed(s)
+
+    def _fed(self, s: Stream) -> None:
+        with self._cond:
+            s.feeding = False
+            s.feeds_waiting -= 1
 
     # -- the worker loop ------------------------------------------------------------------
 
@@ -414,7 +470,7 @@ class StreamWorker:
                 with self._cond:
                     if not self._running:
                         return
-                    commands, self._inbox = self._inbox, []
+                    commands, self._inbox = _one_feed_chunk(self._inbox)
                 for command in commands:
                     try:
                         command()
