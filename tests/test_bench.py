@@ -135,3 +135,7 @@ def test_midi_matching_follows_the_outputs_note_counting_and_finds_lost_messages
     assert late == pytest.approx([1.0, 2.0, 4.0])  # velocity-0 note-on read as note-off
     late, _ = _midi_late_ms(rec.expected(), arrivals, channels={1}, since=1.2)
     assert late == pytest.approx([2.0, 4.0])
+    # a lost message does not shift the pairs after it
+    again = [(0x90, 60, 1.0), (0x90, 60, 5.0), (0x90, 60, 9.0)]
+    late, lost = _midi_late_ms(again, [(5.001, [0x90, 60, 9]), (9.002, [0x90, 60, 9])])
+    assert lost == 1 and late == pytest.approx([1.0, 2.0])

@@ -52,6 +52,10 @@ print(json.dumps(got), flush=True)
 """
 
 
+MATCH_EARLY_S = 0.05  # the window in which an arrival can be an expected message's
+MATCH_LATE_S = 1.0
+
+
 def _late_ms(trace: list[tuple[str, float, float]], kinds: tuple[str, ...]) -> list[float]:
     return [1000.0 * (actual - intended) for kind, intended, actual in trace if kind in kinds]
 
@@ -175,7 +179,7 @@ class MidiRecorder:
     def lost(self, arrivals: list) -> dict[str, int]:
         """Messages never sent into the port, and sent but never read at the JACK input."""
         expected = self.expected()
-        unsent = _midi_late_ms(expected, [(0.0, m) for m in self.sent])[1]
+        unsent = _midi_late_ms(expected, [(0.0, m) for m in self.sent], timed=False)[1]
         return {"lost": _midi_late_ms(expected, arrivals)[1], "lost_before_port": unsent}
 
     def expected(self) -> list[tuple[int, int, float | None]]:
@@ -200,10 +204,12 @@ def _midi_late_ms(
     arrivals: list,
     channels: set[int] | None = None,
     since: float = float("-inf"),
+    timed: bool = True,
 ) -> tuple[list[float], int]:
     """Each expected message matched with the next arrival of the same kind, channel and
-    pitch: the lateness of those with an intended time from ``since`` on ``channels`` (all
-    if None), and how many never arrived (lost)."""
+    pitch (``timed``: one from MATCH_EARLY_S before to MATCH_LATE_S after its intended time,
+    so that a lost message does not shift the pairs after it): the lateness of those with an
+    intended time from ``since`` on ``channels`` (all if None), and how many never arrived."""
     from collections import deque
 
     came: dict[tuple[int, int], deque[float]] = {}
@@ -213,7 +219,12 @@ def _midi_late_ms(
             came.setdefault((status, m[1]), deque()).append(t)
     late, lost = [], 0
     for status, pitch, intended in expected:
-        times = came.get((status, pitch))
+        times = came.get((status, pitch)) or deque()
+        if timed and intended is not None:
+            while times and times[0] < intended - MATCH_EARLY_S:
+                times.popleft()  # another message's, read garbled as this kind and pitch
+            if times and times[0] > intended + MATCH_LATE_S:
+                times = deque()  # a later message's: this one was lost
         if not times:
             lost += 1
             continue
