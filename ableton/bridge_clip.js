@@ -11,6 +11,10 @@
 //                                    "<name> variation <index+1>/<count>" ("<name>" when the
 //                                    count is 1): one clip per indexed reply, each in the next
 //                                    empty slot
+//   writepart <name> <index> <count> <notes...>   one part of an answer in <count> indexed
+//                                    replies (the harmonizer's voices): kept until all
+//                                    <count> are in, in any order, then all written together
+//                                    as one clip named <name>
 // Outlet 1 gets a status line for the performer after each of these.
 //
 // Notes are flat quadruples like the bridge protocol's: pitch (0..127), start and duration in
@@ -21,11 +25,12 @@ autowatch = 1;
 inlets = 1;
 outlets = 2;
 setinletassist(0, "init | read <tag> | write <name> <notes...> | writepoint <i> <n> <notes...> | " +
-    "writevariation <name> <i> <n> <notes...>");
+    "writevariation <name> <i> <n> <notes...> | writepart <name> <i> <n> <notes...>");
 setoutletassist(0, "<tag> pitch start duration velocity ...");
 setoutletassist(1, "status line");
 
 var MAX_NOTES = 1024;
+var parts = {}; // writepart: name -> {count, seen: {index: true}, got, flat}
 
 function status(text) {
     outlet(1, String(text));
@@ -165,7 +170,8 @@ function writeClip(name, flat) {
     for (var i = 0; i < notes.length; i++) {
         end = Math.max(end, notes[i].start_time + notes[i].duration);
     }
-    var length = Math.max(4, Math.ceil(end / 4) * 4); // whole 4/4 bars
+    // whole 4/4 bars; an end a hair past a bar line (float32 on the wire) stays in that bar
+    var length = Math.max(4, Math.ceil(end / 4 - 0.0001) * 4);
     slot.call("create_clip", length);
     var clip = new LiveAPI(slot.unquotedpath + " clip");
     clip.set("name", name);
@@ -193,6 +199,32 @@ function writevariation(name, index, count) {
     args.splice(0, 3);
     var whole = Number(count) === 1 ? String(name) : name + " variation " + ordinal(index, count);
     writeClip(whole, args);
+}
+
+function writepart(name, index, count) {
+    var args = arrayfromargs(arguments);
+    args.splice(0, 3);
+    name = String(name);
+    index = Number(index);
+    count = Number(count);
+    if (args.length % 4 !== 0) {
+        status("a note list needs 4 numbers per note, got " + args.length);
+        return;
+    }
+    var part = parts[name];
+    // a repeated index or another count is a new answer: the old one's parts are dropped
+    if (!part || part.count !== count || part.seen[index]) {
+        part = parts[name] = { count: count, seen: {}, got: 0, flat: [] };
+    }
+    part.seen[index] = true;
+    part.got += 1;
+    part.flat = part.flat.concat(args);
+    if (part.got < count) {
+        status("'" + name + "': " + part.got + " of " + count + " parts in");
+        return;
+    }
+    delete parts[name];
+    writeClip(name, part.flat);
 }
 
 function anything() {

@@ -8,7 +8,7 @@ express); the bridge's command line finds them through the registry. Click, no s
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
@@ -66,6 +66,38 @@ RESUME_OPTION = click.option(
     help="Go on with a stopped run in this folder: its epoch or step, optimizer, learning-rate "
     "schedule and options (only --device, --threads and --max-minutes may change).",
 )
+MAX_MINUTES_OPTION = click.option(
+    "--max-minutes", type=float, default=None, help="Stop after this long."
+)
+
+
+def stack_options(*decorators: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """One decorator that applies ``decorators`` as if written one above the other, in
+    this order (so ``--help`` lists their options in this order)."""
+
+    def apply(f: Any) -> Any:
+        for decorator in reversed(decorators):
+            f = decorator(f)
+        return f
+
+    return apply
+
+
+# where a run writes and how it goes on (see start_run): every resumable train command's
+RUN_OPTIONS = stack_options(OUT_OPTION, FORCE_OPTION, RESUME_OPTION)
+
+
+def threads_option(default: int | None = 1, help: str | None = None) -> Callable[[Any], Any]:
+    """``--threads``: torch threads (shown default when there is one)."""
+    return click.option(
+        "--threads",
+        type=click.IntRange(min=1),
+        default=default,
+        show_default=True if default is not None else None,
+        help=help,
+    )
+
+
 # what a resumed run may change; every other option is the stopped run's own
 RESUMABLE = ("device", "threads", "max_minutes")
 NOT_SAVED = ("out", "force", "resume")
@@ -140,6 +172,30 @@ def stopped(engine: str, folder: Path) -> NoReturn:
 
 
 @contextmanager
+def training_run(engine: str, params: dict[str, Any]) -> Iterator[Path]:
+    """A resumable train command's run: yields its folder (:func:`start_run`); inside,
+    Ctrl-C ends with :func:`stopped` and an engine's ValueError or OSError is a message."""
+    out = start_run(engine, params)
+    with interruptible(engine, out), domain_errors():
+        yield out
+
+
+def run_args(params: dict[str, Any]) -> dict[str, Any]:
+    """What a train function takes from its command's parameters: ``resume`` (go on in the
+    run's folder) and ``command`` (the options to keep for ``--resume``)."""
+    return {"resume": params["resume"] is not None, "command": saved_params(params)}
+
+
+def echo_run(engine: str, out: Path, record: dict[str, Any], lines: Iterable[str] = ()) -> None:
+    """Print a run's progress ``lines``; a run that Ctrl-C stopped then ends as
+    :func:`stopped` does."""
+    for line in lines:
+        click.echo(line)
+    if record["interrupted"]:
+        stopped(engine, out)
+
+
+@contextmanager
 def interruptible(engine: str, folder: Path) -> Iterator[None]:
     """Ctrl-C inside (loading a corpus, say) ends with :func:`stopped`, not "Aborted!"."""
     try:
@@ -187,9 +243,16 @@ def load_checkpoint_engine(name: str, checkpoint: Path | None, device: str) -> A
 __all__ = [
     "CHECKPOINT_OPTION",
     "FORCE_OPTION",
+    "MAX_MINUTES_OPTION",
     "OUT_OPTION",
     "RESUME_OPTION",
+    "RUN_OPTIONS",
+    "echo_run",
     "interruptible",
+    "stack_options",
+    "run_args",
+    "threads_option",
+    "training_run",
     "saved_params",
     "start_run",
     "stopped",

@@ -21,6 +21,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from safetensors import safe_open
 from safetensors.torch import save_file
@@ -187,6 +188,45 @@ def check_same_run(
         raise ValueError(f"{folder} was trained with other options; resume it with its own")
 
 
+def seed_run(seed: int, threads: int | None) -> np.random.Generator:
+    """Start a run: torch's threads (when given) and seed; returns its numpy generator."""
+    if threads:
+        torch.set_num_threads(threads)
+    torch.manual_seed(seed)
+    return np.random.default_rng(seed)
+
+
+def save_run(
+    folder: Path,
+    modules: dict[str, torch.nn.Module],
+    optimizers: dict[str, torch.optim.Optimizer],
+    progress: dict[str, Any],
+    rng: np.random.Generator,
+) -> None:
+    """:func:`save_state` with the run's random generators: ``rng``'s state joins
+    ``progress`` (as ``numpy_rng``), torch's is kept as the tensor ``torch_rng``."""
+    progress = {**progress, "numpy_rng": rng.bit_generator.state}
+    save_state(folder, modules, optimizers, progress, {"torch_rng": torch.get_rng_state()})
+
+
+def resume_run(
+    folder: Path,
+    modules: dict[str, torch.nn.Module],
+    optimizers: dict[str, torch.optim.Optimizer],
+    rng: np.random.Generator,
+    config: dict[str, Any],
+    options: dict[str, Any],
+) -> dict[str, Any]:
+    """Go on with the run :func:`save_run` saved in ``folder``: load its state into
+    ``modules``, ``optimizers`` and the random generators (``rng`` and torch's), after
+    checking it is the same run (:func:`check_same_run`). Returns its progress."""
+    progress, tensors = load_state(folder, modules, optimizers)
+    check_same_run(folder, progress, config, options)
+    rng.bit_generator.state = progress["numpy_rng"]
+    torch.set_rng_state(tensors["torch_rng"])
+    return progress
+
+
 def update_record(folder: Path, record: dict[str, Any]) -> None:
     """Keep a run's full training record in its best checkpoint's config.json, if any."""
     config_path = folder / CONFIG_FILE
@@ -204,7 +244,10 @@ __all__ = [
     "new_run_folder",
     "prepare_out",
     "read_progress",
+    "resume_run",
     "runs_dir",
+    "save_run",
     "save_state",
+    "seed_run",
     "update_record",
 ]

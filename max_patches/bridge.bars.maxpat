@@ -486,80 +486,6 @@
 			},
 			{
 				"box": {
-					"maxclass": "newobj",
-					"text": "route /bridge/reply/gan/bars",
-					"patching_rect": [
-						561.1428571428571,
-						325.0,
-						210,
-						22.0
-					],
-					"id": "obj-21",
-					"numinlets": 2,
-					"numoutlets": 2,
-					"outlettype": [
-						"",
-						""
-					]
-				}
-			},
-			{
-				"box": {
-					"maxclass": "newobj",
-					"text": "zl slice 1 @zlmaxsize 4096",
-					"patching_rect": [
-						1219.142857142857,
-						365.0,
-						196,
-						22.0
-					],
-					"id": "obj-22",
-					"numinlets": 2,
-					"numoutlets": 2,
-					"outlettype": [
-						"",
-						""
-					]
-				}
-			},
-			{
-				"box": {
-					"maxclass": "newobj",
-					"text": "prepend set",
-					"patching_rect": [
-						1424.142857142857,
-						405.0,
-						91,
-						22.0
-					],
-					"id": "obj-23",
-					"numinlets": 1,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					]
-				}
-			},
-			{
-				"box": {
-					"maxclass": "message",
-					"text": "",
-					"patching_rect": [
-						1424.142857142857,
-						445.0,
-						260,
-						22.0
-					],
-					"id": "obj-24",
-					"numinlets": 2,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					]
-				}
-			},
-			{
-				"box": {
 					"maxclass": "flonum",
 					"patching_rect": [
 						912.0,
@@ -579,7 +505,7 @@
 						50.0,
 						22.0
 					],
-					"id": "obj-25",
+					"id": "obj-21",
 					"numinlets": 1,
 					"numoutlets": 2,
 					"outlettype": [
@@ -605,7 +531,7 @@
 						50.0,
 						20.0
 					],
-					"id": "obj-26",
+					"id": "obj-22",
 					"numinlets": 1,
 					"numoutlets": 0
 				}
@@ -620,7 +546,7 @@
 						77,
 						22.0
 					],
-					"id": "obj-27",
+					"id": "obj-23",
 					"numinlets": 2,
 					"numoutlets": 1,
 					"outlettype": [
@@ -638,7 +564,7 @@
 						42,
 						22.0
 					],
-					"id": "obj-28",
+					"id": "obj-24",
 					"numinlets": 2,
 					"numoutlets": 1,
 					"outlettype": [
@@ -656,8 +582,82 @@
 						70,
 						22.0
 					],
-					"id": "obj-29",
+					"id": "obj-25",
 					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					]
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"text": "route /bridge/reply/gan/bars",
+					"patching_rect": [
+						561.1428571428571,
+						325.0,
+						210,
+						22.0
+					],
+					"id": "obj-26",
+					"numinlets": 2,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					]
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"text": "zl slice 1 @zlmaxsize 4096",
+					"patching_rect": [
+						1219.142857142857,
+						365.0,
+						196,
+						22.0
+					],
+					"id": "obj-27",
+					"numinlets": 2,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					]
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"text": "prepend set",
+					"patching_rect": [
+						1424.142857142857,
+						405.0,
+						91,
+						22.0
+					],
+					"id": "obj-28",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					]
+				}
+			},
+			{
+				"box": {
+					"maxclass": "message",
+					"text": "",
+					"patching_rect": [
+						1424.142857142857,
+						445.0,
+						220,
+						22.0
+					],
+					"id": "obj-29",
+					"numinlets": 2,
 					"numoutlets": 1,
 					"outlettype": [
 						""
@@ -1158,32 +1158,8 @@
 			{
 				"patchline": {
 					"source": [
-						"obj-2",
-						0
-					],
-					"destination": [
 						"obj-21",
 						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"source": [
-						"obj-21",
-						0
-					],
-					"destination": [
-						"obj-22",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"source": [
-						"obj-22",
-						1
 					],
 					"destination": [
 						"obj-23",
@@ -1194,7 +1170,7 @@
 			{
 				"patchline": {
 					"source": [
-						"obj-23",
+						"obj-25",
 						0
 					],
 					"destination": [
@@ -1206,7 +1182,31 @@
 			{
 				"patchline": {
 					"source": [
-						"obj-25",
+						"obj-24",
+						0
+					],
+					"destination": [
+						"obj-21",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-2",
+						0
+					],
+					"destination": [
+						"obj-26",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-26",
 						0
 					],
 					"destination": [
@@ -1218,8 +1218,8 @@
 			{
 				"patchline": {
 					"source": [
-						"obj-29",
-						0
+						"obj-27",
+						1
 					],
 					"destination": [
 						"obj-28",
@@ -1234,7 +1234,7 @@
 						0
 					],
 					"destination": [
-						"obj-25",
+						"obj-29",
 						0
 					]
 				}
@@ -1254,7 +1254,7 @@
 			{
 				"patchline": {
 					"source": [
-						"obj-27",
+						"obj-23",
 						0
 					],
 					"destination": [
@@ -1266,7 +1266,7 @@
 			{
 				"patchline": {
 					"source": [
-						"obj-27",
+						"obj-23",
 						0
 					],
 					"destination": [
@@ -1458,7 +1458,7 @@
 			{
 				"patchline": {
 					"source": [
-						"obj-22",
+						"obj-27",
 						1
 					],
 					"destination": [

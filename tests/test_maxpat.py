@@ -211,6 +211,8 @@ def test_patches_name_addresses() -> None:
         "/bridge/rnn/stream/start",
         "/bridge/rnn/stream/set",
         "/bridge/rnn/stream/stop",
+        "/bridge/harmony/harmonize",
+        "/bridge/perf/continue",
     } <= sent
 
 

@@ -160,10 +160,13 @@ def test_stream_over_jack_midi_and_stop_ends_every_note(live_bridge) -> None:
         recv.close()
 
 
-def test_sigterm_mid_stream_leaves_no_stuck_note(jack: str, tiny_rnn_checkpoint: Path) -> None:
-    cmd = bridge_command("serve", "--port", "0", "--device", "cpu", "--rnn",
-                         str(tiny_rnn_checkpoint), "--virtual-midi",
-                         "--midi-name", "bridge-term")  # fmt: skip
+@pytest.mark.parametrize("engine", ["rnn", "perf"])  # grid and event streams
+def test_sigterm_mid_stream_leaves_no_stuck_note(
+    jack: str, tiny_checkpoints: dict[str, Path], engine: str
+) -> None:
+    cmd = bridge_command("serve", "--port", "0", "--device", "cpu", f"--{engine}",
+                         str(tiny_checkpoints[engine]), "--virtual-midi",
+                         "--midi-name", f"bridge-term-{engine}")  # fmt: skip
     proc = subprocess.Popen(
         cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
@@ -173,10 +176,11 @@ def test_sigterm_mid_stream_leaves_no_stuck_note(jack: str, tiny_rnn_checkpoint:
         match = out.wait_for(LISTENING.fullmatch, STARTUP_TIMEOUT, "'bridge listening on' line")
         assert isinstance(match, re.Match)
         port = int(match.group(1))
-        recv = Receiver("bridge-term:out")
+        recv = Receiver(f"bridge-term-{engine}:out")
         with OscClient("127.0.0.1", port) as c:
             for sid_request, channel in ((1, 1), (2, 3)):  # two streams, two channels
-                c.send("/bridge/rnn/stream/start", sid_request, "tempo", 400, "channel", channel)
+                c.send(f"/bridge/{engine}/stream/start", sid_request, "tempo", 400,
+                       "channel", channel)  # fmt: skip
             # a long note is likely sounding: wait until some note is on right now
             assert recv.wait_for(lambda ms: len(notes_on(ms)) >= 10 and unmatched(ms), 20)
         proc.send_signal(signal.SIGTERM)

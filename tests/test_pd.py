@@ -30,6 +30,8 @@ OPENED = {
     "bridge.stream.pd",
     "bridge.interpolate.pd",
     "bridge.bars.pd",
+    "bridge.perform.pd",
+    "bridge.harmonize.pd",
 }
 LOAD_ERROR = re.compile(r"error|couldn't create|no such object|bad arguments", re.IGNORECASE)
 
@@ -41,8 +43,8 @@ def pd() -> str:
 
 @pytest.fixture(scope="module")
 def daemon_port(tiny_checkpoints: dict[str, Path]) -> Iterator[int]:
-    """`bridge serve --port 0` with the tiny RNN, VAE and GAN."""
-    served = {name: tiny_checkpoints[name] for name in ("rnn", "vae", "gan")}
+    """`bridge serve --port 0` with the tiny RNN, VAE, GAN, perf and harmony."""
+    served = {name: tiny_checkpoints[name] for name in ("rnn", "vae", "gan", "perf", "harmony")}
     with serve(DAEMON_START_S, **served) as port:
         yield port
 
@@ -235,9 +237,26 @@ def requests_in(patch: Path) -> list[str]:
     return found
 
 
+# Replies whose notes [bridge] also puts out one by one: words between the id and the notes.
+NOTES_AFTER = {
+    "rnn continue": 0,
+    "ngram continue": 0,
+    "perf continue": 0,
+    "gan bars": 0,
+    "gan bar": 0,
+    "vae decode": 0,
+    "vae attribute": 0,
+    "vae interpolate": 2,  # <index> <count>
+    "vae sample": 2,
+    "harmony harmonize": 2,
+}
+
+
 def replies_expected(request: str) -> int:
-    """How many replies a request gets: one per point or sample, else one."""
+    """How many replies a request gets: one per point, sample or voice, else one."""
     words = request.split()
+    if words[:2] == ["send", "/bridge/harmony/harmonize"]:
+        return 4  # soprano, alto, tenor, bass
     key = {"interpolate": "steps", "sample": "n"}.get(words[0])
     if key is None:
         return 1
@@ -263,10 +282,20 @@ def test_pd_every_request_in_the_patches_is_answered(
     printed = run_pd(pd, "-open", str(patch), "-send", f"requests {daemon_port} {lines} {out}")
     assert out.exists(), f"the patch wrote nothing; pd said:\n{printed}"
     answers: dict[int, list[list[float | str]]] = {}
+    notes: list[list[float | str]] = []  # outlet 2: each note of a reply, after the reply
+    expected_notes: list[tuple[float, ...]] = []
     for line in out.read_text().splitlines():
         atoms = fudi_atoms(line)
+        if atoms[0] == "N":
+            notes.append(atoms[1:])
+            continue
         request_id = next(a for a in atoms if isinstance(a, float))
         answers.setdefault(int(request_id), []).append(atoms)
+        words = NOTES_AFTER.get(
+            " ".join(map(str, atoms[2:4])) if atoms[:2] == ["R", "reply"] else ""
+        )
+        if words is not None:
+            expected_notes += quadruples(atoms[5 + words :])  # R reply <engine> <verb> <id>
     for n, request in enumerate(plan, 1):
         got = answers.get(n, [])
         assert len(got) == replies_expected(request), (request, got)
@@ -274,3 +303,5 @@ def test_pd_every_request_in_the_patches_is_answered(
         deliberate = "temperature -1" in request
         assert len(errors) == deliberate, (request, errors)
     assert len(answers) == len(plan), answers.keys()
+    assert [tuple(n) for n in notes] == expected_notes, "every reply's notes, on outlet 2"
+    assert any(r.startswith("send /bridge/harmony/harmonize") for r in plan), "voices too"

@@ -131,6 +131,7 @@ def test_examples_are_all_tested() -> None:
         "stream",
         "describe",
         "harmonize",
+        "perform",
     }
 
 
@@ -143,6 +144,32 @@ def test_harmonize_example_prints_four_voices(
     for voice in voices:
         assert_notes(voice, "voice")
     assert [n[0] for n in voices[0]] == [67, 69, 71, 72, 74, 72, 71, 67]  # the melody as given
+    assert "DONE" in out
+
+
+C_MAJOR = {0, 2, 4, 5, 7, 9, 11}
+
+
+def test_perform_example_plays_the_answer_as_chords(
+    sclang: str, class_config: Path, daemon_port: int, audio_env: dict[str, str] | None
+) -> None:
+    args = [str(daemon_port)] + ([] if audio_env else ["noaudio"])
+    out = run_sclang(sclang, class_config, EXAMPLES / "perform.scd", *args, env=audio_env)
+    (notes,) = printed(out, "NOTES")
+    (chords,) = printed(out, "CHORDS")
+    assert_notes(notes, "perf")
+    assert {p % 12 for p, *_ in notes} <= C_MAJOR, "pitch classes weighted 0 never start"
+    assert max(s + d for _, s, d, _ in notes) < 8 + 1e-4, "8 beats"
+    # the chords: the notes grouped by onset, in time order, each note once
+    starts = [c[0] for c in chords]
+    assert starts == sorted(set(starts)) and len(starts) == len({s for _, s, _, _ in notes})
+    regrouped = [(p, s, d, v) for s, *chord in chords for p, d, v in zip(*chord, strict=True)]
+    assert sorted(regrouped) == sorted(map(tuple, notes))
+    if audio_env:
+        assert f"AUDIO played {len(chords)} chords" in out, out[-2000:]
+        assert "ERROR" not in out, "the Pbind of chords played without an error"
+    else:
+        assert "AUDIO skipped" in out
     assert "DONE" in out
 
 
@@ -374,6 +401,23 @@ def test_class_verbs_answer_notes(class_run: dict) -> None:
     assert all(s < 16 for _, s, _, _ in class_run["BARS"]) and all(
         s < 4 for _, s, _, _ in class_run["BAR"]
     )
+
+
+def test_class_perf_answers_chords(class_run: dict) -> None:
+    perf = class_run["PERF"]
+    assert_notes(perf, "perf")
+    assert perf == class_run["PERF_AGAIN"], "the seed is sent"
+    assert {p % 12 for p, *_ in perf} <= C_MAJOR, "pitch_classes is sent"
+    assert max(s + d for _, s, d, _ in perf) < 4 + 1e-4, "beats 4"
+    assert len(class_run["PERF_EVENTS"]) <= 6, "at most 6 events: at most 6 note-ons"
+    # continue(engine: \perf) sends steps / 4 as beats (perf refuses steps)
+    assert_notes(class_run["CONTINUE_PERF"], "continue perf")
+    assert max(s + d for _, s, d, _ in class_run["CONTINUE_PERF"]) < 2 + 1e-4
+    assert "beats" in class_run["PERF_REFUSED"]
+    assert class_run["CHORDS"] == [
+        [0.0, [60, 64, 67], [1.0, 1.0, 2.0], [90, 70, 50]],
+        [1.0, [62, 65], [1.0, 1.0], [100, 60]],
+    ]
 
 
 def test_class_streams(class_run: dict) -> None:

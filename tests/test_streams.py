@@ -45,7 +45,7 @@ class Rig:
     """A worker, a scheduler and a fake clock; ``played`` records each note handed over
     and the fake time it was handed over."""
 
-    def __init__(self, engine) -> None:
+    def __init__(self, engine, worker_class: type = StreamWorker) -> None:
         self.clock = FakeClock(start=50.0)
         self.rec = Recorder()
         self.sched = Scheduler([self.rec], self.clock, realtime=False).start()
@@ -59,7 +59,7 @@ class Rig:
         self.sched.play = recording_play  # type: ignore[method-assign]
         self.done: list[int] = []
         self.errors: list[tuple[int, str]] = []
-        self.worker = StreamWorker(
+        self.worker = worker_class(
             engine,
             self.sched,
             self.clock,

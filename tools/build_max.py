@@ -2,10 +2,10 @@
 
     .venv/bin/python tools/build_max.py          # writes max_patches/*.maxpat, ableton/*.amxd
 
-Every file is written from the definitions in max_client.py, max_performer.py, max_devices.py
-and max_generate.py through patcher.py, which takes each object's inlet and outlet counts from
-max_patches/objects.json and refuses a cord to an outlet or inlet that does not exist; the
-addresses, keys and ranges they send come from the bridge's own table (maxtable.py). The
+Every file is written from the definitions in max_client.py, max_performer.py, max_devices.py,
+max_generate.py and max_poly.py through patcher.py, which takes each object's inlet and outlet
+counts from max_patches/objects.json and refuses a cord to an outlet or inlet that does not
+exist; the addresses, keys and ranges they send come from the bridge's own table (maxtable.py). The
 generated files are committed; run this after editing the definitions (a test compares them).
 """
 
@@ -26,6 +26,7 @@ from max_devices import (  # noqa: E402
 )
 from max_generate import generate_device  # noqa: E402
 from max_performer import bars_patch, continue_patch, interpolate_patch, stream_patch  # noqa: E402
+from max_poly import harmonize_device, harmonize_patch, perform_device, perform_patch  # noqa: E402
 from maxpat import ROOT, write_amxd, write_maxpat  # noqa: E402
 
 PATCHES = {
@@ -34,6 +35,8 @@ PATCHES = {
     "bridge.stream.maxpat": stream_patch,
     "bridge.interpolate.maxpat": interpolate_patch,
     "bridge.bars.maxpat": bars_patch,
+    "bridge.harmonize.maxpat": harmonize_patch,
+    "bridge.perform.maxpat": perform_patch,
 }
 DEVICES = {
     "bridge Continue.amxd": continue_device,
@@ -41,6 +44,8 @@ DEVICES = {
     "bridge Bars.amxd": bars_device,
     "bridge Stream.amxd": stream_device,
     "bridge Generate.amxd": generate_device,
+    "bridge Harmonize.amxd": harmonize_device,
+    "bridge Perform.amxd": perform_device,
 }
 
 

@@ -351,5 +351,28 @@ def reply_notes(p: Patcher, client: dict, address: str, x: float, y: float) -> d
     return drop_id
 
 
+def play_answer(
+    p: Patcher,
+    client: dict,
+    address: str,
+    ms_per_beat: dict,
+    at: tuple[float, float],
+    stop_at: tuple[float, float],
+    stage: tuple[float, float],
+) -> None:
+    """A reply's notes shown in a message box and played ([note_player]); a stop button at
+    `stop_at` in the patch and `stage` on the presentation."""
+    x, y = at
+    notes = reply_notes(p, client, address, x, y)
+    show = p.obj("prepend set", x + 180, y + 80)
+    shown = p.msg("", x + 180, y + 120, 220)
+    p.connect(notes, 1, show, 0)
+    p.connect(show, 0, shown, 0)
+    play, stop = note_player(p, x, y + 80, ms_per_beat)
+    p.connect(notes, 1, play, 0)
+    stop_btn = button(p, "stop", *stop_at, stage)
+    p.connect(stop_btn, 0, stop, 0)
+
+
 def client_box(p: Patcher, x: float, y: float) -> dict:
     return p.obj(f"bridge {DAEMON_PORT} {REPLY_PORT}", x, y)

@@ -16,6 +16,7 @@ from max_client import (
     button,
     client_box,
     note_player,
+    play_answer,
     reply_notes,
     status_lines,
     tempo_control,
@@ -187,15 +188,7 @@ def continue_patch() -> Patcher:
     p.connect(request, 0, client, 0)
 
     # the answer: show it and play it
-    notes = reply_notes(p, client, osc.reply(osc.CONTINUE), 820, 560)
-    show = p.obj("prepend set", 1000, 640)
-    shown = p.msg("", 1000, 680, 220)
-    p.connect(notes, 1, show, 0)
-    p.connect(show, 0, shown, 0)
-    play, stop = note_player(p, 820, 640, ms)
-    p.connect(notes, 1, play, 0)
-    stop_btn = button(p, "stop", 1060, 760, (160.0, 196.0))
-    p.connect(stop_btn, 0, stop, 0)
+    play_answer(p, client, osc.reply(osc.CONTINUE), ms, (820, 560), (1060, 760), (160.0, 196.0))
     return p
 
 
@@ -493,14 +486,6 @@ def bars_patch() -> Patcher:
     p.connect(chords, 0, head, 0)
     p.connect(head, 0, client, 0)
 
-    notes = reply_notes(p, client, osc.reply(osc.BARS), 600, 400)
-    display = p.obj("prepend set", 780, 480)
-    shown = p.msg("", 780, 520, 260)
-    p.connect(notes, 1, display, 0)
-    p.connect(display, 0, shown, 0)
     ms = tempo_control(p, 860, 120, (160.0, 150.0))
-    play, stop = note_player(p, 600, 480, ms)
-    p.connect(notes, 1, play, 0)
-    stop_btn = button(p, "stop", 1000, 600, (260.0, 150.0))
-    p.connect(stop_btn, 0, stop, 0)
+    play_answer(p, client, osc.reply(osc.BARS), ms, (600, 400), (1000, 600), (260.0, 150.0))
     return p

@@ -317,14 +317,17 @@ class Pack(Obj):
 
 
 class Int(Obj):
+    """[i] and [f]: keep a number (right inlet, or left), send it on a bang or a number (left)."""
+
     def setup(self) -> None:
-        self.value = self.args[0] if self.args else 0
+        self.kind = float if self.cls in ("f", "float") else int
+        self.value = self.kind(self.args[0] if self.args else 0)
 
     def receive(self, inlet: int, msg: Msg) -> None:
         if msg.selector != "bang":
-            self.value = int(number(msg))
+            self.value = self.kind(number(msg))
         if inlet == 0:
-            self.out(0, Msg("int", [self.value]))
+            self.out(0, Msg(self.kind.__name__, [self.value]))
 
 
 class Coll(Obj):
@@ -452,7 +455,8 @@ MODELS: dict[str, type[Obj]] = {
     "message": Message, "comment": Comment, "trigger": Trigger, "t": Trigger, "route": Route,
     "sel": Select, "select": Select, "prepend": Prepend, "zl": Zl, "counter": Counter,
     "split": Split, "random": Random, "gate": Gate, "unpack": Unpack, "pack": Pack, "pak": Pack,
-    "i": Int, "int": Int, "coll": Coll, "metro": Clocked, "delay": Clocked, "pipe": Clocked,
+    "i": Int, "int": Int, "f": Int, "float": Int, "coll": Coll, "metro": Clocked,
+    "delay": Clocked, "pipe": Clocked,
     "timer": Clocked, "number": Ui, "flonum": Ui, "toggle": Ui, "button": Ui, "slider": Ui,
     "textedit": Ui, "udpsend": Io, "udpreceive": Io, "makenote": Io, "noteout": Io,
     "midiin": Io, "midiparse": Io, "midiout": Io, "midiformat": Io, "patcherargs": PatcherArgs,

@@ -21,6 +21,8 @@ CONTINUE = "/bridge/rnn/continue"
 INTERPOLATE = "/bridge/vae/interpolate"
 BARS = "/bridge/gan/bars"
 SAMPLE = "/bridge/vae/sample"
+PERF = "/bridge/perf/continue"
+HARMONIZE = "/bridge/harmony/harmonize"
 STREAM_START = "/bridge/rnn/stream/start"
 STREAM_SET = "/bridge/rnn/stream/set"
 STREAM_STOP = "/bridge/rnn/stream/stop"
@@ -116,8 +118,10 @@ __all__ = [
     "BARS",
     "CONTINUE",
     "DESCRIBE",
+    "HARMONIZE",
     "INTERPOLATE",
     "LOAD",
+    "PERF",
     "SAMPLE",
     "STREAM_SET",
     "STREAM_START",

@@ -4,7 +4,8 @@ One client sends N datagrams (about ``rate`` a second): requests, requests with 
 values and type tags (colour, MIDI, time tag, booleans), newlines and terminal escapes in
 addresses, replies and events (which must never be answered), bundles, non-OSC bytes, and
 byte-level mutations of all of those. Another client pings every 50 ms. The report: ping
-latency (p50, p99, the worst), how many messages with a request id went unanswered, the
+latency (p50, p99, the worst), how many messages with a request id went unanswered, how
+many engine replies came back and how many requests were refused as busy, the
 daemon's log size and RSS growth (in all, and after the first tenth of the datagrams, once
 the engines' first runs have allocated what they keep), and whether it is still alive.
 
@@ -193,6 +194,8 @@ class _Collector(threading.Thread):
         self.client = client
         self.ids: set[int] = set()
         self.count = 0
+        self.served: set[int] = set()  # ids answered by /bridge/reply/<engine>/<verb>
+        self.busy: set[int] = set()  # ids answered /bridge/error "busy: ..."
         self.stop = threading.Event()
 
     def run(self) -> None:
@@ -202,6 +205,13 @@ class _Collector(threading.Thread):
                 self.count += 1
                 if m.args and type(m.args[0]) is int:
                     self.ids.add(m.args[0])
+                    self._sort(m)
+
+    def _sort(self, m: Message) -> None:
+        if m.address.startswith("/bridge/reply/") and m.address.count("/") >= 4:
+            self.served.add(m.args[0])  # an engine verb's reply
+        elif m.address == "/bridge/error" and str(m.args[-1]).startswith("busy"):
+            self.busy.add(m.args[0])
 
 
 def run_fuzz(
@@ -267,6 +277,8 @@ def run_fuzz(
         "requests_with_id": len(expected),
         "unanswered": len(expected - collector.ids),
         "messages_back": collector.count,
+        "engine_requests_served": len(collector.served),
+        "busy_refused": len(collector.busy),
     }
     if log_size:
         figures["log_bytes"] = log_size() - log_before

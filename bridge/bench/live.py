@@ -12,6 +12,10 @@
   input (its input callback), and minus the time it was sent (up to one more JACK period).
 - ``bench_stream_load``: 16 streams at once (OSC, and JACK MIDI when jackd is there); the
   latest event, and the batched model step time per wake-up beside the single-stream one.
+  With ``engine_name="perf"``: polyphonic event streams (8 in ``bridge bench``).
+- ``bench_perf_stream_midi``: one polyphonic perf stream to a JACK MIDI input, as
+  ``bench_stream_midi``; also each chord's spread: the latest minus the earliest arrival of
+  the note-ons meant for one instant.
 
 Each runs a real daemon and ``Live`` in this process. No torch at module level.
 """
@@ -61,46 +65,57 @@ def _late_ms(trace: list[tuple[str, float, float]], kinds: tuple[str, ...]) -> l
 
 
 @contextmanager
-def _bridge(engine: Any, midi: bool = False, name: str = "bridge-bench") -> Iterator[Any]:
+def _bridge(
+    engine: Any, midi: bool = False, name: str = "bridge-bench", engine_name: str = "rnn"
+) -> Iterator[Any]:
     from bridge.live.live import LiveOptions, running
     from bridge.server.daemon import Daemon
 
-    daemon = Daemon({"rnn": engine}, port=0)
+    daemon = Daemon({engine_name: engine}, port=0)
     with running(daemon, LiveOptions(virtual_midi=midi, client_name=name)) as live:
         yield daemon, live
 
 
-def _play(daemon: Any, live: Any, streams: int, seconds: float, tempo: float) -> None:
-    """Start ``streams`` streams, let them play ``seconds``, stop them."""
+def _play(
+    daemon: Any,
+    live: Any,
+    streams: int,
+    seconds: float,
+    tempo: float,
+    engine: str = "rnn",
+    keys: tuple[Any, ...] = (),
+) -> None:
+    """Start ``streams`` streams of ``engine`` (with ``keys``), let them play ``seconds``,
+    stop them."""
     from bridge.server.osc import OscClient
 
     clients = [OscClient(*daemon.address) for _ in range(streams)]
     try:
         ids = []
         for i, c in enumerate(clients):
-            c.send("/bridge/rnn/stream/start", i, "tempo", tempo, "seed", i)
-            ids.append(_stream_number(c))
+            c.send(f"/bridge/{engine}/stream/start", i, "tempo", tempo, "seed", i, *keys)
+            ids.append(_stream_number(c, engine=engine))
         # Nothing reads the notes meanwhile (the sockets' buffers hold them): a reader here
         # would hold the GIL at times and be part of what is measured.
         time.sleep(seconds)
         for i, c in enumerate(clients):
-            c.send("/bridge/rnn/stream/stop", 100 + i, "stream", ids[i])
+            c.send(f"/bridge/{engine}/stream/stop", 100 + i, "stream", ids[i])
         time.sleep(0.2)
     finally:
         for c in clients:
             c.close()
 
 
-def _stream_number(client: Any, timeout: float = 10.0) -> int:
+def _stream_number(client: Any, timeout: float = 10.0, engine: str = "rnn") -> int:
     """The stream number in the start reply ``client`` is sent (numbers are random)."""
     deadline = time.monotonic() + timeout
     while (left := deadline - time.monotonic()) > 0:
         m = client.receive(left)
-        if m is not None and m.address == "/bridge/reply/rnn/stream/start":
+        if m is not None and m.address == f"/bridge/reply/{engine}/stream/start":
             return int(m.args[1])
         if m is not None and m.address == "/bridge/error":
             raise RuntimeError(f"the stream did not start: {m.args}")
-    raise RuntimeError("no reply to /bridge/rnn/stream/start")
+    raise RuntimeError(f"no reply to /bridge/{engine}/stream/start")
 
 
 def _step_figures(worker: Any) -> dict[str, Any]:
@@ -264,6 +279,42 @@ def bench_stream_midi(
     }
 
 
+def bench_perf_stream_midi(
+    engine: Any,
+    seconds: float = 30.0,
+    tempo: float = 120.0,
+    period: int = JACK_PERIOD,
+    density: float = 4.0,
+) -> dict[str, Any]:
+    """One perf stream (``density`` notes a beat) to a virtual JACK MIDI port: arrival at a
+    JACK MIDI input minus intended time, and the spread of each chord's note-ons there."""
+    name = "bridge-bench-p"
+    with jack_server(period), _bridge(engine, True, name, "perf") as (daemon, live):
+        receiver = _receive(f"{name}:out")
+        try:
+            live.scheduler.trace = []
+            _play(daemon, live, 1, seconds, tempo, "perf", ("density", density))
+            trace = list(live.scheduler.trace)
+        finally:
+            arrivals = _jack_arrivals(receiver)
+    late, mismatched = _midi_late_ms(trace, arrivals)
+    chords: dict[float, list[float]] = {}
+    for (kind, intended, _), ms in zip(trace, late, strict=False):
+        if kind == "on":
+            chords.setdefault(intended, []).append(ms)
+    spreads = [max(v) - min(v) for v in chords.values() if len(v) > 1]
+    return {
+        **summarize(late),
+        "mismatched_pairs": mismatched,
+        "chord_spread": summarize(spreads),
+        "seconds": seconds,
+        "tempo": tempo,
+        "density": density,
+        "jack_period_ms": 1000.0 * period / JACK_RATE,
+        "send_late": summarize(_late_ms(trace, ("on", "off"))),
+    }
+
+
 def bench_harmony_live(
     engine: Any, notes: int = 200, period: int = JACK_PERIOD, name: str = "bridge-bench-h"
 ) -> dict[str, Any]:
@@ -324,19 +375,25 @@ def bench_harmony_live(
 
 
 def bench_stream_load(
-    engine: Any, streams: int = 16, seconds: float = 30.0, tempo: float = 120.0
+    engine: Any,
+    streams: int = 16,
+    seconds: float = 30.0,
+    tempo: float = 120.0,
+    engine_name: str = "rnn",
+    keys: tuple[Any, ...] = (),
 ) -> dict[str, Any]:
-    """``streams`` streams of 16ths at once: lateness of every event (OSC, and MIDI to a JACK
-    port when jackd is installed) and the batched model step time per wake-up."""
+    """``streams`` streams at once (``engine_name``'s, started with ``keys``): lateness of
+    every event (OSC, and MIDI to a JACK port when jackd is installed) and the model step
+    time per wake-up (perf: per session call)."""
     midi = shutil.which("jackd") is not None
     server = jack_server() if midi else None
     try:
         if server is not None:
             server.__enter__()
-        with _bridge(engine, midi=midi) as (daemon, live):
+        with _bridge(engine, midi, engine_name=engine_name) as (daemon, live):
             live.scheduler.trace = []
             live.worker.step_times_ms = []
-            _play(daemon, live, streams, seconds, tempo)
+            _play(daemon, live, streams, seconds, tempo, engine_name, keys)
             trace = list(live.scheduler.trace)
             steps = _step_figures(live.worker)
     finally:
@@ -387,6 +444,7 @@ def bench_batched_step(engine: Any, sizes: tuple[int, ...] = (1, 4, 16), n: int 
 __all__ = [
     "bench_batched_step",
     "bench_harmony_live",
+    "bench_perf_stream_midi",
     "bench_stream_load",
     "bench_stream_midi",
     "bench_stream_osc",

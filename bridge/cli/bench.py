@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
@@ -22,7 +23,11 @@ OTHER_BENCHES: dict[str, str | None] = {
     "stream-load": "rnn",
     "harmony-live": "harmony",
     "feed-flood": "rnn",
+    "perf-stream-midi": "perf",
+    "perf-chord-spread": "perf",
+    "perf-stream-load": "perf",
 }
+PERF_STREAMS = 8  # perf-stream-load: polyphonic streams at once
 
 
 @click.command()
@@ -81,7 +86,12 @@ def bench(only: str | None, count: int | None, json_out: Path | None, seconds: f
         "stream-load": lambda: _bench_live("load", engines, seconds),
         "harmony-live": lambda: _bench_live("harmony", engines, seconds),
         "feed-flood": lambda: _bench_live("flood", engines, seconds),
+        "perf-stream-midi": lambda: perf_midi(),
+        "perf-chord-spread": lambda: perf_midi().get("chord_spread", perf_midi()),
+        "perf-stream-load": lambda: _bench_live("perf-load", engines, seconds),
     }
+    # the chord spread is measured in the perf-stream-midi run (one run for both)
+    perf_midi = functools.cache(lambda: _bench_live("perf-midi", engines, seconds))
     results: dict[str, Any] = {
         "machine": {
             "cpu": platform.processor() or platform.machine(),
@@ -132,6 +142,13 @@ def _bench_live(kind: str, engines: dict[str, Any], seconds: float) -> dict[str,
         if shutil.which("jackd") is None:
             return {"skipped": "jackd is not installed (Debian package jackd2)"}
         return bench_live.bench_harmony_live(engines["harmony"])
+    if kind == "perf-midi":
+        if shutil.which("jackd") is None:
+            return {"skipped": "jackd is not installed (Debian package jackd2)"}
+        return bench_live.bench_perf_stream_midi(engines["perf"], seconds=seconds)
+    if kind == "perf-load":
+        return bench_live.bench_stream_load(engines["perf"], PERF_STREAMS, seconds,
+                                            engine_name="perf", keys=("density", 4.0))  # fmt: skip
     engine = engines["rnn"]
     if kind == "flood":
         if shutil.which("jackd") is None:

@@ -123,7 +123,8 @@ def live_options(command: Callable[..., Any]) -> Callable[..., Any]:
                      show_default=True, help="MIDI channel of the answers."),
         click.option("--respond-with", metavar="ENGINE", default=None,
                      help="The engine that answers your phrases: any loaded engine with a "
-                     "`continue` verb (default: rnn, when it is loaded)."),
+                     "`continue` verb (default: rnn, when it is loaded; perf answers chords "
+                     "with chords)."),
         click.option("--harmonize", is_flag=True,
                      help="Harmonize the melody played into the MIDI input: each note is "
                      "answered at once by alto, tenor and bass (the harmony engine) on "
@@ -265,7 +266,8 @@ def serve(
     try:
         map_large_blocks()  # before any model is loaded: see bridge/server/loading.py
         engines = load_engines(checkpoints, device, names)
-        daemon = Daemon(engines, host, port, reply_port=reply_port, allow=networks, device=device)
+        daemon = Daemon(engines, host, port, reply_port=reply_port, allow=networks, device=device,
+                        freeze_gc=True)  # fmt: skip
         options = LiveOptions(midi_out, virtual_midi, midi_in, midi_api, midi_clock, midi_name,
                               cr, respond_with=respond_with, harmonize=harmonize,
                               harmony_channels=channels, tempo=tempo)  # fmt: skip

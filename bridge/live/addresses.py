@@ -59,7 +59,14 @@ FEED_NOTES = Key("notes", "notes", "the performer's notes: pitch start duration 
 SET_TEMPO = Key("tempo", "float", "new tempo, from the next step", default=None, low=MIN_TEMPO,
                 high=MAX_TEMPO, metavar="BPM", default_doc="unchanged")  # fmt: skip
 
-DAEMON_START_KEYS = ("tempo", "channel", "steps", "lookahead", "velocity", "keepalive")
+STREAM_BEATS = Key("beats", "float", "beats to play; notes sounding then end there; 0 plays "
+                   "until stopped", default=0.0, low=0, high=1_000_000, metavar="N")  # fmt: skip
+LISTEN = Key("listen", "int", "1: the stream hears the chords played into the bridge's MIDI input "
+             "(each phrase, once every key is up, as a feed); 0: only OSC feeds", default=1,
+             low=0, high=1, metavar="0|1")  # fmt: skip
+
+DAEMON_START_KEYS = ("tempo", "channel", "steps", "beats", "lookahead", "velocity", "keepalive",
+                     "listen")  # fmt: skip
 """The keys of ``stream/start`` the daemon answers itself; an engine cannot declare them."""
 
 
@@ -86,8 +93,73 @@ def start_keys(params: Iterable[Any]) -> tuple[Key, ...]:
             KEEPALIVE)  # fmt: skip
 
 
+def stop_address(name: str) -> Address:
+    """``/bridge/<engine>/stream/stop``, the same for every kind of stream."""
+    return Address(
+        stream_path(name, "stop"),
+        keys=(STREAM,),
+        reply_args="<stream>",
+        doc="Stop a stream; every note it is sounding ends at once. Only the client that "
+        "started a stream may set, feed or stop it.",
+    )
+
+
+def event_start_keys(params: Iterable[Any]) -> tuple[Key, ...]:
+    """The keys of an event stream's ``stream/start``: as :func:`start_keys` with ``beats``
+    for ``steps``, no ``velocity`` (the model's own), and ``listen``."""
+    keys = start_keys(params)
+    swap = {"steps": STREAM_BEATS}
+    return (*(swap.get(k.name, k) for k in keys if k.name != "velocity"), LISTEN)
+
+
+def event_stream_addresses(name: str, engine_class: Any) -> tuple[Address, ...]:
+    """The four streaming addresses of an event-streaming engine (polyphonic, timed events:
+    ``bridge.live.eventstreams``) served as ``name``."""
+    settable = [as_key(p) for p in engine_class.event_stream_set_params]
+    also = ", ".join(k.name for k in settable)
+    done = stream_path(name, "done")
+    return (
+        Address(
+            stream_path(name, "start"),
+            keys=event_start_keys(engine_class.event_stream_params),
+            reply_args="<stream>",
+            doc=f"Start a real-time polyphonic stream: the {name} engine continues `notes` "
+            "with chords, overlapping notes, its own rhythm (any beat, not the 16th grid) and "
+            "velocities, sending `/bridge/note <stream> <pitch> <velocity> <duration-beats> "
+            "<duration-ms>` at each note's time (the notes of a chord at the same moment; MIDI "
+            "on `channel` when the bridge has a MIDI output). Events are drawn half a beat "
+            "ahead of the clock (never less than 0.1 s), and before a note starts as far as "
+            "its end (at most 4 beats; longer notes end there). With `--midi-clock`, a stream "
+            "started without `tempo` follows the incoming MIDI clock and starts on a beat. "
+            f"`beats N` streams end with `{done} <stream>`.",
+        ),
+        Address(
+            stream_path(name, "set"),
+            keys=(STREAM, SET_TEMPO, *settable),
+            reply_args="<stream>",
+            doc=f"Change a stream's tempo (at once) or {also} (from the first event after "
+            "the notes already committed: within about a beat, or after the longest note "
+            "sounding).",
+        ),
+        Address(
+            stream_path(name, "feed"),
+            keys=(STREAM, FEED_NOTES),
+            reply_args="<stream>",
+            doc="The performer's notes (chords and overlapping notes allowed), heard by the "
+            "model as if played just now (they are not played): it goes on from them, from "
+            "the first event not yet committed.",
+        ),
+        stop_address(name),
+    )
+
+
 def engine_stream_addresses(name: str, engine_class: Any) -> tuple[Address, ...]:
-    """The four streaming addresses of the engine class ``engine_class`` served as ``name``."""
+    """The four streaming addresses of the engine class ``engine_class`` served as ``name``
+    (grid streams, or event streams for an event-streaming engine)."""
+    from engines.base import EventStreamingEngine
+
+    if issubclass(engine_class, EventStreamingEngine):
+        return event_stream_addresses(name, engine_class)
     what = engine_class.stream_doc or f"the {name} engine continues `notes`"
     settable = [as_key(p) for p in engine_class.stream_set_params]
     also = " or ".join(f"{k.name}" for k in settable)
@@ -124,24 +196,18 @@ def engine_stream_addresses(name: str, engine_class: Any) -> tuple[Address, ...]
             doc="Add the performer's notes to the stream's context (they are not played): the "
             "model continues from them, from the next step not yet committed.",
         ),
-        Address(
-            stream_path(name, "stop"),
-            keys=(STREAM,),
-            reply_args="<stream>",
-            doc="Stop a stream; every note it is sounding ends at once. Only the client that "
-            "started a stream may set, feed or stop it.",
-        ),
+        stop_address(name),
     )
 
 
 def stream_addresses(engine_classes: Iterable[Any]) -> tuple[Address, ...]:
     """The streaming addresses of every streaming engine class given (others are skipped),
     each under its registered ``name``."""
-    from engines.base import StreamingEngine
+    from engines.base import EventStreamingEngine, StreamingEngine
 
     out: list[Address] = []
     for cls in engine_classes:
-        if isinstance(cls, type) and issubclass(cls, StreamingEngine):
+        if isinstance(cls, type) and issubclass(cls, (StreamingEngine, EventStreamingEngine)):
             out += engine_stream_addresses(cls.name, cls)
     return tuple(out)
 
@@ -160,6 +226,7 @@ __all__ = [
     "STREAM_VERBS",
     "as_key",
     "engine_stream_addresses",
+    "event_stream_addresses",
     "registered_stream_addresses",
     "start_keys",
     "stream_addresses",

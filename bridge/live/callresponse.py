@@ -3,7 +3,8 @@
 The performer plays a phrase into the bridge's MIDI input. The phrase ends after
 ``silence`` seconds with no key held, or ``bars`` bars after its first note (whichever comes
 first; either can be off). The bridge then continues the phrase with an engine's
-``continue`` verb (the rnn's unless ``bridge serve --respond-with`` names another; on an
+``continue`` verb (the rnn's unless ``bridge serve --respond-with`` names another, such as
+``perf``, which answers a phrase of chords with chords and velocities of its own; on an
 inference worker, never on the MIDI or scheduler thread) and plays the answer on the MIDI
 output, starting on the next beat of the performer's grid (the grid's
 origin is the phrase's first note). Then it listens again.
@@ -27,7 +28,7 @@ from typing import Any
 from bridge.live.clock import Clock, MonotonicClock, beats_to_seconds, seconds_to_beats
 from bridge.live.midi import NOTE_OFF, NOTE_ON, MidiEvent
 from bridge.live.scheduler import PlayedNote, Scheduler
-from engines.notes import BEATS_PER_BAR, STEPS_PER_BAR, Note, bar_padded_steps
+from engines.notes import BEATS_PER_BAR, STEPS_PER_BAR, STEPS_PER_BEAT, Note, bar_padded_steps
 
 log = logging.getLogger(__name__)
 
@@ -36,12 +37,13 @@ OWNER = "callresponse"
 MAX_RESPONSE_BARS = 8
 START_LEAD_S = 0.1  # the answer starts on the first beat at least this far ahead
 VERB = "continue"
-VERB_PARAMS = ("notes", "steps", "temperature", "seed")
+VERB_PARAMS = ("notes", "temperature", "seed")
+LENGTH_PARAMS = ("steps", "beats")  # the answer's length: 16th steps, or beats (perf)
 
 
 def check_responder(engine: Any, name: str) -> None:
     """Raise ValueError unless ``engine`` can answer a phrase: a ``continue`` verb that
-    takes notes, steps, temperature and seed and replies with notes."""
+    takes notes, steps (or beats), temperature and seed and replies with notes."""
     try:
         verb = engine.verb(VERB)
     except (AttributeError, ValueError):
@@ -49,6 +51,8 @@ def check_responder(engine: Any, name: str) -> None:
             f"the {name} engine cannot answer a phrase: it has no {VERB} verb"
         ) from None
     missing = [p for p in VERB_PARAMS if verb.param(p) is None]
+    if all(verb.param(p) is None for p in LENGTH_PARAMS):
+        missing.insert(1, "steps")
     if missing or verb.reply != "notes":
         what = f"takes no {', '.join(missing)}" if missing else f"replies {verb.reply}"
         raise ValueError(f"the {name} engine cannot answer a phrase: its {VERB} verb {what}")
@@ -247,7 +251,8 @@ class CallResponse:
     ) -> None:
         o = self.options
         engine = self.engine
-        values = {"notes": notes, "steps": steps, "temperature": o.temperature, "seed": o.seed}
+        values = {"notes": notes, "steps": steps, "beats": steps / STEPS_PER_BEAT,
+                  "temperature": o.temperature, "seed": o.seed}  # fmt: skip
         try:
             reply = engine.call(VERB, continue_values(engine, values))
         except Exception as exc:

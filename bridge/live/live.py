@@ -13,8 +13,10 @@ A stream belongs to the client (host and source port) that started it: only that
 set, feed or stop it. Stream numbers are random (1..2^24, exact in a Pd float; not counting
 up), so one client cannot guess another's. A client plays at most ``MAX_CLIENT_STREAMS``
 streams at once, the bridge ``MAX_STREAMS``. A stream started with ``keepalive S`` ends
-(note-offs, then ``done``) once its client has sent nothing for S seconds: a thread looks
-every ``KEEPALIVE_CHECK_S`` at ``Daemon.last_heard``.
+(note-offs, then ``done``) once its client has sent nothing for S seconds
+(``bridge.live.keepalive``). The streams of an event-streaming engine (``perf``: polyphonic,
+timed events, ``bridge.live.eventstreams``) started with ``listen 1`` hear each phrase played
+into the MIDI input (``bridge.live.phrases``).
 
 Events (server -> client):
 - ``/bridge/note <stream> <pitch> <velocity> <duration-beats> <duration-ms>`` at each note's
@@ -37,7 +39,6 @@ import gc
 import logging
 import secrets
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -46,7 +47,9 @@ from typing import Any
 from bridge.live.addresses import engine_stream_addresses, registered_stream_addresses, stream_path
 from bridge.live.callresponse import CallResponse, CallResponseOptions, check_responder
 from bridge.live.clock import Clock, MonotonicClock, clamp_tempo
+from bridge.live.eventstreams import EventStreamWorker
 from bridge.live.harmonize import CHANNELS, DEFAULT_TEMPO, HARMONY_NOTE_ADDRESS, LiveHarmonizer
+from bridge.live.keepalive import KeepAlive
 from bridge.live.midi import (
     MidiClock,
     MidiError,
@@ -57,17 +60,13 @@ from bridge.live.midi import (
     choose_api,
 )
 from bridge.live.oscsink import NOTE_ADDRESS, OscNoteSink, OscRoute
+from bridge.live.phrases import PhraseListener, PlayedPhrase, phrase_notes
 from bridge.live.scheduler import NoteSink, Scheduler
-from bridge.live.streams import (
-    MAX_FEEDS_WAITING,
-    Stream,
-    StreamOptions,
-    StreamWorker,
-    raise_priority,
-)
+from bridge.live.streams import MAX_FEEDS_WAITING, Stream, StreamWorker, raise_priority
+from bridge.live.worker import WorkerBase
 from bridge.server.osc import Addr
 from bridge.server.protocol import Address, Request
-from engines.base import StreamingEngine
+from engines.base import EventStreamingEngine, StreamingEngine
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +75,6 @@ MIDI_STATUS_ADDRESS = "/bridge/midi/status"
 CLOCK_START_LEAD_S = 0.25  # a clock-following stream starts on the first beat this far ahead
 MAX_STREAMS = 64
 MAX_CLIENT_STREAMS = 16  # streams one client (host and source port) plays at once
-KEEPALIVE_CHECK_S = 1.0  # how often streams with a keepalive are checked
 # Stream numbers are random in 1..2^24: a Pd patch holds numbers as 32-bit floats, exact to
 # 2^24, and sends the number it got back (a larger one would come back rounded).
 MAX_STREAM_NUMBER = 2**24
@@ -160,19 +158,17 @@ class Live:
         self.realtime = realtime
         self.osc_sink = OscNoteSink(daemon, self.clock)
         self.scheduler = Scheduler([self.osc_sink], self.clock, realtime=realtime)
-        self.workers: dict[str, StreamWorker] = {}  # engine name -> its streams' worker
+        self.workers: dict[str, WorkerBase] = {}  # engine name -> its streams' worker
         self._served: set[str] = set()  # engines whose streaming addresses are added
         self._lock = threading.Lock()
-        self._changed = threading.Condition(self._lock)  # a keepalive stream came, or close
-        self._keepalive: dict[int, tuple[str, float, float]] = {}  # stream -> (engine, s, start)
-        self._watcher: threading.Thread | None = None
-        self._closed = False
+        self.keepalive = KeepAlive(self._find, daemon.last_heard, self._expired)
+        self.phrases = PhraseListener(self._heard)
         self._following: dict[int, str] = {}  # streams following the MIDI clock -> engine
         self._subscribers: set[Addr] = set()
         self._started = False
 
     @property
-    def worker(self) -> StreamWorker | None:
+    def worker(self) -> WorkerBase | None:
         """The first streaming engine's worker (benchmarks play one engine's streams)."""
         with self._lock:
             return next(iter(self.workers.values()), None)
@@ -242,7 +238,7 @@ class Live:
             )
         self.scheduler.start()
         for name, engine in sorted(self.daemon.engines.items()):
-            if isinstance(engine, StreamingEngine):
+            if isinstance(engine, (StreamingEngine, EventStreamingEngine)):
                 self._serve(name, type(engine))
                 self.workers[name] = self._start_worker(name, engine)
         if CORE_STREAMS not in self._served:  # they answer "not loaded"
@@ -262,8 +258,7 @@ class Live:
         for spec in LIVE_ADDRESSES:
             self.daemon.add_handler(spec, self._state)
         self.daemon.on_engine_swap.append(self._engine_swapped)
-        self._watcher = threading.Thread(target=self._watch, name="bridge-keepalive", daemon=True)
-        self._watcher.start()
+        self.keepalive.start()
         self._started = True
         return self
 
@@ -273,12 +268,7 @@ class Live:
         (``bridge serve``, which exits without teardown: see ``PortLink.close``)."""
         if self._engine_swapped in self.daemon.on_engine_swap:
             self.daemon.on_engine_swap.remove(self._engine_swapped)
-        with self._changed:
-            self._closed = True
-            self._changed.notify_all()
-        if self._watcher is not None:
-            self._watcher.join()
-            self._watcher = None
+        self.keepalive.close()
         if self.midi_input is not None:
             self.midi_input.close(release_ports)  # no more input while closing
             self.midi_input = None
@@ -349,8 +339,9 @@ class Live:
             self.daemon.add_handler(spec, lambda r, s, h=handler: h(name, r, s))
         self._served.add(name)
 
-    def _start_worker(self, name: str, engine: Any) -> StreamWorker:
-        return StreamWorker(
+    def _start_worker(self, name: str, engine: Any) -> WorkerBase:
+        kind = EventStreamWorker if isinstance(engine, EventStreamingEngine) else StreamWorker
+        return kind(
             engine,
             self.scheduler,
             self.clock,
@@ -364,7 +355,7 @@ class Live:
         """``Daemon.on_engine_swap`` hook: ``name``'s streams end (their sounding notes at
         once, ``done`` to their clients); its worker starts again on ``new``."""
         fresh = None
-        if isinstance(new, StreamingEngine):
+        if isinstance(new, (StreamingEngine, EventStreamingEngine)):
             if name not in self._served:
                 self._serve(name, type(new))
             fresh = self._start_worker(name, new)
@@ -392,7 +383,7 @@ class Live:
 
     # -- handlers (socket thread) ---------------------------------------------------------
 
-    def _worker(self, name: str, request: Request, sender: Addr) -> StreamWorker | None:
+    def _worker(self, name: str, request: Request, sender: Addr) -> WorkerBase | None:
         with self._lock:
             worker = self.workers.get(name)
         if worker is None:
@@ -404,7 +395,7 @@ class Live:
             )
         return worker
 
-    def _stream_id(self, worker: StreamWorker, request: Request, sender: Addr) -> int | None:
+    def _stream_id(self, worker: WorkerBase, request: Request, sender: Addr) -> int | None:
         """The request's stream number if that stream plays and belongs to ``sender``; else
         None, and ``sender`` is told why."""
         sid = int(request["stream"])
@@ -441,24 +432,12 @@ class Live:
         if message is not None:
             self.daemon.send_error(sender, request.id, request.address, message)
             return
-        engine = worker.engine
-        notes = request.values.get("notes") or []
-        primer = engine.grid_tokens(notes)  # ValueError: the daemon answers /bridge/error
-        values = {p.name: request[p.name] for p in type(engine).stream_params}
-        velocity = request["velocity"]
-        if velocity is None:
-            velocity = round(sum(n.velocity for n in notes) / len(notes)) if notes else 100
         follow = self.midi_clock is not None and "tempo" not in request.given
         tempo = self._tempo() if follow else float(request["tempo"])
-        options = StreamOptions(
-            tempo=tempo,
-            channel=int(request["channel"]),
-            steps=int(request["steps"]),
-            lookahead_s=float(request["lookahead"]) / 1000.0,
-            velocity=int(velocity),
-        )
+        # ValueError (notes or values the engine refuses): the daemon answers /bridge/error
+        primer, values, options = worker.start_args(request, tempo)
         keepalive = float(request["keepalive"])
-        with self._changed:
+        with self._lock:
             taken = {s.id for w in self.workers.values() for s in w.streams()}
             sid = secrets.randbelow(MAX_STREAM_NUMBER) + 1  # not guessable, not counted
             while sid in taken:
@@ -468,9 +447,7 @@ class Live:
         worker.start_stream(sid, options, primer, values, client=sender, request_id=request.id,
                             route=OscRoute(sender, sid), paused=follow)  # fmt: skip
         if keepalive > 0:  # after it plays: the watcher forgets the streams it cannot find
-            with self._changed:
-                self._keepalive[sid] = (name, keepalive, time.monotonic())
-                self._changed.notify_all()
+            self.keepalive.watch(sid, name, keepalive)
         if follow and self.midi_clock is not None and self.midi_clock.running:
             at = self.midi_clock.next_beat(self.clock.now() + CLOCK_START_LEAD_S)
             worker.resume(sid, at, self.midi_clock.bpm)
@@ -485,7 +462,7 @@ class Live:
             with self._lock:
                 self._following.pop(sid, None)  # an explicit tempo stops following the clock
             worker.set_tempo(sid, float(request["tempo"]))
-        settable = type(worker.engine).stream_set_params
+        settable = worker.set_params
         values = {p.name: request[p.name] for p in settable if p.name in request.given}
         if values:
             worker.set_values(sid, values)
@@ -498,11 +475,9 @@ class Live:
             return
         # Refused before the notes become tokens (tens of ms for thousands of notes): a
         # flood of feeds costs this thread, which every client shares, little.
-        if worker.feed_room(sid):
-            tokens = worker.engine.grid_tokens(request["notes"])  # the primer's limits apply
-            if worker.feed(sid, tokens):
-                self._reply(request, sender, sid)
-                return
+        if worker.feed_room(sid) and worker.feed(sid, worker.feed_args(request["notes"])):
+            self._reply(request, sender, sid)
+            return
         message = (f"busy: {MAX_FEEDS_WAITING} feeds waiting for stream {sid} already; "
                    "feed it again in a moment")  # fmt: skip
         self.daemon.send_error(sender, request.id, request.address, message)
@@ -515,7 +490,7 @@ class Live:
         worker.stop(sid)
         with self._lock:
             self._following.pop(sid, None)
-            self._keepalive.pop(sid, None)
+        self.keepalive.forget(sid)
         self._reply(request, sender, sid)
 
     def _state(self, request: Request, sender: Addr) -> None:
@@ -529,14 +504,14 @@ class Live:
     def _stream_done(self, name: str, stream: Stream) -> None:
         with self._lock:
             self._following.pop(stream.id, None)
-            self._keepalive.pop(stream.id, None)
+        self.keepalive.forget(stream.id)
         if stream.client is not None:
             self.daemon.send(stream.client, stream_path(name, "done"), [stream.id])
 
     def _stream_error(self, name: str, stream: Stream, message: str) -> None:
         with self._lock:
             self._following.pop(stream.id, None)
-            self._keepalive.pop(stream.id, None)
+        self.keepalive.forget(stream.id)
         if stream.client is not None:
             start = stream_path(name, "start")
             self.daemon.send_error(stream.client, stream.request_id, start, message)
@@ -556,48 +531,42 @@ class Live:
         for sender in targets.values():
             self.daemon.send(sender, address, args)
 
-    # -- keepalive (its own thread) -------------------------------------------------------
+    # -- keepalive and MIDI phrases -------------------------------------------------------
 
-    def _watch(self) -> None:
-        """End each keepalive stream whose client has been silent too long; wake every
-        ``KEEPALIVE_CHECK_S`` while there are any, else only when one starts."""
-        while True:
-            with self._changed:
-                while not self._closed and not self._keepalive:
-                    self._changed.wait()
-                if self._closed:
-                    return
-                watched = dict(self._keepalive)
-            try:
-                self._expire(watched)
-            except Exception:  # the check must go on; a stream left playing is logged
-                log.exception("keepalive check failed")
-            with self._changed:
-                if not self._closed:
-                    self._changed.wait(KEEPALIVE_CHECK_S)
+    def _find(self, name: str, sid: int) -> Any:
+        with self._lock:
+            worker = self.workers.get(name)
+        return None if worker is None else worker.get(sid)
 
-    def _expire(self, watched: dict[int, tuple[str, float, float]]) -> None:
-        now = time.monotonic()
-        for sid, (name, seconds, started) in watched.items():
-            with self._lock:
-                worker = self.workers.get(name)
-            stream = None if worker is None else worker.get(sid)
-            if worker is None or stream is None:
-                with self._lock:
-                    self._keepalive.pop(sid, None)
-                continue
-            heard = self.daemon.last_heard(stream.client)
-            silent = now - max(started, heard if heard is not None else started)
-            if silent < seconds or not worker.stop(sid):  # (stopped meanwhile: not ours)
-                continue
-            log.info("stream %d ended: its client was silent for %.0f s", sid, silent)
-            self._stream_done(name, stream)
+    def _expired(self, name: str, stream: Any) -> bool:
+        """A keepalive stream's client went silent: end it (False: it ended meanwhile)."""
+        with self._lock:
+            worker = self.workers.get(name)
+        if worker is None or not worker.stop(stream.id):
+            return False
+        self._stream_done(name, stream)
+        return True
+
+    def _heard(self, phrase: PlayedPhrase) -> None:
+        """A phrase played into the MIDI input (its thread): fed to every listening event
+        stream, in beats at its tempo (a stream with feeds waiting already skips it)."""
+        with self._lock:
+            workers = [w for w in self.workers.values() if isinstance(w, EventStreamWorker)]
+        for worker in workers:
+            for s in worker.streams():
+                if s.options.listen and s.tempo is not None:
+                    try:
+                        if not worker.feed(s.id, phrase_notes(phrase, s.tempo.bpm)):
+                            log.info("stream %d is busy: a phrase was not heard", s.id)
+                    except KeyError:  # it ended meanwhile
+                        pass
 
     # -- MIDI input and clock -------------------------------------------------------------
 
     def _on_midi(self, event: MidiEvent) -> None:
         if self.midi_clock is not None and self.midi_clock.feed(event):
             return
+        self.phrases.feed(event)
         if self.harmonizer is not None:
             self.harmonizer.feed(event)  # well under a millisecond: see bridge.live.harmonize
         if self.callresponse is not None:
@@ -608,7 +577,7 @@ class Live:
             return clamp_tempo(self.midi_clock.bpm)
         return 120.0
 
-    def _each_following(self, command: Callable[[StreamWorker, int], None]) -> None:
+    def _each_following(self, command: Callable[[WorkerBase, int], None]) -> None:
         """``command(worker, stream)`` for every stream that follows the MIDI clock."""
         with self._lock:
             following = [(sid, self.workers.get(n)) for sid, n in sorted(self._following.items())]

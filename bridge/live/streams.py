@@ -23,12 +23,10 @@ How a stream plays (the numbers are the constants below):
   the session to the state it had before that step (it keeps ``Session.snapshot()`` per step)
   and samples again. Fed notes are the performer's: they join the model's context (padded to whole
   bars, so the model keeps its place in the bar), they are not played. At most
-  ``MAX_FEEDS_WAITING`` (2) feeds of one stream wait or are being taken in at a time:
-  ``feed`` refuses more (returns False), so a client flooding feeds is refused, and the
-  worker's queue, shared by every stream of the engine, stays short. A feed is taken in
-  ``FEED_CHUNK`` steps per round of the worker, each round also stepping the other streams:
-  a long feed holds up only its own stream, which samples nothing until the feed is in (and,
-  if that made it late, starts again a lead after).
+  ``MAX_FEEDS_WAITING`` feeds of one stream wait (``bridge.live.worker``). A feed is taken in
+  ``FEED_CHUNK`` steps per round of the worker, each round also stepping the other streams: a
+  long feed holds up only its own stream, which samples nothing until the feed is in (and, if
+  that made it late, starts again a lead after).
 
 The engine (``engines.base.StreamingEngine``) keeps every tensor; nothing here knows them.
 """
@@ -37,15 +35,13 @@ from __future__ import annotations
 
 import logging
 import math
-import os
-import sys
-import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bridge.live.clock import Clock, MonotonicClock, TempoMap
-from bridge.live.scheduler import PlayedNote, Scheduler
+from bridge.live.clock import TempoMap
+from bridge.live.scheduler import PlayedNote
+from bridge.live.worker import MAX_FEEDS_WAITING, FeedChunk, WorkerBase, raise_priority
 from engines.notes import HOLD, OFF, STEPS_PER_BEAT, is_note_on, token_pitch
 
 log = logging.getLogger(__name__)
@@ -56,35 +52,7 @@ BATCH_STEPS = 1
 MAX_NOTE_STEPS = 16
 KEEP_STEPS = 64  # sampled steps kept behind the commit point (pause/resume needs a few)
 START_DELAY_S = 0.05  # after priming, step 0 sounds this long after the lead
-WORKER_NICE = -10
-MAX_FEEDS_WAITING = 2  # feeds of one stream queued or being taken in
 FEED_CHUNK = 64  # fed steps per worker round (a few ms): other streams step between chunks
-
-
-def raise_priority(nice: int = WORKER_NICE, group: bool = False) -> bool:
-    """Give the calling thread a higher CPU share (Linux; needs CAP_SYS_NICE, else False).
-
-    The worker runs briefly each step, so it must not queue behind a long-running job such
-    as a training run; a nice value, unlike a real-time class, cannot starve the machine.
-    With ``group``, also the process's autogroup: where the kernel groups tasks by session
-    (``sched_autogroup_enabled``), a thread's nice value counts only inside its session, so
-    against a training run started from another shell only the group's nice helps. The
-    group is the whole session the bridge was started from.
-    """
-    setter = getattr(os, "setpriority", None)
-    if setter is None or not sys.platform.startswith("linux"):
-        return False
-    try:
-        setter(os.PRIO_PROCESS, threading.get_native_id(), nice)
-    except OSError:
-        return False
-    if group:
-        try:
-            with open("/proc/self/autogroup", "w") as f:
-                f.write(str(nice))
-        except OSError:  # no autogroups here, or not allowed: the thread's nice stands
-            pass
-    return True
 
 
 @dataclass(frozen=True)
@@ -175,104 +143,11 @@ class Stream:
         return self.tokens[step - self.base]
 
 
-class _FeedChunk:
-    """A worker command that takes in (part of) a feed: at most one runs per round."""
-
-    def __init__(self, run: Callable[[], None]) -> None:
-        self.run = run
-
-    def __call__(self) -> None:
-        self.run()
-
-
-def _one_feed_chunk(
-    inbox: list[Callable[[], None]],
-) -> tuple[list[Callable[[], None]], list[Callable[[], None]]]:
-    """The commands for this round (in order, up to and with the first feed chunk) and the
-    ones left for the next."""
-    for i, command in enumerate(inbox):
-        if isinstance(command, _FeedChunk):
-            return inbox[: i + 1], inbox[i + 1 :]
-    return inbox, []
-
-
-class StreamWorker:
-    """Samples every stream of one streaming engine in batched steps and commits their notes.
-
-    ``engine`` is an ``engines.base.StreamingEngine``. Request handlers call
-    ``start_stream``/``set_tempo``/``set_values``/``feed``/``stop`` from any thread; they are
-    cheap (a command is queued); the engine runs only on this worker's thread.
-    ``on_done(stream)`` is called (scheduler thread) when a ``steps N`` stream ends;
-    ``on_error(stream, message)`` when the engine fails (the stream is stopped first).
-    ``realtime`` raises the worker thread's priority where the system allows it.
-    """
-
-    def __init__(
-        self,
-        engine: Any,
-        scheduler: Scheduler,
-        clock: Clock | None = None,
-        *,
-        on_done: Callable[[Stream], None] | None = None,
-        on_error: Callable[[Stream, str], None] | None = None,
-        realtime: bool = True,
-        name: str = "bridge-streams",
-    ) -> None:
-        self.engine = engine
-        self.realtime = realtime
-        self.scheduler = scheduler
-        self.clock: Clock = clock or scheduler.clock or MonotonicClock()
-        self.on_done = on_done
-        self.on_error = on_error
-        self.name = name
-        self.step_times_ms: list[tuple[int, float]] | None = None  # (batch, ms) if a list
-        self._cond = threading.Condition()
-        self._streams: dict[int, Stream] = {}
-        self._inbox: list[Callable[[], None]] = []
-        self._thread: threading.Thread | None = None
-        self._running = False
-
-    # -- lifecycle ------------------------------------------------------------------------
-
-    def start(self) -> StreamWorker:
-        if self._thread is not None:
-            raise RuntimeError("the stream worker is already started")
-        self._running = True
-        self._thread = threading.Thread(target=self._loop, name=self.name, daemon=True)
-        self._thread.start()
-        return self
-
-    def close(self, timeout: float = 2.0) -> list[Stream]:
-        """Stop every stream (their sounding notes end) and the thread; the streams that
-        were playing."""
-        with self._cond:
-            self._running = False
-            streams = list(self._streams.values())
-            for s in streams:
-                s.stopped = True
-            self._streams.clear()
-            self._cond.notify_all()
-        for s in streams:
-            self.scheduler.cancel(s.id)
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(timeout)
-        self._thread = None
-        return streams
-
-    # -- requests (any thread) ------------------------------------------------------------
-
-    def ids(self) -> list[int]:
-        with self._cond:
-            return sorted(self._streams)
-
-    def get(self, sid: int) -> Stream | None:
-        with self._cond:
-            return self._streams.get(sid)
-
-    def streams(self) -> list[Stream]:
-        """The streams playing now."""
-        with self._cond:
-            return list(self._streams.values())
+class StreamWorker(WorkerBase):
+    """Samples every stream of one streaming engine (``engines.base.StreamingEngine``) in
+    batched steps and commits their notes; the thread, inbox and requests are
+    ``bridge.live.worker.WorkerBase``'s. ``on_done(stream)`` is called when a ``steps N``
+    stream ends."""
 
     def start_stream(
         self,
@@ -291,75 +166,43 @@ class StreamWorker:
         (or, ``paused``, once ``resume`` is called)."""
         s = Stream(sid, options, client, request_id, list(primer), dict(values or {}), route)
         s.paused = paused
-        with self._cond:
-            if not self._running:
-                raise RuntimeError("the stream worker is not running")
-            self._streams[sid] = s
-        self._queue(lambda: self._prime(s))
+        self._add(s, lambda: self._prime(s))
         return s
 
-    def stop(self, sid: int) -> bool:
-        """Stop a stream: its sounding notes end at once and nothing more is committed."""
-        with self._cond:
-            s = self._streams.pop(sid, None)
-            if s is None:
-                return False
-            s.stopped = True  # the worker commits only under this lock, after checking it
-        self.scheduler.cancel(sid)
-        return True
+    @property
+    def set_params(self) -> tuple[Any, ...]:
+        """What ``stream/set`` may change besides the tempo."""
+        return tuple(type(self.engine).stream_set_params)
 
-    def set_values(self, sid: int, values: Mapping[str, Any]) -> None:
-        """New values of the engine's ``stream_set_params``, from the first step not yet
-        promised."""
-        values = dict(values)
-        self._queue_for(sid, lambda s: self._set_values(s, values))
+    def start_args(self, request: Any, tempo: float) -> tuple[list[int], dict, StreamOptions]:
+        """A ``stream/start`` request's primer tokens, engine values and options (the socket
+        thread: ValueError for notes the engine refuses)."""
+        engine = self.engine
+        notes = request.values.get("notes") or []
+        primer = engine.grid_tokens(notes)
+        values = {p.name: request[p.name] for p in type(engine).stream_params}
+        velocity = request["velocity"]
+        if velocity is None:
+            velocity = round(sum(n.velocity for n in notes) / len(notes)) if notes else 100
+        options = StreamOptions(
+            tempo=tempo,
+            channel=int(request["channel"]),
+            steps=int(request["steps"]),
+            lookahead_s=float(request["lookahead"]) / 1000.0,
+            velocity=int(velocity),
+        )
+        return primer, values, options
 
-    def set_tempo(self, sid: int, bpm: float) -> None:
-        self._queue_for(sid, lambda s: self._set_tempo(s, bpm))
-
-    def feed_room(self, sid: int) -> bool:
-        """Whether a feed of this stream would be taken now (see ``feed``); KeyError if
-        there is no such stream."""
-        with self._cond:
-            return self._streams[sid].feeds_waiting < MAX_FEEDS_WAITING
+    def feed_args(self, notes: Sequence[Any]) -> list[int]:
+        """A feed's notes as this worker's ``feed`` takes them (ValueError if refused)."""
+        return self.engine.grid_tokens(notes)  # the primer's limits apply
 
     def feed(self, sid: int, tokens: Sequence[int]) -> bool:
         """Add the performer's notes, as grid tokens padded to whole bars (the engine's
         ``grid_tokens``, so the model keeps its place in the bar), to the context. False
         (nothing queued) while ``MAX_FEEDS_WAITING`` feeds of this stream wait already;
         KeyError if there is no such stream."""
-        tokens = list(tokens)
-        with self._cond:
-            s = self._streams.get(sid)
-            if s is None:
-                raise KeyError(sid)
-            if s.feeds_waiting >= MAX_FEEDS_WAITING:
-                return False
-            s.feeds_waiting += 1
-            self._inbox.append(_FeedChunk(lambda: self._feed(s, tokens)))
-            self._cond.notify_all()
-        return True
-
-    def pause(self, sid: int) -> None:
-        """Silence a stream and hold its place (MIDI clock Stop)."""
-        self._queue_for(sid, self._pause)
-
-    def resume(self, sid: int, at: float, bpm: float | None = None) -> None:
-        """Go on from where the stream paused, its next step sounding at clock time ``at``."""
-        self._queue_for(sid, lambda s: self._resume(s, at, bpm))
-
-    def _queue(self, command: Callable[[], None]) -> None:
-        with self._cond:
-            self._inbox.append(command)
-            self._cond.notify_all()
-
-    def _queue_for(self, sid: int, command: Callable[[Stream], None]) -> None:
-        with self._cond:
-            s = self._streams.get(sid)
-            if s is None:
-                raise KeyError(sid)
-            self._inbox.append(lambda: None if s.stopped else command(s))
-            self._cond.notify_all()
+        return super().feed(sid, list(tokens))
 
     # -- commands (worker thread) ---------------------------------------------------------
 
@@ -417,11 +260,11 @@ class StreamWorker:
         s.session.set(values)
         self._rewind(s)
 
-    def _feed(self, s: Stream, tokens: list[int]) -> None:
+    def _take_feed(self, s: Stream, tokens: list[int]) -> None:
         """A feed's first round (see the module doc)."""
         if s.feeding:  # the stream's earlier feed is not all in: after it
             with self._cond:
-                self._inbox.append(_FeedChunk(lambda: self._feed(s, tokens)))
+                self._inbox.append(FeedChunk(lambda: self._take_feed(s, tokens)))
             return
         if s.stopped or s.session is None:
             if not s.stopped:
@@ -437,77 +280,21 @@ class StreamWorker:
     def _feed_more(self, s: Stream, tokens: list[int]) -> None:
         """One chunk of a feed; the rest waits for the next round, behind other work."""
         if s.stopped:
+            s.feeding = False
             self._fed(s)
             return
         s.session.feed(tokens[:FEED_CHUNK])
         rest = tokens[FEED_CHUNK:]
         if rest:
             with self._cond:
-                self._inbox.append(_FeedChunk(lambda: self._feed_more(s, rest)))
+                self._inbox.append(FeedChunk(lambda: self._feed_more(s, rest)))
             return
         s.since = None
         s.force_end = None
+        s.feeding = False
         if s.tempo is not None and s.tempo.time_of(s.gen) < self.clock.now() + s.lead():
             s.placed = False  # the feed took longer than the lead: start again a lead on
         self._fed(s)
-
-    def _fed(self, s: Stream) -> None:
-        with self._cond:
-            s.feeding = False
-            s.feeds_waiting -= 1
-
-    # -- the worker loop ------------------------------------------------------------------
-
-    def _loop(self) -> None:
-        if self.realtime and raise_priority():
-            log.debug("stream worker runs at nice %d", WORKER_NICE)
-        try:
-            self.engine.prepare_thread()
-        except Exception as exc:  # a slower step, not a reason to stop playing
-            log.warning("the engine could not prepare the stream thread: %r", exc)
-        try:
-            while True:
-                with self._cond:
-                    if not self._running:
-                        return
-                    commands, self._inbox = _one_feed_chunk(self._inbox)
-                for command in commands:
-                    try:
-                        command()
-                    except Exception as exc:
-                        log.exception("stream command failed")
-                        self._fail_all(f"stream command failed: {exc}")
-                now = self.clock.now()
-                streams = [s for s in self._snapshot() if s.tempo is not None and not s.paused]
-                try:
-                    self._generate(streams, now)
-                except Exception as exc:  # the engine failed: stop those streams, go on
-                    log.exception("stream step failed")
-                    self._fail(streams, f"the model failed while streaming: {exc}")
-                    continue
-                with self._cond:
-                    wake = math.inf
-                    for s in streams:
-                        if not s.stopped:
-                            self._commit(s, now)
-                            if s.commit < s.limit and not s.paused:
-                                assert s.tempo is not None
-                                wake = min(wake, s.tempo.time_of(s.commit) - s.lead())
-                    if self._inbox or not self._running:
-                        continue
-                    if wake == math.inf:
-                        self.clock.wait(self._cond, None)
-                    else:
-                        # at least 1 ms: even a bug that left work due cannot spin
-                        self.clock.wait(self._cond, max(wake - self.clock.now(), 0.001))
-        finally:
-            forget = getattr(self.clock, "forget", None)
-            if forget is not None:
-                forget()
-
-    def _snapshot(self) -> list[Stream]:
-        with self._cond:
-            return list(self._streams.values())
 
     def _generate(self, streams: list[Stream], now: float) -> None:
         """Sample until every stream can commit up to its horizon; one batched step per
@@ -535,6 +322,11 @@ class StreamWorker:
             s.force_end = None
         s.tokens.append(tok)
         return tok
+
+    def _wake(self, s: Stream) -> float:
+        if s.commit >= s.limit or s.paused or s.tempo is None:
+            return math.inf
+        return s.tempo.time_of(s.commit) - s.lead()
 
     def _note_end(self, s: Stream, k: int) -> int | None:
         """The step where the note starting at ``k`` ends, if sampled far enough."""
@@ -603,20 +395,5 @@ class StreamWorker:
             del s.snaps[:drop]
             s.snap_base = s.commit
 
-    def _finish(self, s: Stream) -> None:
-        """A ``steps N`` stream reached its end (scheduler thread, its lock released)."""
-        with self._cond:
-            if self._streams.get(s.id) is not s:
-                return
-            del self._streams[s.id]
-            s.stopped = True
-        if self.on_done is not None:
-            self.on_done(s)
 
-    def _fail(self, streams: list[Stream], message: str) -> None:
-        for s in streams:
-            if self.stop(s.id) and self.on_error is not None:
-                self.on_error(s, message)
-
-    def _fail_all(self, message: str) -> None:
-        self._fail(self._snapshot(), message)
+__all__ = ["MAX_FEEDS_WAITING", "Stream", "StreamOptions", "StreamWorker", "raise_priority"]

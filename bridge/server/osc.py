@@ -272,16 +272,18 @@ class OscServer:
         self.screen = screen
         self.limiter = limiter or LogLimiter(log)
         self._sock: socket.socket | None = None
+        self._address: Addr | None = None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
 
     @property
     def address(self) -> Addr:
-        """(host, port) actually bound; the real port when started with port 0."""
-        if self._sock is None:
+        """(host, port) actually bound; the real port when started with port 0. Kept from
+        the bind: asking the socket (getsockname) gives up the GIL, and the daemon asks for
+        every datagram."""
+        if self._sock is None or self._address is None:
             raise RuntimeError("the OSC server is not started")
-        host, port = self._sock.getsockname()[:2]
-        return host, port
+        return self._address
 
     def start(self) -> None:
         """Bind and start the receive thread; datagrams are queued by the kernel from here."""
@@ -289,6 +291,8 @@ class OscServer:
             raise RuntimeError("the OSC server is already started")
         self._stopping.clear()
         self._sock = _bind(self.host, self.port)
+        host, port = self._sock.getsockname()[:2]
+        self._address = (host, port)
         self._thread = threading.Thread(target=self._loop, name=self.name, daemon=True)
         self._thread.start()
 
@@ -301,6 +305,7 @@ class OscServer:
         if self._sock is not None:
             self._sock.close()
             self._sock = None
+            self._address = None
 
     def send(self, address: str, args: Sequence[Any], to: Addr) -> None:
         """Send one message; raises DatagramTooLarge if it would not fit a datagram.

@@ -10,21 +10,20 @@ import click
 from engines.cli_common import (
     CHECKPOINT_OPTION,
     DEVICE_OPTION,
-    FORCE_OPTION,
     JSON_OPTION,
     LIMIT_FILES_OPTION,
-    OUT_OPTION,
-    RESUME_OPTION,
+    MAX_MINUTES_OPTION,
+    RUN_OPTIONS,
     SEED_OPTION,
     domain_errors,
     echo_report,
-    interruptible,
+    echo_run,
     load_checkpoint_engine,
     read_midi_file,
-    saved_params,
-    start_run,
-    stopped,
+    run_args,
+    threads_option,
     training_params,
+    training_run,
 )
 
 
@@ -88,11 +87,9 @@ def generate(
     help="Bars over chords from: bach (chorales), folk (ABC tunes with chord symbols).",
 )
 @LIMIT_FILES_OPTION
-@OUT_OPTION
-@FORCE_OPTION
-@RESUME_OPTION
+@RUN_OPTIONS
 @click.option("--steps", type=click.IntRange(min=1), default=20_000, show_default=True)
-@click.option("--max-minutes", type=float, default=None, help="Stop after this long.")
+@MAX_MINUTES_OPTION
 @click.option("--batch-size", type=click.IntRange(min=1), default=64, show_default=True)
 @click.option("--lr", type=float, default=2e-4, show_default=True)
 @click.option("--eval-every", type=click.IntRange(min=1), default=1000, show_default=True)
@@ -103,7 +100,7 @@ def generate(
     is_flag=True,
     help="Show the critic hard one-hot bars (straight-through) instead of softmax outputs.",
 )
-@click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True)
+@threads_option()
 @SEED_OPTION
 @DEVICE_OPTION
 @click.pass_context
@@ -130,20 +127,16 @@ def train(ctx: click.Context, **_: object) -> None:
         max_minutes=p["max_minutes"],
         threads=p["threads"],
     )
-    out = start_run("gan", p)
     sources = tuple(p["sources"].replace(",", " ").split())
-    with interruptible("gan", out), domain_errors():
+    with training_run("gan", p) as out:
         corpus = load_bars(sources, limit_files=p["limit_files"])
-        record = train_gan(corpus, out, config, options, p["device"],
-                           resume=p["resume"] is not None, command=saved_params(p))  # fmt: skip
-    for e in record["evals"]:
-        click.echo(
-            f"step {e['step']}: chord tones {e['chord_tone_ratio']:.3f} (real "
-            f"{e['chord_tone_ratio_real']:.3f}, random chords {e['chord_tone_ratio_random']:.3f}"
-            f"), distinct {e['distinct']:.2f}, score {e['score']:.3f}, {e['minutes']} min"
-        )
-    if record["interrupted"]:
-        stopped("gan", out)
+        record = train_gan(corpus, out, config, options, p["device"], **run_args(p))
+    echo_run("gan", out, record, (
+        f"step {e['step']}: chord tones {e['chord_tone_ratio']:.3f} (real "
+        f"{e['chord_tone_ratio_real']:.3f}, random chords {e['chord_tone_ratio_random']:.3f}"
+        f"), distinct {e['distinct']:.2f}, score {e['score']:.3f}, {e['minutes']} min"
+        for e in record["evals"]
+    ))  # fmt: skip
     click.echo(
         f"saved {out}: best at step {record.get('best_step')}, score "
         f"{record.get('best_score')}; {record['total_minutes']} minutes"

@@ -50,7 +50,7 @@ from engines.gan.data import REST, BarCorpus, BarExamples, transpose_examples
 from engines.gan.engine import GanEngine
 from engines.gan.evaluate import evaluate, histogram_distance, score
 from engines.gan.model import INTERVALS, STEPS, GanConfig, bar_image, soft_bar_image
-from engines.runs import check_same_run, load_state, save_state, update_record
+from engines.runs import resume_run, save_run, seed_run, update_record
 
 log = logging.getLogger(__name__)
 CONDITIONS = ("chords", "prev_rows", "prev_onset")
@@ -154,10 +154,7 @@ def train_gan(
 
     config = config or GanConfig()
     options = options or TrainOptions()
-    if options.threads:
-        torch.set_num_threads(options.threads)
-    torch.manual_seed(options.seed)
-    rng = np.random.default_rng(options.seed)
+    rng = seed_run(options.seed, options.threads)
     train = corpus.examples("train")
     if len(train) == 0:
         raise ValueError("no training bars with chords in the train split")
@@ -178,10 +175,7 @@ def train_gan(
     run_d = run_g = 0.0
     modules, optimizers = {"gen": gen, "disc": disc}, {"gen": opt_g, "disc": opt_d}
     if resume:
-        state, tensors = load_state(Path(out), modules, optimizers)
-        check_same_run(Path(out), state, asdict(config), asdict(options))
-        rng.bit_generator.state = state["numpy_rng"]
-        torch.set_rng_state(tensors["torch_rng"])
+        state = resume_run(Path(out), modules, optimizers, rng, asdict(config), asdict(options))
         record, best, first = state["record"], state["best"], state["step"]
         run_d, run_g, seconds_before = state["run_d"], state["run_g"], state["seconds"]
         record["options"] = asdict(options)
@@ -309,13 +303,11 @@ def train_gan(
                     "run_d": run_d,
                     "run_g": run_g,
                     "record": record,
-                    "numpy_rng": rng.bit_generator.state,
                     "config": asdict(config),
                     "options": asdict(options),
                     "command": command,
                 }
-                save_state(Path(out), modules, optimizers, state,
-                           {"torch_rng": torch.get_rng_state()})  # fmt: skip
+                save_run(Path(out), modules, optimizers, state, rng)
             if stop:
                 break
     except KeyboardInterrupt:

@@ -16,6 +16,7 @@ from engines.cli_common import (
     domain_errors,
     echo_report,
     load_checkpoint_engine,
+    threads_option,
 )
 
 
@@ -36,7 +37,7 @@ from engines.cli_common import (
               help="Grid steps (8th notes) per training crop.")  # fmt: skip
 @click.option("--lr", type=float, default=2e-3, show_default=True)
 @click.option("--eval-every", type=click.IntRange(min=1), default=300, show_default=True)
-@click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True)
+@threads_option()
 @SEED_OPTION
 def train(
     limit_files: int | None,

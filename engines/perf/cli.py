@@ -17,10 +17,12 @@ from engines.cli_common import (
     DEVICE_OPTION,
     JSON_OPTION,
     LIMIT_FILES_OPTION,
+    MAX_MINUTES_OPTION,
     SEED_OPTION,
     domain_errors,
     echo_report,
     load_checkpoint_engine,
+    threads_option,
 )
 
 CORPUS = click.option(
@@ -74,7 +76,7 @@ def _load(corpus: str, limit_files: int | None, stride: int | None, workers: int
     help="Processes parsing the corpus.",
 )
 @click.option("--steps", type=click.IntRange(min=1), default=100_000, show_default=True)
-@click.option("--max-minutes", type=float, default=None, help="Stop after this long.")
+@MAX_MINUTES_OPTION
 @click.option(
     "--batch-size",
     type=click.IntRange(min=1),
@@ -96,13 +98,7 @@ def _load(corpus: str, limit_files: int | None, stride: int | None, workers: int
 @click.option("--layers", type=click.IntRange(min=1), default=2, show_default=True)
 @click.option("--dropout", type=click.FloatRange(0, 0.9), default=0.1, show_default=True)
 @click.option("--eval-every", type=click.IntRange(min=1), default=200, show_default=True)
-@click.option(
-    "--threads",
-    type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="Torch threads per process.",
-)
+@threads_option(help="Torch threads per process.")
 @SEED_OPTION
 @DEVICE_OPTION
 def train(

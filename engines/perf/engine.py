@@ -76,6 +76,25 @@ PITCH_CLASSES = Param(
     metavar="w",
     default_doc="the model's choice",
 )
+DENSITY_HOLD = Param(
+    "density_hold",
+    "float",
+    "how firmly the reply keeps to `density`: the notes it still owes make note-ons likelier "
+    "and long time shifts costlier, notes ahead the reverse (0: the model's conditioning "
+    "alone)",
+    default=1.0,
+    low=0,
+    high=4,
+)
+SET_DENSITY_HOLD = Param(
+    "density_hold",
+    "float",
+    "new density hold, from the next event",
+    default=None,
+    low=0,
+    high=4,
+    default_doc="unchanged",
+)
 SET_TOP_P = Param(
     "top_p",
     "float",
@@ -130,8 +149,13 @@ def primer_tokens(notes: Sequence[Note]) -> tuple[list[int], int]:
 class PerfSession(EventSession):
     """A live stream of the performance model: see :class:`engines.base.EventSession`.
 
-    ``values`` holds temperature, top_p, seed, density and pitch_classes (missing ones
-    take their defaults).
+    ``values`` holds temperature, top_p, seed, density, density_hold and pitch_classes
+    (missing ones take their defaults).
+
+    Two rules of the sampler (:meth:`engines.perf.step.StepCore.generate`): from nothing
+    (no primer, nothing fed) time does not move until the model starts a note; and with a
+    ``density``, the density hold steers note-ons by the notes the stream still owes,
+    counted from the moment the density (or its hold) was set.
     """
 
     def __init__(self, engine: PerfEngine, values: Mapping[str, Any]) -> None:
@@ -141,11 +165,14 @@ class PerfSession(EventSession):
         self.top_p: float | None = None
         self.density: float | None = None
         self.pitch_classes: Sequence[float] | None = None
+        self.density_hold = float(DENSITY_HOLD.default)
         self.cbias = self.cond = torch.zeros(0)
+        # the density hold's state: notes owed, notes started, waiting for a first note
+        self.hold = torch.tensor([0.0, 0.0, 1.0], dtype=torch.float64)
         self.set(
             {
                 k: values.get(k)
-                for k in ("temperature", "top_p", "density", "pitch_classes")
+                for k in ("temperature", "top_p", "density", "density_hold", "pitch_classes")
                 if k in values
             }
         )
@@ -172,8 +199,14 @@ class PerfSession(EventSession):
         check_sampling(self.temperature, self.top_p)
         density = values.get("density", self.density)
         pcs = values.get("pitch_classes", self.pitch_classes)
+        hold = values.get("density_hold")
+        hold = self.density_hold if hold is None else float(hold)
+        if not (math.isfinite(hold) and DENSITY_HOLD.in_range(hold)):
+            raise ValueError(f"density_hold must be {DENSITY_HOLD.range_text()}, got {hold}")
         cond = condition_vector(density, pcs)  # raises before anything changes
-        self.density, self.pitch_classes = density, pcs
+        if (density, hold) != (self.density, self.density_hold):
+            self.hold[:2] = 0.0  # the notes owed are counted from now
+        self.density, self.pitch_classes, self.density_hold = density, pcs, hold
         self.on_mask = torch.zeros(128)
         if pcs is not None:  # a pitch class weighted 0 never starts
             never = [w <= 0 for w in pcs]
@@ -189,6 +222,8 @@ class PerfSession(EventSession):
         for t in tokens:
             if SHIFT <= t < BOS:
                 self.queued += self.decoder.push(t)
+        if any(t < NOTE_OFF for t in tokens):
+            self.hold[2] = 0.0  # music heard: no longer from nothing
         tick = start_tick + sum(t - SHIFT + 1 for t in skipped if SHIFT <= t < VELOCITY)
         if len(heard) > SEQUENCE_FEED:
             self.logits, self.h, self.c, tick = self.engine.feed_sequence(
@@ -235,6 +270,9 @@ class PerfSession(EventSession):
                     float(self.temperature),
                     top_p,
                     self.on_mask,
+                    self.hold,
+                    0.0 if self.density is None else float(self.density),
+                    self.density_hold,
                 )
                 self.used += len(tokens)
                 budget -= len(tokens)
@@ -269,6 +307,7 @@ class PerfSession(EventSession):
             self.used,
             list(self.queued),
             (self.temperature, self.top_p, self.density, self.pitch_classes, self.shift),
+            (self.hold.clone(), self.density_hold),
         )
 
     def restore(self, snapshot: Any) -> None:
@@ -285,7 +324,9 @@ class PerfSession(EventSession):
             self.used,
             queued,
             sampling,
+            (hold, self.density_hold),
         ) = snapshot
+        self.hold = hold.clone()
         self.sounding = sounding.clone()
         d = self.decoder
         d.tick, d.velocity, d.sounding, finished, d.pending = dec
@@ -304,7 +345,17 @@ class PerfEngine(EventStreamingEngine):
     verbs = (
         Verb(
             "continue",
-            (TEMPERATURE, SEED, TOP_P, BEATS, EVENTS, DENSITY, PITCH_CLASSES, PRIMER),
+            (
+                TEMPERATURE,
+                SEED,
+                TOP_P,
+                BEATS,
+                EVENTS,
+                DENSITY,
+                DENSITY_HOLD,
+                PITCH_CLASSES,
+                PRIMER,
+            ),
             "notes",
             """Continue a polyphonic primer (chords, overlapping notes, any rhythm and
             velocities) for `beats`. Reply: the continuation's notes, overlapping allowed.
@@ -320,8 +371,8 @@ class PerfEngine(EventStreamingEngine):
             bench=("beats", 4, "notes", *CHORDS_64),
         ),
     )
-    event_stream_params = (TEMPERATURE, SEED, TOP_P, DENSITY, PITCH_CLASSES, PRIMER)
-    event_stream_set_params = (SET_TEMPERATURE, SET_TOP_P, DENSITY, PITCH_CLASSES)
+    event_stream_params = (TEMPERATURE, SEED, TOP_P, DENSITY, DENSITY_HOLD, PITCH_CLASSES, PRIMER)
+    event_stream_set_params = (SET_TEMPERATURE, SET_TOP_P, DENSITY, SET_DENSITY_HOLD, PITCH_CLASSES)
 
     def __init__(self, model: PerfModel, device: torch.device, info: dict | None = None) -> None:
         self.model = model.to(device).eval()
@@ -409,6 +460,7 @@ class PerfEngine(EventStreamingEngine):
         top_p: float | None = None,
         density: float | None = None,
         pitch_classes: Sequence[float] | None = None,
+        density_hold: float = float(DENSITY_HOLD.default),
     ) -> list[Note]:
         """Continue ``notes`` for ``beats`` (see the verb's doc for where the reply starts)."""
         if not (math.isfinite(beats) and BEATS.low <= beats <= BEATS.high):  # type: ignore[operator]
@@ -421,6 +473,7 @@ class PerfEngine(EventStreamingEngine):
             "seed": seed,
             "density": density,
             "pitch_classes": pitch_classes,
+            "density_hold": density_hold,
         }
         session = self.open_event_session(values, notes)
         origin = session.tick

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import math
-import warnings
 from typing import List  # noqa: UP035 - TorchScript's annotation (see StepCore)
 
 import torch
@@ -25,8 +24,14 @@ from torch import nn
 
 from engines.perf.events import BOS, NOTE_OFF, SHIFT, TICKS_PER_BEAT, VELOCITY
 from engines.perf.model import COND_SIZE, PerfModel
+from engines.torchscript import script_or_eager
 
 log = logging.getLogger(__name__)
+
+# The density hold (see ``StepCore.generate``): its memory, its head start and its limit.
+HOLD_BEATS = 16.0  # owed and started notes decay with this time constant (beats)
+HOLD_LEAD = 0.5  # notes owed from the first tick: half a beat's worth (no late start)
+HOLD_CAP = 6.0  # the most a note-on's score is raised or lowered (nats)
 
 
 def gumbel(uniform: torch.Tensor) -> torch.Tensor:
@@ -78,6 +83,13 @@ class StepCore(nn.Module):
         self.off_base = NOTE_OFF
         self.shift_base = SHIFT
         self.velocity_base = VELOCITY
+        self.hold_beats = HOLD_BEATS
+        self.hold_lead = HOLD_LEAD
+        self.hold_cap = HOLD_CAP
+        self.register_buffer(
+            "shift_beats",
+            torch.arange(1, VELOCITY - SHIFT + 1, dtype=torch.float32) / TICKS_PER_BEAT,
+        )
 
     @torch.jit.export
     def cond_bias(self, cond: torch.Tensor) -> torch.Tensor:
@@ -104,16 +116,6 @@ class StepCore(nn.Module):
             new_c.append(ck)
             k += 1
         return torch.addmm(self.head_b, x, self.head_w), new_h, new_c
-
-    def forward(
-        self,
-        token: int,
-        phase: int,
-        h: list[torch.Tensor],
-        c: list[torch.Tensor],
-        cbias: torch.Tensor,
-    ) -> tuple[torch.Tensor, list[torch.Tensor], list[torch.Tensor]]:
-        return self.step(token, phase, h, c, cbias)
 
     @torch.jit.export
     def feed(
@@ -147,27 +149,62 @@ class StepCore(nn.Module):
         temperature: float,
         top_p: float,
         on_mask: torch.Tensor,
+        hold: torch.Tensor,
+        density: float,
+        gain: float,
     ) -> tuple[list[int], torch.Tensor, list[torch.Tensor], list[torch.Tensor], int]:
         """Sample, feed back and keep the clock, until the clock reaches ``end_tick``,
         ``max_events`` are drawn or the noise rows run out -> the tokens, logits, state and
         clock after them. ``sounding`` (bool [128], the model's notes now sounding) is
         updated in place; ``on_mask`` ([128]: 0, or -inf for a pitch never to start) is
-        added to the note-ons' scores."""
+        added to the note-ons' scores.
+
+        ``hold`` (float64 [3], updated in place) is the density hold's state: notes owed
+        by the clock, notes started, and 1 while the session waits for its first note
+        (from nothing: time does not move until a note starts). With ``gain`` > 0 every
+        note-on's score gets ``gain`` times the notes still owed (those owed by the clock
+        plus ``HOLD_LEAD`` beats' worth, minus those started) in beats' worth of
+        ``density``, clamped to +-``HOLD_CAP``; owed and started decay with a time
+        constant of ``HOLD_BEATS``, so a long stream holds its recent density."""
         out: list[int] = []
         neg = torch.full([128], -math.inf)
         zero = torch.zeros(128)
+        no_shift = torch.full([self.velocity_base - self.shift_base], -math.inf)
+        owed, started, waiting = float(hold[0]), float(hold[1]), float(hold[2]) > 0
+        steer = gain > 0 and density > 0
+        lead = self.hold_lead * density
         for k in range(noise.shape[0]):
             if tick >= end_tick or len(out) >= max_events:
                 break
             scores = logits[0] / temperature + self.base_mask
             off_mask = torch.where(sounding, zero, neg)
-            scores = torch.cat(
-                [
-                    scores[: self.off_base] + on_mask,
-                    scores[self.off_base : self.shift_base] + off_mask,
-                    scores[self.shift_base :],
-                ]
-            )
+            if steer or waiting:
+                bias = 0.0
+                if steer:
+                    bias = gain * (owed + lead - started) / density
+                    bias = min(self.hold_cap, max(-self.hold_cap, bias))
+                # time costs notes: a shift of k ticks is owed k/96 beats' worth
+                shifts = scores[self.shift_base : self.velocity_base] - (
+                    bias * density * self.shift_beats
+                )
+                if waiting:
+                    shifts = no_shift
+                scores = torch.cat(
+                    [
+                        scores[: self.off_base] + on_mask + bias,
+                        scores[self.off_base : self.shift_base] + off_mask,
+                        shifts,
+                        scores[self.velocity_base :],
+                    ]
+                )
+            else:  # the plain path, as fast as before the hold
+                scores = torch.cat(
+                    [
+                        scores[: self.off_base] + on_mask,
+                        scores[self.off_base : self.shift_base] + off_mask,
+                        scores[self.shift_base :],
+                    ]
+                )
             if top_p < 1.0:
                 probs = torch.softmax(scores, 0)
                 sorted_p, order = probs.sort(descending=True)
@@ -178,12 +215,21 @@ class StepCore(nn.Module):
             t = int((scores + gumbel(noise[k])).argmax())
             if t < self.off_base:
                 sounding[t] = True
+                started += 1.0
+                waiting = False
             elif t < self.shift_base:
                 sounding[t - self.off_base] = False
             elif t < self.velocity_base:
-                tick += t - self.shift_base + 1
+                ticks = t - self.shift_base + 1
+                tick += ticks
+                decay = math.exp(-ticks / (self.phases * self.hold_beats))
+                owed = owed * decay + density * self.hold_beats * (1.0 - decay)
+                started *= decay
             out.append(t)
             logits, h, c = self.step(t, tick % self.phases, h, c, cbias)
+        hold[0] = owed
+        hold[1] = started
+        hold[2] = 1.0 if waiting else 0.0
         return out, logits, h, c, tick
 
 
@@ -195,14 +241,7 @@ StepCore.__annotations__ = {"joined": List[torch.Tensor], "biases": List[torch.T
 def compile_core(model: PerfModel) -> nn.Module:
     """The model's :class:`StepCore`, compiled by TorchScript where it can be (else eager:
     the same numbers, slower)."""
-    core = StepCore(model.cpu().eval())
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return torch.jit.script(core)
-    except Exception as exc:  # noqa: BLE001 - any compiler failure leaves the eager module
-        log.warning("TorchScript unavailable (%s); the perf engine steps in eager mode", exc)
-        return core
+    return script_or_eager(StepCore(model.cpu().eval()), "the perf engine")
 
 
 __all__ = ["COND_SIZE", "StepCore", "TICKS_PER_BEAT", "compile_core", "gumbel"]

@@ -11,21 +11,20 @@ from engines.cli_common import (
     CHECKPOINT_OPTION,
     CORPUS_OPTION,
     DEVICE_OPTION,
-    FORCE_OPTION,
     JSON_OPTION,
     LIMIT_FILES_OPTION,
-    OUT_OPTION,
-    RESUME_OPTION,
+    MAX_MINUTES_OPTION,
+    RUN_OPTIONS,
     SEED_OPTION,
     domain_errors,
     echo_report,
-    interruptible,
+    echo_run,
     load_checkpoint_engine,
     read_midi_file,
-    saved_params,
-    start_run,
-    stopped,
+    run_args,
+    threads_option,
     training_params,
+    training_run,
 )
 
 
@@ -69,18 +68,16 @@ def generate(
 @click.command("rnn")
 @CORPUS_OPTION
 @LIMIT_FILES_OPTION
-@OUT_OPTION
-@FORCE_OPTION
-@RESUME_OPTION
+@RUN_OPTIONS
 @click.option("--epochs", type=click.IntRange(min=1), default=3, show_default=True)
-@click.option("--max-minutes", type=float, default=None, help="Stop after this long.")
+@MAX_MINUTES_OPTION
 @click.option("--batch-size", type=click.IntRange(min=1), default=32, show_default=True)
 @click.option("--seq-len", type=click.IntRange(min=8), default=256, show_default=True)
 @click.option("--lr", type=float, default=3e-3, show_default=True)
 @click.option("--embed", type=click.IntRange(min=1), default=128, show_default=True)
 @click.option("--hidden", type=click.IntRange(min=1), default=512, show_default=True)
 @click.option("--layers", type=click.IntRange(min=1), default=2, show_default=True)
-@click.option("--threads", type=click.IntRange(min=1), default=None, help="Torch threads.")
+@threads_option(default=None, help="Torch threads.")
 @click.option("--init", type=click.Path(exists=True, file_okay=False), default=None,
               help="Start from this checkpoint's weights (same architecture; it is never "
                    "written to).")  # fmt: skip
@@ -109,18 +106,14 @@ def train(ctx: click.Context, **_: object) -> None:
         threads=p["threads"],
         init=p["init"],
     )
-    out = start_run("rnn", p)
-    with interruptible("rnn", out), domain_errors():
+    with training_run("rnn", p) as out:
         corpus = load_corpus(p["corpus"], limit_files=p["limit_files"])
-        record = train_rnn(corpus, out, config, options, p["device"],
-                           resume=p["resume"] is not None, command=saved_params(p))  # fmt: skip
-    for entry in record["epochs"]:
-        click.echo(
-            f"epoch {entry['epoch']}: train loss {entry['train_loss']:.3f}, valid NLL "
-            f"{entry['valid_nll_per_step']:.3f} nats/step, {entry['minutes']} min"
-        )
-    if record["interrupted"]:
-        stopped("rnn", out)
+        record = train_rnn(corpus, out, config, options, p["device"], **run_args(p))
+    echo_run("rnn", out, record, (
+        f"epoch {entry['epoch']}: train loss {entry['train_loss']:.3f}, valid NLL "
+        f"{entry['valid_nll_per_step']:.3f} nats/step, {entry['minutes']} min"
+        for entry in record["epochs"]
+    ))  # fmt: skip
     click.echo(
         f"saved {out}: best epoch {record['best_epoch']}, valid NLL "
         f"{record['best_valid_nll_per_step']:.3f} nats/step; {record['total_minutes']} minutes"

@@ -8,7 +8,6 @@ a whole primer or continuation runs in one call.
 
 from __future__ import annotations
 
-import logging
 import math
 import warnings
 from collections.abc import Sequence
@@ -19,9 +18,7 @@ from torch import nn
 
 from engines.notes import BOS, NOTE_ON_BASE
 from engines.rnn.model import RnnModel
-
-log = logging.getLogger(__name__)
-
+from engines.torchscript import script_or_eager
 
 REPEAT_FREE = 3  # below 1, a pitch may start this many times in a row unpenalised ...
 REPEAT_PENALTY = 1.0  # ... then its logit drops by this many nats per further repeat
@@ -401,18 +398,6 @@ class _StepCore(nn.Module):
         return torch.stack(out, 1).cpu(), logits, h, c, last, run
 
 
-def _script(core: _StepCore) -> nn.Module:
-    """``core`` compiled by TorchScript, or as it is where TorchScript cannot (it is in
-    maintenance in PyTorch): the same arithmetic, only slower."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return torch.jit.script(core)
-    except Exception as exc:  # noqa: BLE001 - any compiler failure leaves the eager module
-        log.warning("TorchScript unavailable (%s); the RNN steps in eager mode", exc)
-        return core
-
-
 class FastStepper:
     """Single-step LSTM inference for a batch of streams, without nn.LSTM's per-call cost.
 
@@ -426,7 +411,7 @@ class FastStepper:
     def __init__(self, model: RnnModel, int8: bool = False) -> None:
         core = _StepCore(model, int8).to(next(model.parameters()).device)
         self.int8 = isinstance(core.head, _Int8Linear)
-        self.core = _script(core)
+        self.core = script_or_eager(core, "the RNN")
         zeros = [torch.zeros(1, model.config.hidden, device=core.table0.device)]
         # the state after BOS, the same for every stream (tensors are never changed in place)
         self.start = self.feed([BOS], 0, zeros * model.config.layers, zeros * model.config.layers)

@@ -18,7 +18,7 @@ from engines.notes import BOS
 from engines.progress import time_left
 from engines.rnn.engine import RnnEngine
 from engines.rnn.model import RnnConfig
-from engines.runs import check_same_run, load_state, save_state, update_record
+from engines.runs import resume_run, save_run, seed_run, update_record
 
 log = logging.getLogger(__name__)
 IGNORE = -100
@@ -151,10 +151,7 @@ def train_rnn(
     config = config or RnnConfig()
     options = options or TrainOptions()
     out = Path(out)
-    if options.threads:
-        torch.set_num_threads(options.threads)
-    torch.manual_seed(options.seed)
-    rng = np.random.default_rng(options.seed)
+    rng = seed_run(options.seed, options.threads)
     train, valid = corpus.tunes("train"), corpus.tunes("valid")
     if not train or not valid:
         raise ValueError(
@@ -183,11 +180,9 @@ def train_rnn(
     }
     best, first_epoch, tokens_seen, seconds_before = math.inf, 0, 0, 0.0
     if resume:
-        state, tensors = load_state(out, {"model": model}, {"opt": opt})
-        check_same_run(out, state, asdict(config), options.__dict__)
+        state = resume_run(out, {"model": model}, {"opt": opt}, rng, asdict(config),
+                           options.__dict__)  # fmt: skip
         sched.load_state_dict(state["scheduler"])
-        rng.bit_generator.state = state["numpy_rng"]
-        torch.set_rng_state(tensors["torch_rng"])
         record, best = state["record"], state["best"]
         record["options"] = options.__dict__
         first_epoch, tokens_seen, seconds_before = state["epoch"], state["tokens"], state["seconds"]
@@ -246,13 +241,11 @@ def train_rnn(
                     "best": best,
                     "record": record,
                     "scheduler": sched.state_dict(),
-                    "numpy_rng": rng.bit_generator.state,
                     "config": asdict(config),
                     "options": options.__dict__,
                     "command": command,
                 }
-                save_state(out, {"model": model}, {"opt": opt}, progress_now,
-                           {"torch_rng": torch.get_rng_state()})  # fmt: skip
+                save_run(out, {"model": model}, {"opt": opt}, progress_now, rng)
             if on_epoch:
                 on_epoch(entry)
             if stopped:

@@ -12,20 +12,19 @@ from engines.cli_common import (
     CHECKPOINT_OPTION,
     CORPUS_OPTION,
     DEVICE_OPTION,
-    FORCE_OPTION,
     JSON_OPTION,
     LIMIT_FILES_OPTION,
-    OUT_OPTION,
-    RESUME_OPTION,
+    MAX_MINUTES_OPTION,
+    RUN_OPTIONS,
     SEED_OPTION,
     domain_errors,
     echo_report,
-    interruptible,
+    echo_run,
     load_checkpoint_engine,
-    saved_params,
-    start_run,
-    stopped,
+    run_args,
+    threads_option,
     training_params,
+    training_run,
 )
 from engines.vae.config import TrainOptions as VaeTrainOptions
 from engines.vae.config import VaeConfig
@@ -37,11 +36,9 @@ VAE_OPTIONS = VaeTrainOptions()
 @click.command("vae")
 @CORPUS_OPTION
 @LIMIT_FILES_OPTION
-@OUT_OPTION
-@FORCE_OPTION
-@RESUME_OPTION
+@RUN_OPTIONS
 @click.option("--epochs", type=click.IntRange(min=1), default=VAE_OPTIONS.epochs, show_default=True)
-@click.option("--max-minutes", type=float, default=None, help="Stop after this long.")
+@MAX_MINUTES_OPTION
 @click.option("--batch-size", type=click.IntRange(min=1), default=VAE_OPTIONS.batch_size,
               show_default=True)  # fmt: skip
 @click.option("--lr", type=float, default=VAE_OPTIONS.lr, show_default=True)
@@ -58,7 +55,7 @@ VAE_OPTIONS = VaeTrainOptions()
               show_default=True)  # fmt: skip
 @click.option("--dec-layers", type=click.IntRange(min=1), default=VAE_CONFIG.dec_layers,
               show_default=True)  # fmt: skip
-@click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True)
+@threads_option()
 @click.option("--seed", type=int, default=VAE_OPTIONS.seed, show_default=True)
 @DEVICE_OPTION
 @click.pass_context
@@ -88,13 +85,10 @@ def train(ctx: click.Context, **_: object) -> None:
         max_minutes=p["max_minutes"],
         threads=p["threads"],
     )
-    out = start_run("vae", p)
-    with interruptible("vae", out), domain_errors():
+    with training_run("vae", p) as out:
         corpus = load_corpus(p["corpus"], limit_files=p["limit_files"])
-        record = train_vae(corpus, out, config, options, p["device"],
-                           resume=p["resume"] is not None, command=saved_params(p))  # fmt: skip
-    if record["interrupted"]:
-        stopped("vae", out)
+        record = train_vae(corpus, out, config, options, p["device"], **run_args(p))
+    echo_run("vae", out, record)
     best = record["best"]
     click.echo(
         f"saved {out}: best at step {best['step']} (epoch {best['epoch']}), valid "
@@ -109,12 +103,8 @@ def train(ctx: click.Context, **_: object) -> None:
 @CHECKPOINT_OPTION
 @JSON_OPTION
 @SEED_OPTION
-@click.option(
-    "--threads",
-    type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="Torch threads (small batches gain nothing from more; they spin against other work).",
+@threads_option(
+    help="Torch threads (small batches gain nothing from more; they spin against other work)."
 )
 @DEVICE_OPTION
 def evaluate(

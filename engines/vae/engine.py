@@ -145,6 +145,13 @@ class VaeEngine(Engine):
         """Rebuild the fast decoder after the weights changed (in training)."""
         self.decoder = FastDecoder(self.model)
 
+    def warm_up(self) -> None:
+        """Decode the largest batch a request may ask for and a morph once, so that the
+        memory they keep is taken at startup, not during a performance."""
+        self.sample(MAX_SAMPLES, seed=0)
+        melody = [Note(60 + 2 * i, i * 0.5, 0.5, 90) for i in range(8)]
+        self.interpolate(melody, melody[::-1], steps=MIN_POINTS + 3, seed=0)
+
     @property
     def latent_size(self) -> int:
         return self.config.latent

@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from engines.checkpoint import WEIGHTS_FILE, load_weights
 from engines.corpus import Corpus
 from engines.progress import time_left
-from engines.runs import check_same_run, load_state, save_state
+from engines.runs import resume_run, save_run, seed_run
 from engines.vae.config import TrainOptions
 from engines.vae.data import ATTRIBUTES, quartile_indices, transpose_slices, two_bar_slices
 from engines.vae.engine import VaeEngine
@@ -141,10 +141,7 @@ def train_vae(
     config = config or VaeConfig()
     options = options or TrainOptions()
     out = Path(out)
-    if options.threads:
-        torch.set_num_threads(options.threads)
-    torch.manual_seed(options.seed)
-    rng = np.random.default_rng(options.seed)
+    rng = seed_run(options.seed, options.threads)
     all_train = two_bar_slices(corpus.tunes("train"), config.steps)
     # a tune's repeated sections give identical slices: train on each distinct slice once
     train = np.unique(all_train, axis=0)
@@ -171,10 +168,8 @@ def train_vae(
     best, step, first_epoch, seconds_before = math.inf, 0, 0, 0.0
     running: dict[str, float] = {}
     if resume:
-        state, tensors = load_state(out, {"model": model}, {"opt": opt})
-        check_same_run(out, state, asdict(config), asdict(options))
-        rng.bit_generator.state = state["numpy_rng"]
-        torch.set_rng_state(tensors["torch_rng"])
+        state = resume_run(out, {"model": model}, {"opt": opt}, rng, asdict(config),
+                           asdict(options))  # fmt: skip
         record, best, running = state["record"], state["best"], state["running"]
         record["options"] = asdict(options)
         step, first_epoch, seconds_before = state["step"], state["epoch"], state["seconds"]
@@ -259,13 +254,11 @@ def train_vae(
                 "best": best,
                 "running": running,
                 "record": record,
-                "numpy_rng": rng.bit_generator.state,
                 "config": asdict(config),
                 "options": asdict(options),
                 "command": command,
             }
-            save_state(out, {"model": model}, {"opt": opt}, state,
-                       {"torch_rng": torch.get_rng_state()})  # fmt: skip
+            save_run(out, {"model": model}, {"opt": opt}, state, rng)
             if on_epoch:
                 on_epoch(epoch + 1)
     except KeyboardInterrupt:

@@ -125,13 +125,35 @@ Bridge {
 
 	// The continuation of notes (nil or [] starts from nothing) by engine \rnn or \ngram. Its
 	// starts are counted from the end of the primer's last bar. topP: nucleus sampling.
+	// Engine \perf answers steps / 4 beats (perf counts beats, not 16ths): see perf.
 	continue { |notes, steps = 32, temperature = 1.0, seed, topP, engine = \rnn, action|
+		if(engine.asSymbol == \perf) {
+			^this.perf(notes, steps / 4, temperature, seed, topP, action: action)
+		};
 		^this.prRun(action) {
 			var args = ["temperature", temperature.asFloat, "steps", steps.asInteger];
 			args = args ++ Bridge.opt("seed", seed, \asInteger) ++ Bridge.opt("top_p", topP);
 			notes = Bridge.quads(notes);
 			if(notes.size > 0) { args = args ++ ["notes"] ++ Bridge.wire(notes) };
 			this.prNotes(engine, \continue, args)
+		}
+	}
+
+	// A polyphonic continuation by the perf engine: chords and overlapping notes in and out,
+	// velocities as played. `beats` long (0.25..64), or shorter when `events` run out; density
+	// (notes started per beat) and pitchClasses (12 weights, C first; 0 never starts) steer it.
+	// Starts are counted from the end of the primer's last note. Bridge.chordPbind plays it.
+	perf { |notes, beats = 4, temperature = 1.0, seed, topP, density, pitchClasses, events, action|
+		^this.prRun(action) {
+			var args = ["temperature", temperature.asFloat, "beats", beats.asFloat]
+				++ Bridge.opt("seed", seed, \asInteger) ++ Bridge.opt("top_p", topP)
+				++ Bridge.opt("events", events, \asInteger) ++ Bridge.opt("density", density);
+			if(pitchClasses.notNil) {
+				args = args ++ ["pitch_classes"] ++ pitchClasses.asArray.collect(_.asFloat)
+			};
+			notes = Bridge.quads(notes);
+			if(notes.size > 0) { args = args ++ ["notes"] ++ Bridge.wire(notes) };
+			this.prNotes(\perf, \continue, args)
 		}
 	}
 

@@ -37,17 +37,46 @@
 	// sustaining each for its duration; velocity 127 is amp.
 	*pbind { |notes, amp = 0.5, instrument = \default|
 		var quads = Bridge.quads(notes).sort { |x, y| x[1] < y[1] };
-		var starts, deltas, lead;
-		if(quads.isEmpty) { ^Pbind(\dur, Pseq([Rest(0)], 1)) };
-		starts = quads.collect(_[1]);
-		deltas = starts.drop(1) - starts.drop(-1) ++ [Bridge.totalBeats(quads) - starts.last];
-		lead = starts.first;
+		^Bridge.prTimed(quads.collect(_[1]), Bridge.totalBeats(quads), instrument,
+			quads.collect(_[0]), quads.collect(_[2]), quads.collect { |q| q[3] / 127 * amp })
+	}
+
+	// The notes grouped by onset, in time order: [[start, pitches, durations, velocities], ...]
+	// (notes starting within 1/1000 beat of each other make one chord, lowest pitch first).
+	*chords { |notes|
+		var groups = List.new;
+		Bridge.quads(notes).sort { |x, y| x[1] < y[1] or: { x[1] == y[1] and: { x[0] < y[0] } } }
+		.do { |q|
+			var last = groups.last;
+			if(last.notNil and: { (q[1] - last[0]).abs < 0.001 }) {
+				3.do { |i| last[i + 1] = last[i + 1].add(q[[0, 2, 3][i]]) }
+			} {
+				groups.add([q[1], [q[0]], [q[2]], [q[3]]])
+			}
+		};
+		^groups.asArray
+	}
+
+	// A Pbind of chords (Bridge.chords): one event per onset, \midinote the chord's pitches,
+	// each held for its own duration (\sustain an Array) at its own velocity (127 is amp).
+	*chordPbind { |notes, amp = 0.5, instrument = \default|
+		var chords = Bridge.chords(notes);
+		^Bridge.prTimed(chords.collect(_[0]), Bridge.totalBeats(notes), instrument,
+			chords.collect(_[1]), chords.collect(_[2]), chords.collect { |c| c[3] / 127 * amp })
+	}
+
+	// A Pbind of events at `starts` (sorted, in beats) that lasts until `end`: a rest first
+	// when the first starts after 0.
+	*prTimed { |starts, end, instrument, midinotes, sustains, amps|
+		var deltas, lead = starts.first ? 0, rest = { |x| if(lead > 0) { [x] } { [] } };
+		if(starts.isEmpty) { ^Pbind(\dur, Pseq([Rest(0)], 1)) };
+		deltas = starts.drop(1) - starts.drop(-1) ++ [end - starts.last];
 		^Pbind(
 			\instrument, instrument,
-			\midinote, Pseq(if(lead > 0) { [60] } { [] } ++ quads.collect(_[0]), 1),
-			\dur, Pseq(if(lead > 0) { [Rest(lead)] } { [] } ++ deltas, 1),
-			\sustain, Pseq(if(lead > 0) { [1] } { [] } ++ quads.collect(_[2]), 1),
-			\amp, Pseq(if(lead > 0) { [0] } { [] } ++ quads.collect { |q| q[3] / 127 * amp }, 1)
+			\midinote, Pseq(rest.(60) ++ midinotes, 1),
+			\dur, Pseq(rest.(Rest(lead)) ++ deltas, 1),
+			\sustain, Pseq(rest.(1) ++ sustains, 1),
+			\amp, Pseq(rest.(0) ++ amps, 1)
 		)
 	}
 
