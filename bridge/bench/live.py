@@ -220,11 +220,13 @@ def _midi_late_ms(
     channels: set[int] | None = None,
     since: float = float("-inf"),
     timed: bool = True,
+    pairs: list[tuple[int, float, float]] | None = None,
 ) -> tuple[list[float], int]:
     """Each expected message matched with the next arrival of the same kind, channel and
     pitch (``timed``: one from MATCH_EARLY_S before to MATCH_LATE_S after its intended time,
     so that a lost message does not shift the pairs after it): the lateness of those with an
-    intended time from ``since`` on ``channels`` (all if None), and how many never arrived."""
+    intended time from ``since`` on ``channels`` (all if None), and how many never arrived.
+    ``pairs``, when a list, also gets (status, intended, lateness ms) of each measured one."""
     from collections import deque
 
     came: dict[tuple[int, int], deque[float]] = {}
@@ -250,6 +252,8 @@ def _midi_late_ms(
             and (channels is None or status & 0x0F in channels)
         ):
             late.append(1000.0 * (arrived - intended))
+            if pairs is not None:
+                pairs.append((status, intended, late[-1]))
     return late, lost
 
 
@@ -291,21 +295,24 @@ def bench_perf_stream_midi(
     name = "bridge-bench-p"
     with jack_server(period), _bridge(engine, True, name, "perf") as (daemon, live):
         receiver = _receive(f"{name}:out")
+        recorder = MidiRecorder()
         try:
             live.scheduler.trace = []
+            recorder.attach(live)
             _play(daemon, live, 1, seconds, tempo, "perf", ("density", density))
             trace = list(live.scheduler.trace)
         finally:
             arrivals = _jack_arrivals(receiver)
-    late, mismatched = _midi_late_ms(trace, arrivals)
+    pairs: list[tuple[int, float, float]] = []
+    late, _ = _midi_late_ms(recorder.expected(), arrivals, pairs=pairs)
     chords: dict[float, list[float]] = {}
-    for (kind, intended, _), ms in zip(trace, late, strict=False):
-        if kind == "on":
+    for status, intended, ms in pairs:
+        if status & 0xF0 == 0x90:
             chords.setdefault(intended, []).append(ms)
     spreads = [max(v) - min(v) for v in chords.values() if len(v) > 1]
     return {
         **summarize(late),
-        "mismatched_pairs": mismatched,
+        **recorder.lost(arrivals),
         "chord_spread": summarize(spreads),
         "seconds": seconds,
         "tempo": tempo,
