@@ -110,3 +110,32 @@ def test_time_left_counts_the_whole_run_and_a_budget_caps_it(
     assert progress.time_left(1000.0, 30, 100) == "3:30"  # 3 s a step, 70 steps to go
     assert progress.time_left(1000.0, 9, 4009) == "11:06:40"  # 10 s a step, 4000 to go
     assert progress.time_left(1000.0, 30, 100, max_minutes=2) == "0:30"
+
+
+def test_midi_matching_follows_the_outputs_note_counting_and_finds_lost_messages():
+    from bridge.bench.live import MidiRecorder, _midi_late_ms
+    from bridge.live.scheduler import PlayedNote
+
+    rec = MidiRecorder()
+    a = PlayedNote("s", 60, 90, on_time=1.0, off_time=2.0, channel=2)
+    b = PlayedNote("s", 60, 90, on_time=1.5, off_time=3.0, channel=2)  # overlaps a
+    c = PlayedNote("s", 62, 90, on_time=2.0, off_time=9.0, channel=1)
+    rec.note_on(a, 1.0)
+    rec.note_on(b, 1.5)
+    rec.note_off(a, 2.0)  # b still sounds: the output sends no note-off
+    rec.note_on(c, 2.0)
+    rec.note_off(b, 3.0)
+    rec.note_off(c, 4.0)  # ended early by a stop: not measured
+    assert rec.expected() == [(0x91, 60, 1.0), (0x91, 60, 1.5), (0x90, 62, 2.0),
+                              (0x81, 60, 3.0), (0x80, 62, None)]  # fmt: skip
+    arrivals = [(1.001, [0x91, 60, 90]), (1.502, [0x91, 60, 90]), (3.004, [0x91, 60, 0]),
+                (4.0, [0x80, 62, 0]), (5.0, [0xB1, 123, 0])]  # fmt: skip
+    late, lost = _midi_late_ms(rec.expected(), arrivals)
+    assert lost == 1  # the note-on of 62 never came
+    assert late == pytest.approx([1.0, 2.0, 4.0])  # velocity-0 note-on read as note-off
+    late, _ = _midi_late_ms(rec.expected(), arrivals, channels={1}, since=1.2)
+    assert late == pytest.approx([2.0, 4.0])
+    # a lost message does not shift the pairs after it
+    again = [(0x90, 60, 1.0), (0x90, 60, 5.0), (0x90, 60, 9.0)]
+    late, lost = _midi_late_ms(again, [(5.001, [0x90, 60, 9]), (9.002, [0x90, 60, 9])])
+    assert lost == 1 and late == pytest.approx([1.0, 2.0])

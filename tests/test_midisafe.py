@@ -6,10 +6,12 @@ comes back. Real JACK (``jackd -d dummy``), real `bridge serve` processes.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +21,7 @@ from clients import LISTENING, STARTUP_TIMEOUT, Lines, bridge_command, require_c
 from test_midi import Receiver, jack, notes_on  # noqa: F401  (jack: the fixture)
 
 from bridge.live.guardian import Notes, state_path
-from bridge.live.midilink import PortLink
+from bridge.live.midilink import GUARD_BYTES, PortLink
 from bridge.server.osc import OscClient
 
 pytestmark = pytest.mark.slow
@@ -123,6 +125,14 @@ def test_no_stuck_note_whatever_the_signal(
         recv.close()
 
 
+def saved_channels(path: Path) -> set[int]:
+    """The channels in the guardian's state file (none if it is not there yet)."""
+    try:
+        return set(json.loads(path.read_text()).get("channels", ()))
+    except (OSError, ValueError):
+        return set()
+
+
 def test_a_restarted_bridge_clears_what_a_killed_one_left(
     jack: str,  # noqa: F811
     tiny_rnn_checkpoint: Path,
@@ -136,9 +146,11 @@ def test_a_restarted_bridge_clears_what_a_killed_one_left(
         play(first.port, recv, name)
         path = state_path("jack", f"{name}:out")
         deadline = time.monotonic() + 10
-        while not path.exists() and time.monotonic() < deadline:
+        while saved_channels(path) != {0, 2} and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert path.exists(), "the guardian wrote no state file"
+        # both streams' channels saved: a note on a channel the guardian has not saved yet
+        # (it saves every 0.5 s) would be left sounding by a kill now, whatever the bridge
+        assert saved_channels(path) == {0, 2}, "the guardian saved no state of both channels"
         for pid in first.children():  # the guardian dies with it: nobody ends the notes
             os.kill(pid, signal.SIGKILL)
         first.proc.kill()
@@ -267,6 +279,7 @@ class FakePort:
     def __init__(self, failing: bool = False) -> None:
         self.sent: list[list[int]] = []
         self.failing = failing
+        self.closed = self.deleted = False
 
     def send_message(self, message: list[int]) -> None:
         if self.failing:
@@ -274,10 +287,10 @@ class FakePort:
         self.sent.append(message)
 
     def close_port(self) -> None:
-        pass
+        self.closed = True
 
     def delete(self) -> None:
-        pass
+        self.deleted = True
 
 
 def test_a_port_that_fails_is_lost_then_back() -> None:
@@ -310,6 +323,17 @@ def test_a_full_queue_drops_old_note_ons_never_note_offs() -> None:
     assert [0x90, 0, 100] not in port.sent  # the oldest note-on went first
 
 
+@pytest.mark.parametrize("release", [True, False])
+def test_close_sends_what_is_queued_and_releases_the_port_unless_told(release: bool) -> None:
+    port = FakePort()
+    link = PortLink(lambda: (port, "fake"), kind="output", jack=False, watch_name="x")
+    with link._cond:  # queued, not yet sent, when close begins
+        link.put([0x90, 60, 100], [0x80, 60, 0], [0xB0, 123, 0])
+    link.close(release=release)
+    assert port.sent == [[0x90, 60, 100], [0x80, 60, 0], [0xB0, 123, 0]]
+    assert port.closed == port.deleted == release  # else left for the process's exit
+
+
 def test_guardian_notes_end_what_sounds() -> None:
     notes = Notes()
     for m in ([0x90, 60, 100], [0x91, 64, 90], [0x90, 62, 80], [0x80, 62, 0]):
@@ -318,3 +342,79 @@ def test_guardian_notes_end_what_sounds() -> None:
                              [0xB1, 123, 0], [0xB1, 120, 0]]  # fmt: skip
     notes.feed([0xB0, 123, 0])
     assert notes.panic()[:1] == [[0x81, 64, 0]]
+
+
+class ThreadPort(FakePort):
+    """A FakePort that notes which thread sent each message."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.threads: list[str] = []
+
+    def send_message(self, message: list[int]) -> None:
+        self.threads.append(threading.current_thread().name)
+        super().send_message(message)
+
+
+def test_on_jack_a_message_goes_out_from_the_callers_thread_and_in_order(
+    jack: str,  # noqa: F811
+) -> None:
+    port = ThreadPort()
+    told: list[tuple[list[int], str]] = []
+
+    def on_sent(message: list[int]) -> None:
+        told.append((message, threading.current_thread().name))
+
+    link = PortLink(lambda: (port, "fake"), kind="output", jack=True, watch_name="direct-test",
+                    on_sent=on_sent)  # fmt: skip
+    try:
+        link.put([0x90, 60, 100])
+        assert port.sent == [[0x90, 60, 100]]  # sent before put returned
+        assert port.threads == [threading.current_thread().name]
+        with link._cond:  # the thread is busy sending: the next messages wait behind it
+            link._sending = True
+            link.put([0x80, 60, 0], [0x90, 62, 100])
+            assert port.sent == [[0x90, 60, 100]]
+            link._sending = False
+            link._cond.notify_all()
+        assert link.flush()
+        link.put([0x80, 62, 0])
+        assert port.sent == [[0x90, 60, 100], [0x80, 60, 0], [0x90, 62, 100], [0x80, 62, 0]]
+        assert port.threads[1:3] == ["midi-output", "midi-output"]
+        deadline = time.monotonic() + 10
+        while len(told) < 4 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        # on_sent heard every message, in order, never on the caller's thread
+        assert [m for m, _ in told] == port.sent
+        assert {name for _, name in told} == {"midi-output"}
+    finally:
+        link.close()
+
+
+def test_on_jack_no_message_goes_out_at_once_past_the_ring_budget_or_once_dead(
+    jack: str,  # noqa: F811
+) -> None:
+    port = ThreadPort()
+    link = PortLink(lambda: (port, "fake"), kind="output", jack=True, watch_name="budget-test")
+    try:
+        with link._cond:
+            link._written = link._confirmed + GUARD_BYTES  # as if the server ran no cycle since
+            link._mark = link._written
+            link._frame = link._watch.frame()
+            link._sending = True  # keep the thread out while we look
+            link.put([0x90, 60, 100])
+            assert port.sent == [] and list(link._queue) == [[0x90, 60, 100]]
+            link._sending = False
+            link._cond.notify_all()
+        assert link.flush()  # the thread waits for a cycle, then sends
+        assert port.sent == [[0x90, 60, 100]] and port.threads == ["midi-output"]
+        with link._cond:
+            link._dead = "test"
+            link.put([0x90, 61, 100])
+            assert port.sent == [[0x90, 60, 100]]
+        deadline = time.monotonic() + 10
+        while not link.lost and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert link.lost and link.dropped == 1  # the queued note-on went with the port
+    finally:
+        link.close()

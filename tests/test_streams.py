@@ -12,7 +12,13 @@ import torch
 
 from bridge.live.clock import FakeClock, step_seconds
 from bridge.live.scheduler import PlayedNote, Scheduler
-from bridge.live.streams import MAX_NOTE_STEPS, MIN_LEAD_S, StreamOptions, StreamWorker
+from bridge.live.streams import (
+    FEED_CHUNK,
+    MAX_NOTE_STEPS,
+    MIN_LEAD_S,
+    StreamOptions,
+    StreamWorker,
+)
 from engines.notes import HOLD, NOTE_ON_BASE, OFF, Note
 from engines.rnn.engine import RnnEngine
 from engines.rnn.model import RnnConfig
@@ -233,6 +239,43 @@ def test_set_temperature_and_feed_keep_promised_notes(rig) -> None:
     assert all(a[2] <= b[1] for a, b in zip(steps, steps[1:], strict=False))
     ons = sum(k == "on" for k, *_ in rig.rec.events)
     assert ons == len(steps) == sum(k == "off" for k, *_ in rig.rec.events)
+
+
+def test_a_long_feed_goes_in_by_chunks_with_other_work_between(rig) -> None:
+    rig.worker.start_stream(1, StreamOptions(), [], {"seed": 2})
+    rig.worker.start_stream(2, StreamOptions(), [], {"seed": 3})
+    rig.clock.run(1.0)
+    s = rig.worker.get(1)
+    assert s is not None and s.session is not None
+    log: list[object] = []
+    feed, sample = s.session.feed, s.session.sample
+
+    def logged_feed(tokens: list[int]) -> None:
+        log.append(len(tokens))
+        feed(tokens)
+
+    def logged_sample() -> int:
+        log.append("sample")
+        return sample()
+
+    s.session.feed, s.session.sample = logged_feed, logged_sample
+    notes = [Note(60 + i % 12, i * 0.25, 0.25, 90) for i in range(3 * FEED_CHUNK + 8)]
+    tokens = rig.worker.engine.grid_tokens(notes)
+    gate = threading.Event()
+    rig.worker._queue(lambda: gate.wait(10))  # hold the worker while the work is queued
+    assert rig.worker.feed(1, tokens)
+    rig.worker._queue(lambda: log.append("other"))
+    gate.set()
+    rig.clock.run(0.0)
+    chunks = [x for x in log if isinstance(x, int)]
+    assert sum(chunks) == len(tokens) and max(chunks) == FEED_CHUNK and len(chunks) == 4
+    first, last = log.index(chunks[0]), len(log) - 1 - log[::-1].index(chunks[-1])
+    assert first < log.index("other") < last  # other work went between the chunks
+    assert "sample" not in log[first:last]  # nothing sampled from a half-fed state
+    assert rig.worker.get(1).feeds_waiting == 0 and not rig.worker.get(1).feeding
+    rig.clock.run(2.0)
+    assert "sample" in log[last:]  # the stream plays on once the feed is in
+    assert any(n.owner == 1 and t > 1.0 + 50.0 for t, n in rig.played)
 
 
 def test_an_engine_error_stops_the_stream_and_ends_its_notes() -> None:

@@ -56,6 +56,10 @@ print(json.dumps(got), flush=True)
 """
 
 
+MATCH_EARLY_S = 0.05  # the window in which an arrival can be an expected message's
+MATCH_LATE_S = 1.0
+
+
 def _late_ms(trace: list[tuple[str, float, float]], kinds: tuple[str, ...]) -> list[float]:
     return [1000.0 * (actual - intended) for kind, intended, actual in trace if kind in kinds]
 
@@ -160,20 +164,97 @@ def _jack_arrivals(proc: subprocess.Popen[str]) -> list[tuple[float, list[int]]]
     return [(anchor + j, msg) for j, (_, _, msg) in zip(jack_t, got, strict=True)]
 
 
-def _midi_late_ms(trace: list[tuple[str, float, float]], arrivals: list) -> tuple[list[float], int]:
-    """Match the scheduler's note-on/offs with the MIDI messages in order; also count the
-    pairs whose kinds disagree (a note-on and a note-off of the same instant read in the
-    other order, or a message python-rtmidi's JACK input garbled)."""
-    notes = [(k, t) for k, t, _ in trace]
-    msgs = [(t, m) for t, m in arrivals if m and m[0] & 0xE0 == 0x80]  # note on/off only
-    if len(msgs) < len(notes):
-        raise RuntimeError(f"{len(notes)} MIDI events sent, {len(msgs)} received")
-    late = []
-    mismatched = 0
-    for (kind, intended), (arrived, m) in zip(notes, msgs, strict=False):
-        mismatched += (kind == "on") != (m[0] & 0xF0 == 0x90 and m[2] > 0)
-        late.append(1000.0 * (arrived - intended))
-    return late, mismatched
+class MidiRecorder:
+    """A scheduler sink that notes each MIDI message the MIDI sink is asked for, with its
+    intended time (None for a note ended early by a stop: not measured). MidiOutput sends a
+    note-off only when the last note of its pitch and channel ends; so does ``expected``."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[int, int, float | None]] = []  # (status, pitch, intended)
+        self.sent: list[list[int]] = []  # what went into the port (its ``on_sent``)
+
+    def note_on(self, note: Any, now: float) -> None:
+        self.events.append((0x90 | (note.channel - 1), note.pitch, note.on_time))
+
+    def note_off(self, note: Any, now: float) -> None:
+        intended = note.off_time if note.off_time <= now else None
+        self.events.append((0x80 | (note.channel - 1), note.pitch, intended))
+
+    def announce(self, note: Any, now: float) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def attach(self, live: Any) -> None:
+        """Listen to ``live``'s scheduler and MIDI output."""
+        live.scheduler.sinks.append(self)
+        live.midi_output.on_sent = self.sent.append
+
+    def lost(self, arrivals: list) -> dict[str, int]:
+        """Messages never sent into the port, and sent but never read at the JACK input."""
+        expected = self.expected()
+        unsent = _midi_late_ms(expected, [(0.0, m) for m in self.sent], timed=False)[1]
+        return {"lost": _midi_late_ms(expected, arrivals)[1], "lost_before_port": unsent}
+
+    def expected(self) -> list[tuple[int, int, float | None]]:
+        """The messages that went to the MIDI output, in order."""
+        sounding: dict[tuple[int, int], int] = {}
+        out = []
+        for status, pitch, intended in self.events:
+            key = (status & 0x0F, pitch)
+            if status & 0xF0 == 0x90:
+                sounding[key] = sounding.get(key, 0) + 1
+            else:
+                sounding[key] = sounding.get(key, 0) - 1
+                if sounding[key] > 0:
+                    continue
+                del sounding[key]
+            out.append((status, pitch, intended))
+        return out
+
+
+def _midi_late_ms(
+    expected: list[tuple[int, int, float | None]],
+    arrivals: list,
+    channels: set[int] | None = None,
+    since: float = float("-inf"),
+    timed: bool = True,
+    pairs: list[tuple[int, float, float]] | None = None,
+) -> tuple[list[float], int]:
+    """Each expected message matched with the next arrival of the same kind, channel and
+    pitch (``timed``: one from MATCH_EARLY_S before to MATCH_LATE_S after its intended time,
+    so that a lost message does not shift the pairs after it): the lateness of those with an
+    intended time from ``since`` on ``channels`` (all if None), and how many never arrived.
+    ``pairs``, when a list, also gets (status, intended, lateness ms) of each measured one."""
+    from collections import deque
+
+    came: dict[tuple[int, int], deque[float]] = {}
+    for t, m in arrivals:
+        if len(m) == 3 and m[0] & 0xE0 == 0x80:  # note on/off; a note-on of velocity 0 is off
+            status = m[0] if m[0] & 0xF0 == 0x80 or m[2] > 0 else 0x80 | (m[0] & 0x0F)
+            came.setdefault((status, m[1]), deque()).append(t)
+    late, lost = [], 0
+    for status, pitch, intended in expected:
+        times = came.get((status, pitch)) or deque()
+        if timed and intended is not None:
+            while times and times[0] < intended - MATCH_EARLY_S:
+                times.popleft()  # another message's, read garbled as this kind and pitch
+            if times and times[0] > intended + MATCH_LATE_S:
+                times = deque()  # a later message's: this one was lost
+        if not times:
+            lost += 1
+            continue
+        arrived = times.popleft()
+        if (
+            intended is not None
+            and intended >= since
+            and (channels is None or status & 0x0F in channels)
+        ):
+            late.append(1000.0 * (arrived - intended))
+            if pairs is not None:
+                pairs.append((status, intended, late[-1]))
+    return late, lost
 
 
 def bench_stream_midi(
@@ -183,16 +264,18 @@ def bench_stream_midi(
     process) minus intended time, note-ons and note-offs."""
     with jack_server(period), _bridge(engine, midi=True) as (daemon, live):
         receiver = _receive("bridge-bench:out")
+        recorder = MidiRecorder()
         try:
             live.scheduler.trace = []
+            recorder.attach(live)
             _play(daemon, live, 1, seconds, tempo)
             trace = list(live.scheduler.trace)
         finally:
             arrivals = _jack_arrivals(receiver)
-    late, mismatched = _midi_late_ms(trace, arrivals)
+    late, _ = _midi_late_ms(recorder.expected(), arrivals)
     return {
         **summarize(late),
-        "mismatched_pairs": mismatched,
+        **recorder.lost(arrivals),
         "seconds": seconds,
         "tempo": tempo,
         "jack_period_ms": 1000.0 * period / JACK_RATE,
@@ -212,21 +295,24 @@ def bench_perf_stream_midi(
     name = "bridge-bench-p"
     with jack_server(period), _bridge(engine, True, name, "perf") as (daemon, live):
         receiver = _receive(f"{name}:out")
+        recorder = MidiRecorder()
         try:
             live.scheduler.trace = []
+            recorder.attach(live)
             _play(daemon, live, 1, seconds, tempo, "perf", ("density", density))
             trace = list(live.scheduler.trace)
         finally:
             arrivals = _jack_arrivals(receiver)
-    late, mismatched = _midi_late_ms(trace, arrivals)
+    pairs: list[tuple[int, float, float]] = []
+    late, _ = _midi_late_ms(recorder.expected(), arrivals, pairs=pairs)
     chords: dict[float, list[float]] = {}
-    for (kind, intended, _), ms in zip(trace, late, strict=False):
-        if kind == "on":
+    for status, intended, ms in pairs:
+        if status & 0xF0 == 0x90:
             chords.setdefault(intended, []).append(ms)
     spreads = [max(v) - min(v) for v in chords.values() if len(v) > 1]
     return {
         **summarize(late),
-        "mismatched_pairs": mismatched,
+        **recorder.lost(arrivals),
         "chord_spread": summarize(spreads),
         "seconds": seconds,
         "tempo": tempo,
@@ -369,4 +455,5 @@ __all__ = [
     "bench_stream_load",
     "bench_stream_midi",
     "bench_stream_osc",
+    "MidiRecorder",
 ]

@@ -25,6 +25,7 @@ BARS: dict[str, tuple[str, float, str]] = {
     "stream-midi": ("p99_ms", 2.0, "p99 <= 2 ms"),
     "stream-load": ("over_5ms", 0, "none over 5 ms"),
     "harmony-live": ("p99_ms", 5.0, "p99 <= 5 ms"),
+    "feed-flood": ("p99_ms", 2.0, "players' p99 <= 2 ms"),
     "perf-stream-midi": ("p99_ms", 2.0, "p99 <= 2 ms"),
     "perf-chord-spread": ("max_ms", 1.0, "max <= 1 ms"),
     "perf-stream-load": ("over_5ms", 0, "none over 5 ms"),

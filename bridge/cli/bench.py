@@ -22,6 +22,7 @@ OTHER_BENCHES: dict[str, str | None] = {
     "stream-midi": "rnn",
     "stream-load": "rnn",
     "harmony-live": "harmony",
+    "feed-flood": "rnn",
     "perf-stream-midi": "perf",
     "perf-chord-spread": "perf",
     "perf-stream-load": "perf",
@@ -84,6 +85,7 @@ def bench(only: str | None, count: int | None, json_out: Path | None, seconds: f
         "stream-midi": lambda: _bench_live("midi", engines, seconds),
         "stream-load": lambda: _bench_live("load", engines, seconds),
         "harmony-live": lambda: _bench_live("harmony", engines, seconds),
+        "feed-flood": lambda: _bench_live("flood", engines, seconds),
         "perf-stream-midi": lambda: perf_midi(),
         "perf-chord-spread": lambda: perf_midi().get("chord_spread", perf_midi()),
         "perf-stream-load": lambda: _bench_live("perf-load", engines, seconds),
@@ -148,6 +150,12 @@ def _bench_live(kind: str, engines: dict[str, Any], seconds: float) -> dict[str,
         return bench_live.bench_stream_load(engines["perf"], PERF_STREAMS, seconds,
                                             engine_name="perf", keys=("density", 4.0))  # fmt: skip
     engine = engines["rnn"]
+    if kind == "flood":
+        if shutil.which("jackd") is None:
+            return {"skipped": "jackd is not installed (Debian package jackd2)"}
+        from bridge.bench.flood import bench_feed_flood
+
+        return bench_feed_flood(engine, seconds=max(seconds / 2, 6.0))
     if kind == "osc":
         return bench_live.bench_stream_osc(engine, seconds=seconds)
     if kind == "midi":
@@ -168,6 +176,14 @@ def say(line: str, err: bool = False) -> None:
 
 def _echo_live(figures: dict[str, Any]) -> None:
     """The extra lines of the stream-* benchmarks: late events and model step times."""
+    if "notes_per_feed" in figures:
+        f = figures["during_flood"]
+        say(
+            f"{'':16s} {figures['players']} players while one client sent {figures['feeds']} "
+            f"feeds of {figures['notes_per_feed']} notes in {figures['flood_s']:.2f} s "
+            f"({figures['accepted']} taken, {figures['refused']} refused): from the flood on "
+            f"p99 {f['p99_ms']:.3f} ms, latest {f['max_ms']:.3f} ms; {figures['lost']} lost"
+        )
     if "over_5ms" in figures:
         say(
             f"{'':16s} {figures['streams']} streams: {figures['over_5ms']} of {figures['n']} "

@@ -282,7 +282,9 @@ def serve(
             try:
                 run_until_signal(daemon, host, port)
             finally:
-                live.close()  # every note that went out gets its note-off; MIDI panic
+                # every note that went out gets its note-off; MIDI panic. The ports close
+                # with the process, which ends without teardown right after.
+                live.close(release_ports=False)
     finally:
         if guardian is not None:
             guardian.bye()

@@ -40,6 +40,7 @@ PERIOD_S = 0.5  # mirror connections and write the state file at most this often
 BYE = b"bye\n"
 CLOSE_GRACE_S = 0.1
 GONE_TIMEOUT_S = 2.0  # the longest wait for JACK to drop a dead bridge's port
+BYE_TIMEOUT_S = 0.5  # the longest wait for the guardian to exit after a clean exit
 
 
 def state_dir() -> Path:
@@ -97,8 +98,11 @@ class Guardian:
             log.warning("the MIDI guardian is gone: %s", exc)
             self._fd = None
 
-    def bye(self, timeout: float = 5.0) -> None:
-        """A clean exit: the bridge ended its notes; the guardian removes the state file."""
+    def bye(self, timeout: float = BYE_TIMEOUT_S) -> None:
+        """A clean exit: the bridge ended its notes; the guardian removes the state file.
+        One not gone within ``timeout`` (stuck in a call into a JACK server that just came
+        back, say) is killed, so that the bridge's exit stays bounded: its state file then
+        stays, and the next bridge on that port clears it (note-offs, all notes off)."""
         fd, self._fd = self._fd, None
         if fd is not None:
             try:

@@ -219,7 +219,9 @@ class Live(StreamRequests):
             self._close_ports()
             raise
         if self.midi_output is not None:
-            self.scheduler.sinks.append(MidiSink(self.midi_output))
+            # MIDI first: its send is a write into a ring; the OSC sink's socket send lets
+            # the GIL go, and another thread taking it then would delay the MIDI note.
+            self.scheduler.sinks.insert(0, MidiSink(self.midi_output))
         if o.harmonize and self.midi_output is not None:
             self.harmonizer = LiveHarmonizer(
                 self.daemon.engines[HARMONIZER],
@@ -261,13 +263,15 @@ class Live(StreamRequests):
         self._started = True
         return self
 
-    def close(self) -> None:
-        """Stop everything; every note that went out gets its note-off; MIDI panic."""
+    def close(self, release_ports: bool = True) -> None:
+        """Stop everything; every note that went out gets its note-off; MIDI panic.
+        ``release_ports=False``: the MIDI ports are left for the process's exit to close
+        (``bridge serve``, which exits without teardown: see ``PortLink.close``)."""
         if self._engine_swapped in self.daemon.on_engine_swap:
             self.daemon.on_engine_swap.remove(self._engine_swapped)
         self.keepalive.close()
         if self.midi_input is not None:
-            self.midi_input.close()  # no more input while closing
+            self.midi_input.close(release_ports)  # no more input while closing
             self.midi_input = None
         if self.harmonizer is not None:
             self.harmonizer.end_all()
@@ -278,14 +282,14 @@ class Live(StreamRequests):
         for worker in workers:
             worker.close()
         self.scheduler.close()  # note-offs for all sounding notes, then sinks' panic
-        self._close_ports()
+        self._close_ports(release_ports)
 
-    def _close_ports(self) -> None:
+    def _close_ports(self, release: bool = True) -> None:
         if self.midi_input is not None:
-            self.midi_input.close()
+            self.midi_input.close(release)
             self.midi_input = None
         if self.midi_output is not None:
-            self.midi_output.close()
+            self.midi_output.close(release)
 
     def __enter__(self) -> Live:
         return self.start()

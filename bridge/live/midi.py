@@ -266,13 +266,14 @@ class MidiOutput:
         """Wait until every queued message went out; True if so."""
         return self._link.flush(timeout)
 
-    def close(self) -> None:
-        """Panic, send what is queued, then close the port. Safe to call twice."""
+    def close(self, release: bool = True) -> None:
+        """Panic, send what is queued, then close the port (``release=False``: leave it to
+        the process's exit, see ``PortLink.close``). Safe to call twice."""
         self.panic()
         with self._lock:
             closed, self._closed = self._closed, True
         if not closed:
-            self._link.close()
+            self._link.close(release=release)
 
 
 class MemoryMidiOutput(MidiOutput):
@@ -291,7 +292,7 @@ class MemoryMidiOutput(MidiOutput):
     def _put(self, *messages: list[int]) -> None:
         self.messages.extend(list(m) for m in messages)
 
-    def close(self) -> None:
+    def close(self, release: bool = True) -> None:
         self.panic()
 
 
@@ -369,8 +370,8 @@ class MidiInput:
         except Exception as exc:  # never raise into rtmidi's thread
             log.error("MIDI input handler failed: %r", exc)
 
-    def close(self) -> None:
-        self._link.close()
+    def close(self, release: bool = True) -> None:
+        self._link.close(release=release)
 
 
 __all__ = ["CLOCK", "CONTINUE", "PPQN", "START", "STOP", "MidiClock", "MidiError", "MidiEvent",

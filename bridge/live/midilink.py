@@ -6,6 +6,14 @@ thread. For an output, ``put(message)`` queues a message and returns at once; th
 sends it. The queue is bounded: when full the oldest note-on is dropped (counted in
 ``dropped``); note-offs and controllers are never dropped.
 
+On JACK, ``put`` sends at once from the caller's thread when that cannot wait or reorder:
+the queue is empty, the thread is not sending, the server is alive and the message fits
+under ``GUARD_BYTES`` (a write into rtmidi's ring, microseconds, no GIL let go). Otherwise
+it queues. That saves the hand-over to the thread (its wake-up and the GIL), the largest
+part of a note's lateness. ``on_sent`` still runs on the thread (the guardian's pipe write
+would let the GIL go on the caller's time-keeping thread). Other MIDI systems always
+queue: an ALSA or Windows send can block.
+
 On JACK a ``JackWatch`` tells when the server goes away. Then the port is *lost*: nothing is
 sent into it any more (rtmidi's JACK send would spin forever, GIL held, once its ring is
 full), the loss is logged once and ``on_status("lost", name)`` runs; every ``RETRY_S`` the
@@ -37,6 +45,8 @@ GUARD_BYTES = 4096  # most bytes in rtmidi's JACK ring (16 KiB) with no server c
 STALL_S = 1.0  # a server that runs no cycle this long counts as gone
 CYCLE_WAIT_S = 0.01  # one wait for the next cycle (a JACK period is 1-46 ms)
 QUEUE_SIZE = 1024
+SETTLE_CYCLES = 3  # server cycles run after the last message before a port closes
+SETTLE_POLL_S = 0.002
 NOTE_ON_STATUS = 0x90
 RTMIDI_RING_OVERHEAD = 4  # rtmidi writes an int length before each message
 
@@ -74,6 +84,7 @@ class PortLink:
         self._queue_size = queue_size
         self._cond = threading.Condition()
         self._queue: deque[list[int]] = deque()
+        self._told: deque[list[int]] = deque()  # sent at once, for on_sent on the thread
         self._closing = False
         self._sending = False
         self._dead: str | None = None  # why the port is gone (not yet handled)
@@ -91,16 +102,40 @@ class PortLink:
     # -- callers --------------------------------------------------------------------------
 
     def put(self, *messages: list[int]) -> None:
-        """Queue messages to send; returns at once. Dropped while the port is lost."""
+        """Send (see the module doc) or queue messages; returns at once. Dropped while the
+        port is lost."""
         with self._cond:
             if self.port is None or self._closing:
                 self.dropped += sum(map(_is_note_on, messages))
                 return
+            if self._watch is not None and not self._queue and not self._sending:
+                messages = messages[self._send_at_once(messages) :]
             for message in messages:
                 if len(self._queue) >= self._queue_size and not self._make_room(message):
                     continue
                 self._queue.append(message)
+            if messages:  # none left: the thread is not woken (its wake-up costs the GIL)
+                self._cond.notify_all()
+
+    def _send_at_once(self, messages: tuple[list[int], ...]) -> int:
+        """Send from the caller's thread (lock held) while nothing can wait; how many went."""
+        sent = 0
+        for message in messages:
+            size = len(message) + RTMIDI_RING_OVERHEAD
+            if self._dead is not None or not self._fits(size):
+                break  # the thread waits for a server cycle, or handles the loss
+            try:
+                self.port.send_message(message)
+            except Exception as exc:
+                self._dead = f"send failed: {exc}"
+                break
+            self._written += size
+            sent += 1
+            if self.on_sent is not None:
+                self._told.append(message)
+        if self._told:
             self._cond.notify_all()
+        return sent
 
     def _make_room(self, message: list[int]) -> bool:
         """Drop the oldest queued note-on; False (drop ``message``) if it is the only one."""
@@ -114,8 +149,13 @@ class PortLink:
             return False
         return True  # note-offs and controllers are never dropped
 
-    def close(self, timeout: float = 2.0) -> None:
-        """Send what is queued (unless lost), then close the port. Safe to call twice."""
+    def close(self, timeout: float = 2.0, release: bool = True) -> None:
+        """Send what is queued (unless lost), then close the port. Safe to call twice.
+
+        ``release=False`` leaves the port and its JACK watch open for the process's end to
+        close (the kernel closes the sockets, the JACK server drops the clients): for a
+        process that exits without teardown right after (``bridge serve``), since closing
+        a JACK client costs a server round trip of tens to hundreds of milliseconds."""
         with self._cond:
             self._closing = True
             self._cond.notify_all()
@@ -128,19 +168,37 @@ class PortLink:
             if self._close_grace:
                 # Let readers take the last messages before the port goes: a JACK reader
                 # still reading a period when its source port is removed can read garbage.
-                time.sleep(self._close_grace)
+                self._settle(watch, self._close_grace)
             if self._before_close is not None:
                 self._before_close(port)
+        if port is not None and (dead or not release):
+            self._graveyard.append(port)
+        elif port is not None:
             port.close_port()
             port.delete()
-        elif port is not None:
-            self._graveyard.append(port)
-        if watch is not None and not dead:
-            _close_watch(watch)
-        elif watch is not None:
+        if watch is not None and (dead or not release):
             self._graveyard.append(watch)
+        elif watch is not None:
+            _close_watch(watch)
         if self.dropped:
             log.info("MIDI %s %s: %d note-ons dropped in all", self.kind, self.name, self.dropped)
+
+    @staticmethod
+    def _settle(watch: JackWatch | None, grace: float) -> None:
+        """Wait ``grace`` seconds, or on JACK until the server has run SETTLE_CYCLES cycles (every
+        message written is then in the readers' hands), whichever comes first."""
+        if watch is None or (last := watch.frame()) is None:
+            time.sleep(grace)
+            return
+        deadline = time.monotonic() + grace
+        cycles = 0
+        while cycles < SETTLE_CYCLES and time.monotonic() < deadline:
+            time.sleep(SETTLE_POLL_S)
+            frame = watch.frame()
+            if frame is None:
+                return
+            if frame != last:
+                cycles, last = cycles + 1, frame
 
     def flush(self, timeout: float = 2.0) -> bool:
         """Wait until every queued message went out (or the port is lost); True if so."""
@@ -179,6 +237,8 @@ class PortLink:
     def _next(self) -> tuple[str, list[int] | None]:
         with self._cond:
             while True:
+                if self._told:
+                    return "tell", None
                 if self.port is not None and self._dead is not None:
                     return "lose", None
                 if self.port is None:
@@ -198,7 +258,9 @@ class PortLink:
             try:
                 if action == "stop":
                     return
-                if action == "lose":
+                if action == "tell":
+                    self._tell()
+                elif action == "lose":
                     self._lose()
                 elif action == "retry":
                     self._reopen()
@@ -211,6 +273,14 @@ class PortLink:
                     with self._cond:
                         self._sending = False
                         self._cond.notify_all()
+
+    def _tell(self) -> None:
+        with self._cond:
+            told = list(self._told)
+            self._told.clear()
+        if self.on_sent is not None:
+            for message in told:
+                self.on_sent(message)
 
     def _send(self, message: list[int]) -> None:
         if self._watch is not None and not self._guard(len(message) + RTMIDI_RING_OVERHEAD):
@@ -229,19 +299,30 @@ class PortLink:
         self._written = self._confirmed = self._mark = 0
         self._frame = self._watch.frame() if self._watch is not None else None
 
-    def _guard(self, size: int) -> bool:
-        """Wait (briefly) until ``size`` more bytes fit under GUARD_BYTES of ring not yet
-        seen emptied. Bytes written before a reading of the server's frame time are emptied
-        once a later reading shows a new cycle."""
-        deadline = time.monotonic() + STALL_S
-        while self._written - self._confirmed + size > GUARD_BYTES:
-            frame = self._watch.frame() if self._watch is not None else None
-            if frame is None or self._dead is not None:
-                return False
+    def _fits(self, size: int) -> bool | None:
+        """Whether ``size`` more bytes fit under GUARD_BYTES of ring not yet seen emptied;
+        None if the server does not answer. Bytes written before a reading of the server's
+        frame time are emptied once a later reading shows a new cycle. A reading is taken
+        (a ctypes call, microseconds) only past half the budget, so that in steady play the
+        budget is renewed before it runs out."""
+        if self._watch is None:
+            return True
+        if self._written - self._mark > GUARD_BYTES // 2 or (
+            self._written - self._confirmed + size > GUARD_BYTES
+        ):
+            frame = self._watch.frame()
+            if frame is None:
+                return None
             if frame != self._frame:
                 self._frame, self._confirmed, self._mark = frame, self._mark, self._written
-                continue
-            if time.monotonic() > deadline:
+        return self._written - self._confirmed + size <= GUARD_BYTES
+
+    def _guard(self, size: int) -> bool:
+        """Wait (briefly) until ``size`` more bytes fit (see ``_fits``); False if the server
+        is gone or runs no cycle for STALL_S."""
+        deadline = time.monotonic() + STALL_S
+        while not (fits := self._fits(size)):
+            if fits is None or self._dead is not None or time.monotonic() > deadline:
                 return False
             time.sleep(CYCLE_WAIT_S)  # only past GUARD_BYTES in flight: a burst, rare
         return True
@@ -277,7 +358,7 @@ class PortLink:
             return
         with self._cond:
             self.port, self._watch, self.name = port, watch, name
-        self._reset_guard()
+            self._reset_guard()
         log.warning("MIDI %s %s is back", self.kind, self.name)
         self._status("back")
 

@@ -153,7 +153,9 @@ class StreamRequests:
         if owned is None:
             return
         worker, sid = owned
-        if not worker.feed(sid, worker.feed_args(request["notes"])):
+        # Refused before the notes become tokens (tens of ms for thousands of notes): a
+        # flood of feeds costs this thread, which every client shares, little.
+        if not (worker.feed_room(sid) and worker.feed(sid, worker.feed_args(request["notes"]))):
             message = (f"busy: {MAX_FEEDS_WAITING} feeds waiting for stream {sid} already; "
                        "feed it again in a moment")  # fmt: skip
             self.daemon.send_error(sender, request.id, request.address, message)

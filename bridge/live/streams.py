@@ -23,7 +23,10 @@ How a stream plays (the numbers are the constants below):
   the session to the state it had before that step (it keeps ``Session.snapshot()`` per step)
   and samples again. Fed notes are the performer's: they join the model's context (padded to whole
   bars, so the model keeps its place in the bar), they are not played. At most
-  ``MAX_FEEDS_WAITING`` feeds of one stream wait (``bridge.live.worker``).
+  ``MAX_FEEDS_WAITING`` feeds of one stream wait (``bridge.live.worker``). A feed is taken in
+  ``FEED_CHUNK`` steps per round of the worker, each round also stepping the other streams: a
+  long feed holds up only its own stream, which samples nothing until the feed is in (and, if
+  that made it late, starts again a lead after).
 
 The engine (``engines.base.StreamingEngine``) keeps every tensor; nothing here knows them.
 """
@@ -38,7 +41,7 @@ from typing import Any
 
 from bridge.live.clock import TempoMap
 from bridge.live.scheduler import PlayedNote
-from bridge.live.worker import MAX_FEEDS_WAITING, WorkerBase, raise_priority
+from bridge.live.worker import MAX_FEEDS_WAITING, FeedChunk, WorkerBase, raise_priority
 from engines.notes import HOLD, OFF, STEPS_PER_BEAT, is_note_on, token_pitch
 
 log = logging.getLogger(__name__)
@@ -49,6 +52,7 @@ BATCH_STEPS = 1
 MAX_NOTE_STEPS = 16
 KEEP_STEPS = 64  # sampled steps kept behind the commit point (pause/resume needs a few)
 START_DELAY_S = 0.05  # after priming, step 0 sounds this long after the lead
+FEED_CHUNK = 64  # fed steps per worker round (a few ms): other streams step between chunks
 
 
 @dataclass(frozen=True)
@@ -103,7 +107,8 @@ class Stream:
     placed: bool = False  # the first step (or the first after a resume) has its time
     stopped: bool = False
     done_queued: bool = False
-    feeds_waiting: int = 0  # feeds queued, not yet applied (under the worker's lock)
+    feeds_waiting: int = 0  # feeds queued or being taken in (under the worker's lock)
+    feeding: bool = False  # a feed is being taken in: nothing is sampled meanwhile
 
     @property
     def gen(self) -> int:
@@ -126,7 +131,9 @@ class Stream:
         return int(min(step, self.limit - 1))
 
     def needs_token(self, now: float) -> bool:
-        if self.tempo is None or self.paused or self.stopped or self.gen >= self.limit:
+        if self.tempo is None or self.paused or self.stopped or self.feeding:
+            return False
+        if self.gen >= self.limit:
             return False
         h = self.horizon(now)
         # Sample up to the horizon, and past it until the last note-on's end is known.
@@ -253,16 +260,41 @@ class StreamWorker(WorkerBase):
         s.session.set(values)
         self._rewind(s)
 
-    def _feed(self, s: Stream, tokens: list[int]) -> None:
-        if s.session is None:
-            s.primer = s.primer + tokens
+    def _take_feed(self, s: Stream, tokens: list[int]) -> None:
+        """A feed's first round (see the module doc)."""
+        if s.feeding:  # the stream's earlier feed is not all in: after it
+            with self._cond:
+                self._inbox.append(FeedChunk(lambda: self._take_feed(s, tokens)))
+            return
+        if s.stopped or s.session is None:
+            if not s.stopped:
+                s.primer = s.primer + tokens
+            self._fed(s)
             return
         self._rewind(s)
         if s.since is not None and tokens and tokens[0] == HOLD:
             tokens = [OFF, *tokens[1:]]  # our note ends where the performer's part begins
-        s.session.feed(tokens)
+        s.feeding = True
+        self._feed_more(s, tokens)
+
+    def _feed_more(self, s: Stream, tokens: list[int]) -> None:
+        """One chunk of a feed; the rest waits for the next round, behind other work."""
+        if s.stopped:
+            s.feeding = False
+            self._fed(s)
+            return
+        s.session.feed(tokens[:FEED_CHUNK])
+        rest = tokens[FEED_CHUNK:]
+        if rest:
+            with self._cond:
+                self._inbox.append(FeedChunk(lambda: self._feed_more(s, rest)))
+            return
         s.since = None
         s.force_end = None
+        s.feeding = False
+        if s.tempo is not None and s.tempo.time_of(s.gen) < self.clock.now() + s.lead():
+            s.placed = False  # the feed took longer than the lead: start again a lead on
+        self._fed(s)
 
     def _generate(self, streams: list[Stream], now: float) -> None:
         """Sample until every stream can commit up to its horizon; one batched step per

@@ -8,9 +8,11 @@ is queued) and the engine runs only on the worker's thread. The loop: run the co
 have the subclass generate for every playing stream (``_generate``), commit what is due
 (``_commit``), and wait on a condition until the earliest ``_wake`` (never a busy loop).
 
-At most ``MAX_FEEDS_WAITING`` (2) feeds of one stream wait for the worker at a time: ``feed``
-refuses more (returns False), so a client flooding feeds is refused, and the worker's queue,
-shared by every stream of the engine, stays short.
+At most ``MAX_FEEDS_WAITING`` (2) feeds of one stream wait or are being taken in at a time:
+``feed`` refuses more (returns False), so a client flooding feeds is refused, and the worker's
+queue, shared by every stream of the engine, stays short. At most one feed command
+(``FeedChunk``) runs per round of the loop, the streams stepped between: a subclass that takes
+a long feed in parts (``_take_feed``) holds up only the stream being fed.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from bridge.live.scheduler import Scheduler
 log = logging.getLogger(__name__)
 
 WORKER_NICE = -10
-MAX_FEEDS_WAITING = 2  # feeds of one stream queued, not yet taken by the worker
+MAX_FEEDS_WAITING = 2  # feeds of one stream queued or being taken in
 
 
 def raise_priority(nice: int = WORKER_NICE, group: bool = False) -> bool:
@@ -56,6 +58,27 @@ def raise_priority(nice: int = WORKER_NICE, group: bool = False) -> bool:
         except OSError:  # no autogroups here, or not allowed: the thread's nice stands
             pass
     return True
+
+
+class FeedChunk:
+    """A worker command that takes in (part of) a feed: at most one runs per round."""
+
+    def __init__(self, run: Callable[[], None]) -> None:
+        self.run = run
+
+    def __call__(self) -> None:
+        self.run()
+
+
+def one_feed_chunk(
+    inbox: list[Callable[[], None]],
+) -> tuple[list[Callable[[], None]], list[Callable[[], None]]]:
+    """The commands for this round (in order, up to and with the first feed chunk) and the
+    ones left for the next."""
+    for i, command in enumerate(inbox):
+        if isinstance(command, FeedChunk):
+            return inbox[: i + 1], inbox[i + 1 :]
+    return inbox, []
 
 
 class WorkerBase:
@@ -174,15 +197,26 @@ class WorkerBase:
             if s.feeds_waiting >= MAX_FEEDS_WAITING:
                 return False
             s.feeds_waiting += 1
-            self._inbox.append(lambda: self._fed(s, notes))
+            self._inbox.append(FeedChunk(lambda: self._take_feed(s, notes)))
             self._cond.notify_all()
         return True
 
-    def _fed(self, s: Any, notes: Any) -> None:
+    def feed_room(self, sid: int) -> bool:
+        """Whether a feed of this stream would be taken now (see ``feed``); KeyError if
+        there is no such stream."""
         with self._cond:
-            s.feeds_waiting -= 1
+            return self._streams[sid].feeds_waiting < MAX_FEEDS_WAITING
+
+    def _take_feed(self, s: Any, notes: Any) -> None:
+        """Take a feed in (worker thread); a subclass that takes it in parts overrides this
+        and calls ``_fed`` once it is all in."""
         if not s.stopped:
             self._feed(s, notes)
+        self._fed(s)
+
+    def _fed(self, s: Any) -> None:
+        with self._cond:
+            s.feeds_waiting -= 1
 
     def pause(self, sid: int) -> None:
         """Silence a stream and hold its place (MIDI clock Stop)."""
@@ -264,7 +298,7 @@ class WorkerBase:
                 with self._cond:
                     if not self._running:
                         return
-                    commands, self._inbox = self._inbox, []
+                    commands, self._inbox = one_feed_chunk(self._inbox)
                 for command in commands:
                     try:
                         command()
@@ -321,4 +355,4 @@ class WorkerBase:
         self._fail(self._snapshot(), message)
 
 
-__all__ = ["MAX_FEEDS_WAITING", "WorkerBase", "raise_priority"]
+__all__ = ["MAX_FEEDS_WAITING", "FeedChunk", "WorkerBase", "one_feed_chunk", "raise_priority"]
