@@ -277,8 +277,11 @@ def test_streams_follow_the_midi_clock(jack: str, tiny_rnn) -> None:
             send.send(START)
             notes = [m for m in drain(c, 2.0) if m.address == "/bridge/note"]
             assert notes, "the stream did not start on MIDI Start"
-            for m in notes:  # duration-ms / duration-beats is the clock's beat (400 ms)
-                assert m.args[4] / m.args[3] == pytest.approx(400, rel=0.03)
+            # duration-ms / duration-beats is the clock's beat (400 ms), not the default
+            # tempo's (500 ms); loose, because on a busy machine the ticks that the tempo is
+            # measured from arrive late (373 ms measured once at load 9): a test, not a bench.
+            for m in notes:
+                assert m.args[4] / m.args[3] == pytest.approx(400, rel=0.15)
             send.send(STOP)
             drain(c, 0.5)
             assert not [m for m in drain(c, 1.0) if m.address == "/bridge/note"]
