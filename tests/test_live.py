@@ -13,7 +13,7 @@ from clients import expect
 
 from bridge.live.live import Live, running
 from bridge.server.daemon import Daemon
-from bridge.server.osc import OscClient, decode
+from bridge.server.osc import OscClient, decode, encode
 
 
 @pytest.fixture
@@ -41,24 +41,49 @@ def collect(client: OscClient, seconds: float) -> list[tuple[float, str, list]]:
     return out
 
 
-def test_stream_plays_notes_in_time_and_ends(client: OscClient) -> None:
-    client.send("/bridge/rnn/stream/start", 7, "tempo", 240, "seed", 1, "steps", 32)
-    rid, sid = expect(client, "/bridge/reply/rnn/stream/start")
-    assert rid == 7 and 0 < sid <= 2**24  # random, exact in a Pd float
-    got = collect(client, 2.6)
-    notes = [(t, a) for t, addr, a in got if addr == "/bridge/note"]
-    assert ("/bridge/rnn/stream/done", [sid]) in [(addr, a) for _, addr, a in got]
+def timetagged(raw: socket.socket, seconds: float) -> list[tuple[float, float, object]]:
+    """Every bundle on ``raw`` for ``seconds``: (arrival time.time(), timetag, first message)."""
+    out = []
+    end = time.monotonic() + seconds
+    while (left := end - time.monotonic()) > 0:
+        ready, _, _ = select.select([raw], [], [], left)
+        if not ready:
+            break
+        data = raw.recv(65536)
+        if data.startswith(b"#bundle"):
+            seconds_, fraction = struct.unpack(">II", data[8:16])
+            tag = seconds_ - 2_208_988_800 + fraction / 2**32
+            out.append((time.time(), tag, decode(data)[0][0]))
+    return out
+
+
+def test_stream_plays_notes_in_time_and_ends(bridge) -> None:
+    # With a lookahead every note carries the time it is meant for (its bundle's timetag):
+    # the grid is checked on those, exactly, not on arrival times a busy machine moves.
+    raw = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    raw.bind(("127.0.0.1", 0))
+    try:
+        raw.sendto(encode("/bridge/rnn/stream/start", [7, "tempo", 240, "seed", 1, "steps", 32,
+                                                       "lookahead", 50]),
+                   bridge[0].address)  # fmt: skip
+        reply = decode(raw.recv(65536))[0][0]
+        assert reply.address == "/bridge/reply/rnn/stream/start"
+        rid, sid = reply.args
+        assert rid == 7 and 0 < sid <= 2**24  # random, exact in a Pd float
+        got = timetagged(raw, 2.6)
+    finally:
+        raw.close()
+    notes = [(tag, m.args) for _, tag, m in got if m.address == "/bridge/note"]
     assert notes, "32 steps of a random model gave no notes"
     step = 60 / 240 / 4
     t0 = notes[0][0]
-    for t, (stream, pitch, velocity, beats, ms) in notes:
+    for tag, (stream, pitch, velocity, beats, ms) in notes:
         assert stream == sid and 0 <= pitch <= 127 and velocity == 100
         assert beats > 0 and ms == pytest.approx(beats * 250, abs=0.01)
-        # onsets fall on the 16th-note grid (loose: this is arrival time on a busy machine)
-        off_grid = (t - t0) / step - round((t - t0) / step)
-        assert abs(off_grid) * step < 0.03
+        off_grid = (tag - t0) / step - round((tag - t0) / step)
+        assert abs(off_grid) * step < 0.001  # onsets on the 16th-note grid
     last = notes[-1][0] + notes[-1][1][4] / 1000
-    assert last - t0 <= 32 * step + 0.05
+    assert last - t0 <= 32 * step + 0.001
 
 
 def test_stop_set_feed_and_errors(client: OscClient) -> None:
@@ -83,33 +108,25 @@ def test_stop_set_feed_and_errors(client: OscClient) -> None:
     assert "channel" in expect(client, "/bridge/error")[2]
 
 
-def test_lookahead_sends_timetagged_bundles_early(bridge, client: OscClient) -> None:
+def test_lookahead_sends_timetagged_bundles_early(bridge) -> None:
     raw = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     raw.bind(("127.0.0.1", 0))
-    host, port = bridge[0].address
     try:
-        start = b"/bridge/rnn/stream/start"
-        from bridge.server.osc import encode
-
-        raw.sendto(encode(start.decode(), [1, "lookahead", 200, "seed", 2, "steps", 16]),
-                   (host, port))  # fmt: skip
-        bundles = []
-        end = time.monotonic() + 2.5
-        while (left := end - time.monotonic()) > 0:
-            ready, _, _ = select.select([raw], [], [], left)
-            if not ready:
-                break
-            data = raw.recv(65536)
-            if data.startswith(b"#bundle"):
-                seconds, fraction = struct.unpack(">II", data[8:16])
-                tag = seconds - 2_208_988_800 + fraction / 2**32
-                bundles.append((time.time(), tag, decode(data)[0][0]))
-        assert bundles
-        for arrived, tag, message in bundles:
-            assert message.address == "/bridge/note"
-            assert 0.15 < tag - arrived < 0.25  # sent 200 ms before the note's time
+        raw.sendto(encode("/bridge/rnn/stream/start", [1, "lookahead", 200, "seed", 2,
+                                                       "steps", 16]),
+                   bridge[0].address)  # fmt: skip
+        bundles = timetagged(raw, 2.5)
     finally:
         raw.close()
+    assert bundles
+    early = []
+    for arrived, tag, message in bundles:
+        assert message.address == "/bridge/note"
+        assert tag - arrived < 0.25  # never sent more than the lookahead (200 ms) early
+        early.append(tag - arrived)
+    # Sent about 200 ms before the note's time: the median, so that a busy machine's late
+    # wake-ups (a bench's business) cannot fail it.
+    assert sorted(early)[len(early) // 2] > 0.1
 
 
 def test_callresponse_state_without_midi_is_off(client: OscClient) -> None:
