@@ -119,6 +119,31 @@ def _reason(exc: BaseException) -> str:
     return text
 
 
+def _numbers_and_strings(dgram: bytes, at: int, tags: str) -> list[Any] | None:
+    """The arguments of a message whose type tags are only ``i``, ``f`` and ``s``, each run of
+    numbers read by one ``struct`` call; None (python-osc reads it) for other tags or a short
+    datagram. python-osc copies the rest of the datagram for every number: a feed of 3,000
+    notes (60 KB) took 11 ms of the socket thread, the GIL held, against about 1 ms so."""
+    if not tags or not set(tags) <= {"i", "f", "s"}:
+        return None
+    params: list[Any] = []
+    k = 0
+    while k < len(tags):
+        if tags[k] == "s":
+            value, at = osc_types.get_string(dgram, at)
+            params.append(value)
+            k += 1
+            continue
+        end = tags.find("s", k)
+        end = len(tags) if end < 0 else end
+        if at + 4 * (end - k) > len(dgram):
+            return None  # python-osc's rules for a short datagram (it pads a last float)
+        params.extend(struct.unpack_from(">" + tags[k:end], dgram, at))
+        at += 4 * (end - k)
+        k = end
+    return params
+
+
 def _decode_message(dgram: bytes) -> Packet | str:
     """One message datagram -> Message, Malformed, or a problem string if not OSC at all."""
     try:
@@ -127,9 +152,10 @@ def _decode_message(dgram: bytes) -> Packet | str:
         return f"unreadable OSC address ({_reason(exc)})"
     if not address.startswith("/"):
         return f"OSC address must start with '/', got {address[:40]!r}"
+    args_at = len(dgram)
     if index < len(dgram):
         try:
-            tags, _ = osc_types.get_string(dgram, index)
+            tags, args_at = osc_types.get_string(dgram, index)
         except Exception as exc:
             return Malformed(address, f"unreadable type tags ({_reason(exc)})")
         if not tags.startswith(","):
@@ -140,9 +166,10 @@ def _decode_message(dgram: bytes) -> Packet | str:
     else:
         tags = ","
     try:
-        message = OscMessage(dgram)
-        params = message.params
-        if any(t in TAGGED_NAMES for t in tags):
+        params = _numbers_and_strings(dgram, args_at, tags[1:])
+        if params is None:
+            params = OscMessage(dgram).params
+        if not TAGGED_NAMES.keys().isdisjoint(tags):
             params = _wrap_tagged(tags[1:], params)
     except Exception as exc:  # e.g. UnicodeDecodeError escapes python-osc
         return Malformed(address, f"arguments do not match the type tags ({_reason(exc)})")

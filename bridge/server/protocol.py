@@ -175,21 +175,37 @@ def parse_notes(values: Sequence[Any], name: str = "notes") -> list[Note]:
         )
     notes = []
     for i in range(0, len(values), 4):
-        where = f"note {i // 4 + 1}" + ("" if name == "notes" else f" of {name}")
-        pitch = to_number(f"{where}: pitch", values[i], integer=True)
-        start = to_number(f"{where}: start", values[i + 1], integer=False)
-        duration = to_number(f"{where}: duration", values[i + 2], integer=False)
-        velocity = to_number(f"{where}: velocity", values[i + 3], integer=True)
-        if not 0 <= pitch <= 127:
-            raise ValueError(f"{where}: pitch must be 0..127, got {pitch}")
-        if start < 0:
-            raise ValueError(f"{where}: start must be >= 0 beats, got {start:g}")
-        if duration <= 0:
-            raise ValueError(f"{where}: duration must be > 0 beats, got {duration:g}")
-        if not 1 <= velocity <= 127:
-            raise ValueError(f"{where}: velocity must be 1..127, got {velocity}")
-        notes.append(Note(int(pitch), float(start), float(duration), int(velocity)))
+        pitch, start, duration, velocity = values[i : i + 4]
+        # the common case checked cheaply (a feed may hold thousands of notes, parsed on the
+        # socket thread); anything else takes the path that names what is wrong
+        if (
+            type(pitch) is int and type(velocity) is int and 0 <= pitch <= 127
+            and 1 <= velocity <= 127 and type(start) in (int, float)
+            and type(duration) in (int, float) and 0 <= start < math.inf
+            and 0 < duration < math.inf
+        ):  # fmt: skip
+            notes.append(Note(pitch, float(start), float(duration), velocity))
+        else:
+            notes.append(_checked_note(values, i, name))
     return notes
+
+
+def _checked_note(values: Sequence[Any], i: int, name: str) -> Note:
+    """The note at ``values[i:i+4]``, or ValueError naming the note and what is wrong."""
+    where = f"note {i // 4 + 1}" + ("" if name == "notes" else f" of {name}")
+    pitch = to_number(f"{where}: pitch", values[i], integer=True)
+    start = to_number(f"{where}: start", values[i + 1], integer=False)
+    duration = to_number(f"{where}: duration", values[i + 2], integer=False)
+    velocity = to_number(f"{where}: velocity", values[i + 3], integer=True)
+    if not 0 <= pitch <= 127:
+        raise ValueError(f"{where}: pitch must be 0..127, got {pitch}")
+    if start < 0:
+        raise ValueError(f"{where}: start must be >= 0 beats, got {start:g}")
+    if duration <= 0:
+        raise ValueError(f"{where}: duration must be > 0 beats, got {duration:g}")
+    if not 1 <= velocity <= 127:
+        raise ValueError(f"{where}: velocity must be 1..127, got {velocity}")
+    return Note(int(pitch), float(start), float(duration), int(velocity))
 
 
 def format_notes(notes: Sequence[Note]) -> list[int | float]:
