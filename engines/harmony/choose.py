@@ -128,9 +128,12 @@ class ChordChoice:
         onset: bool,
         before: tuple[int, int, int, int],
         soprano: int,
+        prefer: tuple[int, ...] = (),
     ) -> tuple[int, int, int]:
         """Alto, tenor and bass tokens from the heads' hidden layer ``hid`` [3, F] (given
-        tokens kept; ``mask`` where free); the other arguments as in ``FastHarmonizer``."""
+        tokens kept; ``mask`` where free); the other arguments as in ``FastHarmonizer``.
+        ``prefer``: chord labels (a vote, :mod:`engines.harmony.vote`), the likeliest of
+        them written instead of the likeliest chord when some candidate names one."""
         f = self.fast
         wb, wt, wa = self.widths
         now = np.array([[soprano, -1, -1, -1]])
@@ -152,6 +155,9 @@ class ChordChoice:
         now[:, 1] = self._sounding(alto, before[1])
         label = self.labels(now)
         named = label != NO_CHORD
+        voted = np.isin(label, prefer)
+        if voted.any():
+            named = voted
         if named.any():
             mass = np.bincount(label[named], weights=np.exp(score[named] - score.max()))
             score = np.where(label == int(mass.argmax()), score, NEG)

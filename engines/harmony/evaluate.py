@@ -2,9 +2,10 @@
 and on written melodies in every key, with a bar and PASS/FAIL per check.
 
 Held-out chorales (the checkpoint's test split: tunes never seen in training) are harmonised
-from their soprano alone, greedily (on beats the likeliest chord, see
-:mod:`engines.harmony.choose`), at their own place in the bar. Checks, each beside Bach's
-own voices and the count baseline (:mod:`engines.harmony.baseline`):
+from their soprano alone, greedily (on beats the voted chord, else the likeliest, see
+:mod:`engines.harmony.vote` and :mod:`engines.harmony.choose`), at their own place in the
+bar. Checks, each beside Bach's own voices and the count baseline
+(:mod:`engines.harmony.baseline`):
 
 - ``parallels``: parallel fifths and octaves per 100 voice-pair transitions, at most 2x
   Bach's rate;
@@ -261,7 +262,7 @@ def evaluate(
 
 def format_report(report: dict[str, Any]) -> str:
     n = report["held_out"]["chorales"]
-    lines = [f"held-out chorales: {n} (greedy, chords chosen on beats, soprano only)"]
+    lines = [f"held-out chorales: {n} (greedy, chords voted and chosen on beats, soprano only)"]
 
     def row(ch: dict[str, Any]) -> str:
         beside = ", ".join(f"{k} {v}" for k, v in ch.items()

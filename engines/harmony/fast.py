@@ -16,6 +16,7 @@ import torch
 
 from engines.harmony.choose import NEG, ChordChoice, forbidden
 from engines.harmony.model import HOLD, NOTE_BASE, ORDER, REST, HarmonyModel
+from engines.harmony.vote import vote_chords
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -88,6 +89,9 @@ class FastHarmonizer:
         # offline and greedy, each beat's voices are the likeliest chord's likeliest voicing
         self.chords: ChordChoice | None = ChordChoice(self)
         self.chord_every = c.steps_per_beat  # steps between the places chosen so
+        # offline and greedy, the chord on each beat is first put to a vote of this many
+        # whole harmonies sampled at temperature 1 (0: no vote), engines.harmony.vote
+        self.vote = 16
 
     # -- one decoder step ----------------------------------------------------------------
 
@@ -101,6 +105,7 @@ class FastHarmonizer:
         before: tuple[int, int, int, int],
         soprano: int,
         beat: bool = False,
+        prefer: tuple[int, ...] = (),
     ) -> tuple[int, int, int]:
         """The three tokens of a step from the decoder state h; ``given`` tokens are kept
         (``mask`` where free). ``onset`` forbids HOLD and REST (every voice sounds anew).
@@ -111,7 +116,7 @@ class FastHarmonizer:
         mask = self.config.mask
         hid = (self.head_w @ h + self.head_b).reshape(3, -1)
         if beat and noise is None and self.chords is not None:
-            return self.chords.choose(hid, prev, given, onset, before, soprano)
+            return self.chords.choose(hid, prev, given, onset, before, soprano, prefer)
         out = list(given)
         now = [soprano, -1, -1, -1]
         for k in ORDER:  # bass, tenor, alto
@@ -216,12 +221,16 @@ class FastHarmonizer:
         sounding = (-1, -1, -1, -1)
         out = []
         beats = (pos % self.chord_every == 0).tolist()
-        for t, tok in enumerate(soprano.tolist()):
+        sop_tokens = soprano.tolist()
+        votes: list[tuple[int, ...]] = [()] * t_len
+        if self.vote and noise is None and self.chords is not None:
+            votes = vote_chords(self, gi_all, sop_tokens, beats, given_rows, self.vote)
+        for t, tok in enumerate(sop_tokens):
             h = self._advance(gi_all[t], h, prev)
             sop = self._after(tok, sounding[0])
             step_noise = None if noise is None else noise[t]
             prev = self._voices(h, prev, given_rows[t], step_noise, False, sounding, sop,  # type: ignore[arg-type]
-                                beats[t])  # fmt: skip
+                                beats[t], votes[t])  # fmt: skip
             sounding = (sop, *(self._after(x, y) for x, y in zip(prev, sounding[1:], strict=True)))
             out.append(prev)
         return torch.tensor(out, dtype=torch.long).T
