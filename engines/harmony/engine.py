@@ -19,7 +19,7 @@ bass first, then tenor, then alto. Input rules, each documented in the verb's te
   ruled out (the network alone writes about 6 per 100 voice-pair moves, Bach 0.1).
 
 Greedy by default (``temperature`` None: the likeliest token at each step, and on each
-beat the likeliest voicing of the chord voted by 16 harmonies sampled with a fixed seed,
+beat the likeliest voicing of the chord voted by 8 harmonies sampled with a fixed seed,
 else of the likeliest chord, :mod:`engines.harmony.vote` and :mod:`engines.harmony.choose`;
 the same melody always gets the same harmony); with a temperature the voices are sampled
 and ``seed`` makes it repeatable.

@@ -91,7 +91,7 @@ class FastHarmonizer:
         self.chord_every = c.steps_per_beat  # steps between the places chosen so
         # offline and greedy, the chord on each beat is first put to a vote of this many
         # whole harmonies sampled at temperature 1 (0: no vote), engines.harmony.vote
-        self.vote = 16
+        self.vote = 8
 
     # -- one decoder step ----------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from engines.params import SEED, Param
 GREEDY_TEMPERATURE = Param(
     "temperature",
     "float",
-    "sampling temperature; without it, on each beat the chord most of 16 sampled "
+    "sampling temperature; without it, on each beat the chord most of 8 sampled "
     "harmonies (fixed seed) agree on, in its likeliest voicing; between beats the likeliest "
     "voice at each step",
     default=None,
