@@ -45,6 +45,32 @@ def jack() -> Iterator[str]:
         yield name
 
 
+def jack_connections() -> dict[str, set[str]]:
+    """Every JACK port of the running server -> the ports it is connected to (jack_lsp -c)."""
+    lines = subprocess.run(["jack_lsp", "-c"], capture_output=True, text=True).stdout
+    out: dict[str, set[str]] = {}
+    port = ""
+    for line in lines.splitlines():
+        if line.startswith(" "):
+            out.setdefault(port, set()).add(line.strip())
+        else:
+            port = line.strip()
+            out.setdefault(port, set())
+    return out
+
+
+def wait_connected(port: str, own_client: str, timeout: float = 20.0) -> None:
+    """Wait until ``port`` is connected to a port of ``own_client``: rtmidi's open_port asks
+    JACK for the connection, which is made at a later cycle; a message sent before then is
+    lost (seen once in CI as a missing first note)."""
+    deadline = time.monotonic() + timeout
+    while not any(p.startswith(f"{own_client}:") for p in jack_connections().get(port, ())):
+        if time.monotonic() > deadline:
+            pytest.fail(f"{port} is not connected to {own_client}: {jack_connections()}")
+        time.sleep(0.02)
+    time.sleep(0.05)  # a few JACK periods: the connection is in the graph, now in the cycle
+
+
 class Receiver:
     """A JACK MIDI input of the test's own, connected to a port; records every message."""
 
@@ -62,6 +88,7 @@ class Receiver:
             time.sleep(0.05)
         self.port.set_callback(self._on)
         self.port.open_port(ports.index(source), "in")
+        wait_connected(source, "test-recv", timeout)
 
     def _on(self, event: tuple[list[int], float], data: object = None) -> None:
         with self._cond:
@@ -96,6 +123,7 @@ class Sender:
                 pytest.fail(f"no JACK port {target}; ports: {ports}")
             time.sleep(0.05)
         self.port.open_port(ports.index(target), "out")
+        wait_connected(target, "test-send", timeout)
 
     def send(self, *message: int) -> None:
         self.port.send_message(list(message))
