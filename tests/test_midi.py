@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from clients import LISTENING, STARTUP_TIMEOUT, Lines, bridge_command, expect, require_client
+from jackio import Receiver, Sender
 
 from bridge.live.callresponse import CallResponseOptions
 from bridge.live.jackd import jack_server
@@ -38,99 +39,11 @@ def jack() -> Iterator[str]:
     require_client("jackd")
     with ExitStack() as stack:
         try:
-            server = jack_server(period=256, timeout=JACK_START_TIMEOUT, prefix="bridge-test")
+            server = jack_server(period=256, timeout=JACK_START_TIMEOUT, prefix="test-jackd")
             name = stack.enter_context(server)
         except RuntimeError as exc:
             pytest.fail(str(exc), pytrace=False)
         yield name
-
-
-def jack_connections() -> dict[str, set[str]]:
-    """Every JACK port of the running server -> the ports it is connected to (jack_lsp -c)."""
-    lines = subprocess.run(["jack_lsp", "-c"], capture_output=True, text=True).stdout
-    out: dict[str, set[str]] = {}
-    port = ""
-    for line in lines.splitlines():
-        if line.startswith(" "):
-            out.setdefault(port, set()).add(line.strip())
-        else:
-            port = line.strip()
-            out.setdefault(port, set())
-    return out
-
-
-def wait_connected(port: str, own_client: str, timeout: float = 20.0) -> None:
-    """Wait until ``port`` is connected to a port of ``own_client``: rtmidi's open_port asks
-    JACK for the connection, which is made at a later cycle; a message sent before then is
-    lost (seen once in CI as a missing first note)."""
-    deadline = time.monotonic() + timeout
-    while not any(p.startswith(f"{own_client}:") for p in jack_connections().get(port, ())):
-        if time.monotonic() > deadline:
-            pytest.fail(f"{port} is not connected to {own_client}: {jack_connections()}")
-        time.sleep(0.02)
-    time.sleep(0.05)  # a few JACK periods: the connection is in the graph, now in the cycle
-
-
-class Receiver:
-    """A JACK MIDI input of the test's own, connected to a port; records every message."""
-
-    def __init__(self, source: str, timeout: float = 20.0) -> None:
-        import rtmidi
-
-        self.messages: list[tuple[float, list[int]]] = []
-        self._cond = threading.Condition()
-        self.port = rtmidi.MidiIn(rtmidi.API_UNIX_JACK, name="test-recv")
-        self.port.ignore_types(sysex=True, timing=False, active_sense=True)
-        deadline = time.monotonic() + timeout
-        while source not in (ports := self.port.get_ports()):
-            if time.monotonic() > deadline:
-                pytest.fail(f"no JACK port {source}; ports: {ports}")
-            time.sleep(0.05)
-        self.port.set_callback(self._on)
-        self.port.open_port(ports.index(source), "in")
-        wait_connected(source, "test-recv", timeout)
-
-    def _on(self, event: tuple[list[int], float], data: object = None) -> None:
-        with self._cond:
-            self.messages.append((time.monotonic(), event[0]))
-            self._cond.notify_all()
-
-    def wait_for(self, predicate, timeout: float = 10.0) -> bool:
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while not predicate(self.messages):
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                self._cond.wait(left)
-            return True
-
-    def close(self) -> None:
-        self.port.close_port()
-        self.port.delete()
-
-
-class Sender:
-    """A JACK MIDI output of the test's own, connected to a port (the bridge's input)."""
-
-    def __init__(self, target: str, timeout: float = 20.0) -> None:
-        import rtmidi
-
-        self.port = rtmidi.MidiOut(rtmidi.API_UNIX_JACK, name="test-send")
-        deadline = time.monotonic() + timeout
-        while target not in (ports := self.port.get_ports()):
-            if time.monotonic() > deadline:
-                pytest.fail(f"no JACK port {target}; ports: {ports}")
-            time.sleep(0.05)
-        self.port.open_port(ports.index(target), "out")
-        wait_connected(target, "test-send", timeout)
-
-    def send(self, *message: int) -> None:
-        self.port.send_message(list(message))
-
-    def close(self) -> None:
-        self.port.close_port()
-        self.port.delete()
 
 
 def unmatched(messages: list[tuple[float, list[int]]]) -> dict[tuple[int, int], int]:

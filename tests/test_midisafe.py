@@ -21,6 +21,7 @@ from clients import LISTENING, STARTUP_TIMEOUT, Lines, bridge_command, require_c
 from test_midi import Receiver, jack, notes_on  # noqa: F401  (jack: the fixture)
 
 from bridge.live.guardian import Notes, state_path
+from bridge.live.jackd import server_name, spawn_jackd
 from bridge.live.midilink import GUARD_BYTES, PortLink
 from bridge.server.osc import OscClient
 
@@ -180,11 +181,8 @@ class Jackd:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        self.proc = subprocess.Popen(
-            ["jackd", "-n", self.name, "-d", "dummy", "-r", "48000", "-p", "256"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            env=self.env,
-        )  # fmt: skip
+        self.proc = spawn_jackd(self.name, rate=48000, period=256, env=self.env,
+                                output=subprocess.DEVNULL)  # fmt: skip
         deadline = time.monotonic() + 20
         while self.lsp() is None:
             assert time.monotonic() < deadline and self.proc.poll() is None, "jackd did not start"
@@ -206,7 +204,7 @@ class Jackd:
 @pytest.fixture
 def own_jackd(monkeypatch: pytest.MonkeyPatch) -> Iterator[Jackd]:
     require_client("jackd")
-    server = Jackd(f"bridge-kill-{os.getpid()}")
+    server = Jackd(server_name("kill-jackd"))
     monkeypatch.setenv("JACK_DEFAULT_SERVER", server.name)
     monkeypatch.setenv("JACK_NO_START_SERVER", "1")
     server.start()

@@ -24,6 +24,8 @@ from typing import Any
 import pytest
 from clients import HEADLESS, ROOT, free_udp_port, require_client, serve, stop
 
+from bridge.live.jackd import server_name, spawn_jackd
+
 pytestmark = pytest.mark.slow
 
 EXAMPLES = ROOT / "supercollider" / "examples"
@@ -63,19 +65,14 @@ def audio_env() -> Iterator[dict[str, str] | None]:
     if jackd is None or shutil.which("jack_lsp") is None:
         yield None
         return
-    name = f"bridge-sc-test-{os.getpid()}"
+    name = server_name("sc-test-jackd")
     env = dict(
         os.environ,
         JACK_DEFAULT_SERVER=name,
         JACK_NO_START_SERVER="1",
         BRIDGE_SCSYNTH_PORT=str(free_udp_port()),
     )
-    proc = subprocess.Popen(
-        [jackd, "-n", name, "-d", "dummy", "-r", "44100", "-p", "1024"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=env,
-    )
+    proc = spawn_jackd(name, rate=44100, period=1024, env=env, output=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline and proc.poll() is None:

@@ -13,9 +13,37 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 JACK_RATE = 48_000
 JACK_PERIOD = 64
+
+
+def server_name(prefix: str) -> str:
+    """``prefix`` itself unless a JACK server of that name answers, else ``prefix-pid``.
+
+    A jackd that dies without ending cleanly keeps its slot in JACK's machine-wide registry of
+    servers (8 at most), and only a later server of the same name takes the slot back: names
+    that change with every run (a pid) would fill the registry for good, one dead jackd at a
+    time ("Too many servers already active", seen in CI). Prefixes end in ``-jackd``: a
+    server named like one of its clients (``bridge-bench``) refused a second client of that
+    process (measured)."""
+    env = {**os.environ, "JACK_DEFAULT_SERVER": prefix, "JACK_NO_START_SERVER": "1"}
+    probe = subprocess.run(["jack_lsp"], capture_output=True, env=env, timeout=10)
+    return prefix if probe.returncode != 0 else f"{prefix}-{os.getpid()}"
+
+
+def spawn_jackd(
+    name: str, *, rate: int, period: int, env: dict[str, str], output: Any
+) -> subprocess.Popen[Any]:
+    """Start ``jackd -n name -d dummy`` (not waiting for it), its output to ``output``."""
+    return subprocess.Popen(
+        ["jackd", "-n", name, "-d", "dummy", "-r", str(rate), "-p", str(period)],
+        stdin=subprocess.DEVNULL,
+        stdout=output,
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
 
 
 @contextmanager
@@ -23,7 +51,7 @@ def jack_server(
     period: int = JACK_PERIOD,
     rate: int = JACK_RATE,
     timeout: float = 20.0,
-    prefix: str = "bridge-bench",
+    prefix: str = "bench-jackd",
 ) -> Iterator[str]:
     """A private ``jackd -d dummy``; its name is in JACK_DEFAULT_SERVER meanwhile.
 
@@ -32,17 +60,11 @@ def jack_server(
     jackd = shutil.which("jackd")
     if jackd is None:
         raise RuntimeError("jackd is not installed (Debian package jackd2)")
-    name = f"{prefix}-{os.getpid()}"
+    name = server_name(prefix)
     env = {**os.environ, "JACK_NO_AUDIO_RESERVATION": "1", "JACK_NO_START_SERVER": "1"}
     # jackd's output goes to a file, not a pipe: nothing reads it while it runs.
     output = tempfile.TemporaryFile("w+")
-    proc = subprocess.Popen(
-        [jackd, "-n", name, "-d", "dummy", "-r", str(rate), "-p", str(period)],
-        stdin=subprocess.DEVNULL,
-        stdout=output,
-        stderr=subprocess.STDOUT,
-        env=env,
-    )
+    proc = spawn_jackd(name, rate=rate, period=period, env=env, output=output)
     saved = {k: os.environ.get(k) for k in ("JACK_DEFAULT_SERVER", "JACK_NO_START_SERVER")}
     os.environ.update(JACK_DEFAULT_SERVER=name, JACK_NO_START_SERVER="1")
     try:
@@ -68,4 +90,4 @@ def jack_server(
         output.close()
 
 
-__all__ = ["JACK_PERIOD", "JACK_RATE", "jack_server"]
+__all__ = ["JACK_PERIOD", "JACK_RATE", "jack_server", "server_name", "spawn_jackd"]
