@@ -149,6 +149,38 @@ def test_no_parallel_fifths_or_octaves_are_written() -> None:
                for m in tunes)  # fmt: skip
 
 
+def test_the_rule_forbids_each_parallel_move_and_no_other() -> None:
+    from engines.harmony.choose import forbidden
+
+    pitch_of = HarmonyEngine.from_config(TINY).fast.pitch_of
+    rng = np.random.default_rng(1)
+
+    def parallel(k: int, before: list[int], now: list[int], p: int) -> bool:
+        """Voice k (0 alto, 1 tenor, 2 bass) moving to p, in fifths or octaves with a voice
+        decided before it (soprano, then bass, then tenor) that moves the same way."""
+        mine = before[k + 1]
+        for j in (0, 3, 2)[: 3 - k]:
+            a, c = before[j], now[j]
+            if min(p, mine, a, c) < 0 or c == a or (p > mine) != (c > a) or p == mine:
+                continue
+            up = 1 if j > k + 1 else -1  # the interval from the lower voice up
+            if (up * (mine - a)) % 12 in (0, 7) and (up * (p - c)) % 12 == (up * (mine - a)) % 12:
+                return True
+        return False
+
+    found = 0
+    for _ in range(150):
+        k = int(rng.integers(3))
+        before = [int(p) if rng.random() > 0.1 else -1 for p in rng.integers(40, 80, 4)]
+        now = rng.integers(40, 80, (4, 4))
+        now[rng.random((4, 4)) < 0.2] = -1
+        got = forbidden(pitch_of, k, before, now)
+        want = [[parallel(k, before, row, p) for p in pitch_of.tolist()] for row in now.tolist()]
+        assert got.tolist() == want
+        found += int(got.sum())
+    assert found
+
+
 def test_chord_choice_one_wide_is_greedy_and_widening_changes_beats_only() -> None:
     from engines.harmony.choose import ChordChoice
 

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from engines.harmony.checks import chord_label
-from engines.harmony.model import HOLD, NOTE_BASE, REST
+from engines.harmony.model import HOLD, REST
 
 NEG = np.float32(-1e30)
 QUALITIES = ("major", "minor", "diminished")
@@ -32,11 +32,11 @@ def forbidden(pitch_of: np.ndarray, k: int, before: Sequence[int], now: np.ndarr
     four voices' pitches sounding at the step before (-1 silent); ``now`` [R, 4]: per row,
     the pitches decided so far at this step (soprano first; -1 not decided or silent). The
     voices checked against are those decided before ``k``: soprano, then bass, then tenor."""
-    pitch = pitch_of[None]
     bad = np.zeros((now.shape[0], pitch_of.shape[0]), dtype=bool)
     mine = before[k + 1]
     if mine < 0:
         return bad
+    moves: np.ndarray | None = None  # [2, V]: the pitches below, above ``mine``
     for j in (0, 3, 2):
         if j != 0 and j - 1 <= k:
             continue
@@ -44,17 +44,23 @@ def forbidden(pitch_of: np.ndarray, k: int, before: Sequence[int], now: np.ndarr
         up = 1 if j > k + 1 else -1  # the interval is read from the lower voice up
         if a < 0 or (up * (mine - a)) % 12 not in (0, 7):
             continue
-        c = now[:, j : j + 1]
-        # the other voice moves, both move the same way and keep the fifth (or octave)
-        moving = (c >= 0) & (c != a) & (np.sign(pitch - mine) == np.sign(c - a))
-        keeps = (up * (pitch - c)) % 12 == (up * (mine - a)) % 12
-        bad |= moving & keeps & (pitch >= 0)
+        c = now[:, j]
+        # the other voice moves (to c), and voice k would move the same way to the pitch
+        # class keeping the fifth (or octave) with it
+        moving = (c >= 0) & (c != a)
+        if not moving.any():
+            continue
+        if moves is None:
+            moves = np.stack([(pitch_of < mine) & (pitch_of >= 0), pitch_of > mine])
+            pc = pitch_of % 12
+        keep = np.where(moving, (c + (mine - a)) % 12, -1)
+        bad |= moves[(c > a).view(np.int8)] & (pc == keep[:, None])
     return bad
 
 
 def _log_softmax(x: np.ndarray) -> np.ndarray:
-    m = x.max(-1, keepdims=True)
-    return x - m - np.log(np.exp(x - m).sum(-1, keepdims=True))
+    d = x - x.max(-1, keepdims=True)
+    return d - np.log(np.exp(d).sum(-1, keepdims=True))
 
 
 class ChordChoice:
@@ -64,7 +70,9 @@ class ChordChoice:
     def __init__(self, fast: object, widths: tuple[int, int, int] = (8, 8, 8)) -> None:
         self.fast = fast
         self.widths = widths
-        self._labels: dict[int, int] = {}  # (pitch-class set, bass) -> label id, as met
+        # (pitch-class set, bass) -> label id, filled as met (-1: not yet): a lookup, not a
+        # sort and a loop, per call
+        self._label_of = np.full(4096 * 12, -1, dtype=np.int64)
 
     def labels(self, pitches: np.ndarray) -> np.ndarray:
         """pitches [R, 4] (-1 silent) -> label ids [R] (root * 3 + quality, or NO_CHORD)."""
@@ -72,15 +80,17 @@ class ChordChoice:
         bits = np.bitwise_or.reduce(np.where(sounding, 1 << (pitches % 12), 0), axis=1)
         bass = np.where(sounding, pitches, 999).min(1) % 12
         keys = bits * 12 + bass
-        unique, first, back = np.unique(keys, return_index=True, return_inverse=True)
-        cache = self._labels
-        ids = []
-        for key, row in zip(unique.tolist(), first.tolist(), strict=True):
-            if key not in cache:
+        table = self._label_of
+        ids = table[keys]
+        missing = ids < 0
+        if missing.any():
+            for row in np.flatnonzero(missing).tolist():
                 label = chord_label(pitches[row].tolist())
-                cache[key] = NO_CHORD if label is None else label[0] * 3 + QUALITIES.index(label[1])
-            ids.append(cache[key])
-        return np.array(ids, dtype=np.int64)[back.reshape(-1)]
+                table[keys[row]] = (
+                    NO_CHORD if label is None else label[0] * 3 + QUALITIES.index(label[1])
+                )
+            ids = table[keys]
+        return ids
 
     def _scores(
         self,
@@ -93,8 +103,7 @@ class ChordChoice:
     ) -> np.ndarray:
         """Log-probabilities [R, V] of voice k's token per row, the rules applied."""
         f = self.fast
-        w, b = f.out[k]  # type: ignore[attr-defined]
-        logits = np.maximum(z, 0) @ w.T + b + f.allowed_bias[k]  # type: ignore[attr-defined]
+        logits = np.maximum(z, 0) @ f.out[k][0].T + f.out_bias[k]  # type: ignore[attr-defined]
         if onset:
             logits[:, HOLD] = logits[:, REST] = NEG
         elif prev in (REST, f.config.mask):  # type: ignore[attr-defined]
@@ -102,23 +111,30 @@ class ChordChoice:
         lp = _log_softmax(logits)
         if f.strict:  # type: ignore[attr-defined]
             bad = forbidden(f.pitch_of, k, before, now)  # type: ignore[attr-defined]
-            bad[(bad | (lp <= NEG / 2)).all(1)] = False  # nothing left: the rule yields
-            lp = np.where(bad, NEG, lp)
+            if bad.any():
+                bad[(bad | (lp <= NEG / 2)).all(1)] = False  # nothing left: the rule yields
+                lp = np.where(bad, NEG, lp)
         return lp
 
-    def _top(self, lp: np.ndarray, given: int, width: int) -> tuple[np.ndarray, np.ndarray]:
-        """(rows, tokens) of the ``width`` best tokens of each row (or the given token)."""
+    def _top(
+        self, lp: np.ndarray, given: int, width: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(rows, tokens, their log-probabilities) of the ``width`` best tokens of each row
+        (or the given token)."""
         if given != self.fast.config.mask:  # type: ignore[attr-defined]
-            return np.arange(len(lp)), np.full(len(lp), given)
+            rows = np.arange(len(lp))
+            return rows, np.full(len(lp), given), lp[:, given]
         top = np.argsort(-lp, axis=1)[:, :width]
-        rows = np.repeat(np.arange(len(lp)), top.shape[1])
+        rows = np.arange(len(lp)).repeat(top.shape[1])
         tok = top.reshape(-1)
-        keep = lp[rows, tok] > NEG / 2
-        return rows[keep], tok[keep]
+        value = lp[rows, tok]
+        keep = value > NEG / 2
+        return rows[keep], tok[keep], value[keep]
 
     def _sounding(self, tok: np.ndarray, before: int) -> np.ndarray:
-        p = self.fast.pitch_of[np.minimum(tok, len(self.fast.pitch_of) - 1)]  # type: ignore[attr-defined]
-        return np.where(tok >= NOTE_BASE, p, np.where(tok == HOLD, before, -1))
+        after = self.fast.pitch_of.copy()  # type: ignore[attr-defined]
+        after[HOLD], after[REST] = before, -1
+        return after[tok]
 
     def choose(
         self,
@@ -138,26 +154,28 @@ class ChordChoice:
         wb, wt, wa = self.widths
         now = np.array([[soprano, -1, -1, -1]])
         lp = self._scores(2, hid[2][None], prev[2], onset, before, now)
-        rows, bass = self._top(lp, given[2], wb)
-        score = lp[rows, bass]
+        rows, bass, score = self._top(lp, given[2], wb)
         now = now[rows]
         now[:, 3] = self._sounding(bass, before[3])
         z = hid[1][None] + f.cond_tenor[bass]  # type: ignore[attr-defined]
         lp = self._scores(1, z, prev[1], onset, before, now)
-        rows, tenor = self._top(lp, given[1], wt)
-        score, bass, now = score[rows] + lp[rows, tenor], bass[rows], now[rows]
+        rows, tenor, value = self._top(lp, given[1], wt)
+        score, bass, now = score[rows] + value, bass[rows], now[rows]
         now[:, 2] = self._sounding(tenor, before[2])
         ca = f.cond_alto  # type: ignore[attr-defined]
         lp = self._scores(0, hid[0][None] + ca[0][tenor] + ca[1][bass], prev[0], onset,
                           before, now)  # fmt: skip
-        rows, alto = self._top(lp, given[0], wa)
-        score, bass, tenor, now = score[rows] + lp[rows, alto], bass[rows], tenor[rows], now[rows]
+        rows, alto, value = self._top(lp, given[0], wa)
+        score, bass, tenor, now = score[rows] + value, bass[rows], tenor[rows], now[rows]
         now[:, 1] = self._sounding(alto, before[1])
         label = self.labels(now)
         named = label != NO_CHORD
-        voted = np.isin(label, prefer)
-        if voted.any():
-            named = voted
+        if prefer:
+            voted = label == prefer[0]
+            for x in prefer[1:]:
+                voted |= label == x
+            if voted.any():
+                named = voted
         if named.any():
             mass = np.bincount(label[named], weights=np.exp(score[named] - score.max()))
             score = np.where(label == int(mass.argmax()), score, NEG)

@@ -77,6 +77,9 @@ class FastHarmonizer:
         self.out = [(d[f"head_out.{k}.weight"], d[f"head_out.{k}.bias"]) for k in range(3)]
         allowed = model.allowed[1:].numpy()  # alto, tenor, bass: their usual pitches
         self.allowed_bias = np.where(allowed, np.float32(0), NEG).astype(np.float32)
+        # each head's bias with the voice's range: b + 0 is b, b + NEG is NEG (as is any
+        # small x + NEG), so x + out_bias is (x + b) + allowed_bias to the bit
+        self.out_bias = [self.out[k][1] + self.allowed_bias[k] for k in range(3)]
         # the forward encoder step: soprano and position folded into tables; no voice given
         e_ih, e_b = d["encoder.weight_ih_l0"], d["encoder.bias_ih_l0"]
         masked = d["given.weight"][np.arange(3) * v1 + c.mask].sum(0)
@@ -144,8 +147,7 @@ class FastHarmonizer:
             z = z + self.cond_tenor[out[2]]
         elif k == 0:
             z = z + self.cond_alto[0][out[1]] + self.cond_alto[1][out[2]]
-        w, b = self.out[k]
-        logits = w @ np.maximum(z, 0) + b + self.allowed_bias[k]
+        logits = self.out[k][0] @ np.maximum(z, 0) + self.out_bias[k]
         if onset:
             logits[HOLD] = logits[REST] = NEG
         elif prev in (REST, self.config.mask):

@@ -19,19 +19,30 @@ from engines.harmony.choose import NEG, NO_CHORD, ChordChoice
 from engines.harmony.model import HOLD, NOTE_BASE, REST
 
 
-def _mm(a: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """a @ w.T in torch: numpy's BLAS would start threads of its own for a matrix of rows
-    (on a shared machine, a p99 of seconds); torch keeps to its thread count."""
-    return torch.mm(torch.from_numpy(np.ascontiguousarray(a)), torch.from_numpy(w).T).numpy()
+def _mm(a: np.ndarray, w_t: torch.Tensor) -> np.ndarray:
+    """a @ w.T in torch, ``w_t`` the transposed view of w: numpy's BLAS would start threads of
+    its own for a matrix of rows (on a shared machine, a p99 of seconds); torch keeps to its
+    thread count."""
+    return torch.mm(torch.from_numpy(np.ascontiguousarray(a)), w_t).numpy()
 
 
-def _gru_rows(gi: np.ndarray, h: np.ndarray, w_hh: np.ndarray, b_hh: np.ndarray) -> np.ndarray:
+def _gru_rows(gi: np.ndarray, h: np.ndarray, w_hh_t: torch.Tensor, b_hh: np.ndarray) -> np.ndarray:
     """One GRU step for each row: gi [N, 3H] (bias included), h [N, H]."""
-    gh = _mm(h, w_hh) + b_hh
+    gh = _mm(h, w_hh_t)
+    gh += b_hh
     n_h = h.shape[1]
-    rz = 1.0 / (1.0 + np.exp(-(gi[:, : 2 * n_h] + gh[:, : 2 * n_h])))  # both gates at once
-    n = np.tanh(gi[:, 2 * n_h :] + rz[:, :n_h] * gh[:, 2 * n_h :])
-    return n + rz[:, n_h:] * (h - n)
+    rz = gi[:, : 2 * n_h] + gh[:, : 2 * n_h]  # both gates at once
+    np.negative(rz, out=rz)
+    np.exp(rz, out=rz)
+    rz += 1.0
+    np.divide(1.0, rz, out=rz)
+    n = gh[:, 2 * n_h :] * rz[:, :n_h]
+    n += gi[:, 2 * n_h :]
+    np.tanh(n, out=n)
+    out = h - n
+    out *= rz[:, n_h:]
+    out += n
+    return out
 
 
 def vote_chords(
@@ -58,33 +69,53 @@ def vote_chords(
     prev = np.full((n, 3), mask, dtype=np.int64)
     sounding = np.full((n, 4), -1, dtype=np.int64)
     pitch_of = f.pitch_of  # type: ignore[attr-defined]
-    pt = f.prev_table  # type: ignore[attr-defined]
+    # the three tables of the voices' tokens before, one lookup: voice k's token x at k * v1 + x
+    v1 = f.v1  # type: ignore[attr-defined]
+    pt = np.concatenate(f.prev_table)  # type: ignore[attr-defined]
+    offsets = np.arange(3) * v1
+    # the tokens after which nothing sounds to hold
+    no_hold = np.zeros(v1, dtype=bool)
+    no_hold[[REST, mask]] = True
+    t_ = torch.from_numpy
+    w_hh_t, head_t = t_(f.w_hh).T, t_(f.head_w).T  # type: ignore[attr-defined]
+    out_t = [t_(w).T for w, _ in f.out]  # type: ignore[attr-defined]
+    cond_tenor, cond_alto = f.cond_tenor, f.cond_alto  # type: ignore[attr-defined]
     labels: ChordChoice = f.chords  # type: ignore[attr-defined]  # its cache of labels
     votes: list[tuple[int, ...]] = [()] * len(soprano)
     u = rng.random((len(soprano), 3, n, c.vocab), dtype=np.float32).clip(1e-9, 1 - 1e-6)
     # the noise (a sample is the argmax of logits + T * Gumbel), the heads' biases and the
     # voices' ranges, added at once
-    bias = np.stack([f.out[k][1] + f.allowed_bias[k] for k in range(3)])  # type: ignore[attr-defined]
+    bias = np.stack(f.out_bias)  # type: ignore[attr-defined]
     noise = -np.log(-np.log(u)) * np.float32(temperature) + bias[None, :, None]
     for t, sop in enumerate(soprano):
-        gi = gi_all[t][None] + pt[0][prev[:, 0]] + pt[1][prev[:, 1]] + pt[2][prev[:, 2]]
-        h = _gru_rows(gi, h, f.w_hh, f.b_hh)  # type: ignore[attr-defined]
-        hid = (_mm(h, f.head_w) + f.head_b).reshape(n, 3, -1)  # type: ignore[attr-defined]
+        g = pt[prev + offsets]  # [N, 3, 3D]
+        gi = gi_all[t] + g[:, 0]
+        gi += g[:, 1]
+        gi += g[:, 2]
+        h = _gru_rows(gi, h, w_hh_t, f.b_hh)  # type: ignore[attr-defined]
+        hid = _mm(h, head_t)
+        hid += f.head_b  # type: ignore[attr-defined]
+        hid = hid.reshape(n, 3, -1)
         if sop >= NOTE_BASE:
             sounding[:, 0] = pitch_of[sop]
         elif sop != HOLD:
             sounding[:, 0] = -1
+        nothing = no_hold[prev]  # [N, 3]
         now = np.empty((n, 3), dtype=np.int64)
         for k in (2, 1, 0):  # bass, tenor, alto
+            if given[t][k] != mask:
+                now[:, k] = given[t][k]
+                continue
             z = hid[:, k]
             if k == 1:
-                z = z + f.cond_tenor[now[:, 2]]  # type: ignore[attr-defined]
+                z = z + cond_tenor[now[:, 2]]
             elif k == 0:
-                z = z + f.cond_alto[0][now[:, 1]] + f.cond_alto[1][now[:, 2]]  # type: ignore[attr-defined]
-            logits = _mm(np.maximum(z, 0), f.out[k][0]) + noise[t, k]  # type: ignore[attr-defined]
-            logits[(prev[:, k] == REST) | (prev[:, k] == mask), HOLD] = NEG  # nothing to hold
-            tok = now[:, k] = given[t][k] if given[t][k] != mask else logits.argmax(1)
-            sounding[:, k + 1] = np.where(tok == HOLD, sounding[:, k + 1], pitch_of[tok])
+                z = z + cond_alto[0][now[:, 1]] + cond_alto[1][now[:, 2]]
+            logits = _mm(np.maximum(z, 0), out_t[k])
+            logits += noise[t, k]
+            logits[nothing[:, k], HOLD] = NEG  # nothing to hold
+            now[:, k] = logits.argmax(1)
+        sounding[:, 1:] = np.where(now == HOLD, sounding[:, 1:], pitch_of[now])
         prev = now
         if beats[t]:
             lab = labels.labels(sounding)
