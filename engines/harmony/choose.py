@@ -48,7 +48,7 @@ def forbidden(pitch_of: np.ndarray, k: int, before: Sequence[int], now: np.ndarr
         # the other voice moves (to c), and voice k would move the same way to the pitch
         # class keeping the fifth (or octave) with it
         moving = (c >= 0) & (c != a)
-        if not moving.any():
+        if not np.count_nonzero(moving):
             continue
         if moves is None:
             moves = np.stack([(pitch_of < mine) & (pitch_of >= 0), pitch_of > mine])
@@ -73,17 +73,28 @@ class ChordChoice:
         # (pitch-class set, bass) -> label id, filled as met (-1: not yet): a lookup, not a
         # sort and a loop, per call
         self._label_of = np.full(4096 * 12, -1, dtype=np.int64)
+        # by pitch + 1 (-1 and below: silent): its pitch-class bit, and the pitch as a bass
+        # (silent: 999, above any)
+        pitch = np.arange(-1, 128)
+        self._bit_of = np.where(pitch >= 0, 1 << (pitch % 12), 0)
+        self._low_of = np.where(pitch >= 0, pitch, 999)
 
     def labels(self, pitches: np.ndarray) -> np.ndarray:
         """pitches [R, 4] (-1 silent) -> label ids [R] (root * 3 + quality, or NO_CHORD)."""
-        sounding = pitches >= 0
-        bits = np.bitwise_or.reduce(np.where(sounding, 1 << (pitches % 12), 0), axis=1)
-        bass = np.where(sounding, pitches, 999).min(1) % 12
-        keys = bits * 12 + bass
+        at = np.maximum(pitches, -1)
+        at += 1
+        b, low = self._bit_of[at], self._low_of[at]
+        bits = b[:, 0] | b[:, 1]
+        bits |= b[:, 2]
+        bits |= b[:, 3]
+        bass = np.minimum(low[:, 0], low[:, 1])
+        np.minimum(bass, low[:, 2], out=bass)
+        np.minimum(bass, low[:, 3], out=bass)
+        keys = bits * 12 + bass % 12
         table = self._label_of
         ids = table[keys]
         missing = ids < 0
-        if missing.any():
+        if np.count_nonzero(missing):
             for row in np.flatnonzero(missing).tolist():
                 label = chord_label(pitches[row].tolist())
                 table[keys[row]] = (
@@ -111,7 +122,7 @@ class ChordChoice:
         lp = _log_softmax(logits)
         if f.strict:  # type: ignore[attr-defined]
             bad = forbidden(f.pitch_of, k, before, now)  # type: ignore[attr-defined]
-            if bad.any():
+            if np.count_nonzero(bad):
                 bad[(bad | (lp <= NEG / 2)).all(1)] = False  # nothing left: the rule yields
                 lp = np.where(bad, NEG, lp)
         return lp
@@ -174,9 +185,9 @@ class ChordChoice:
             voted = label == prefer[0]
             for x in prefer[1:]:
                 voted |= label == x
-            if voted.any():
+            if np.count_nonzero(voted):
                 named = voted
-        if named.any():
+        if np.count_nonzero(named):
             mass = np.bincount(label[named], weights=np.exp(score[named] - score.max()))
             score = np.where(label == int(mass.argmax()), score, NEG)
         i = int(score.argmax())

@@ -15,22 +15,16 @@ import numpy as np
 import torch
 
 from engines.harmony.choose import NEG, ChordChoice, forbidden
+from engines.harmony.gru import gru_update
 from engines.harmony.model import HOLD, NOTE_BASE, ORDER, REST, HarmonyModel
 from engines.harmony.vote import vote_chords
 
 
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
-
-
 def _gru(gi: np.ndarray, h: np.ndarray, w_hh: np.ndarray, b_hh: np.ndarray) -> np.ndarray:
     """One GRU step from the input projection gi [3H] (bias included) and the state h [H]."""
-    gh = w_hh @ h + b_hh
-    n_h = len(h)
-    r = _sigmoid(gi[:n_h] + gh[:n_h])
-    z = _sigmoid(gi[n_h : 2 * n_h] + gh[n_h : 2 * n_h])
-    n = np.tanh(gi[2 * n_h :] + r * gh[2 * n_h :])
-    return n + z * (h - n)
+    gh = w_hh @ h
+    gh += b_hh
+    return gru_update(gi, gh, h)
 
 
 @dataclass
@@ -117,7 +111,9 @@ class FastHarmonizer:
         fifths or octaves with a voice already decided is not chosen. On a ``beat``, greedy,
         :attr:`chords` chooses by chord (see :mod:`engines.harmony.choose`)."""
         mask = self.config.mask
-        hid = (self.head_w @ h + self.head_b).reshape(3, -1)
+        hid = self.head_w @ h
+        hid += self.head_b
+        hid = hid.reshape(3, -1)
         if beat and noise is None and self.chords is not None:
             return self.chords.choose(hid, prev, given, onset, before, soprano, prefer)
         out = list(given)
@@ -154,9 +150,9 @@ class FastHarmonizer:
             logits[HOLD] = NEG  # nothing sounds to hold
         if noise is not None:
             logits = logits + noise[k]
-        if self.strict:
+        if self.strict and before[k + 1] >= 0:  # a voice resting before has no parallels
             bad = forbidden(self.pitch_of, k, before, np.array([now]))[0]
-            if bad.any() and (logits[~bad] > NEG / 2).any():
+            if np.count_nonzero(bad) and (logits[~bad] > NEG / 2).any():
                 logits = np.where(bad, NEG, logits)
         return int(logits.argmax())
 

@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from engines.harmony.choose import NEG, NO_CHORD, ChordChoice
+from engines.harmony.gru import gru_update
 from engines.harmony.model import HOLD, NOTE_BASE, REST
 
 
@@ -30,19 +31,7 @@ def _gru_rows(gi: np.ndarray, h: np.ndarray, w_hh_t: torch.Tensor, b_hh: np.ndar
     """One GRU step for each row: gi [N, 3H] (bias included), h [N, H]."""
     gh = _mm(h, w_hh_t)
     gh += b_hh
-    n_h = h.shape[1]
-    rz = gi[:, : 2 * n_h] + gh[:, : 2 * n_h]  # both gates at once
-    np.negative(rz, out=rz)
-    np.exp(rz, out=rz)
-    rz += 1.0
-    np.divide(1.0, rz, out=rz)
-    n = gh[:, 2 * n_h :] * rz[:, :n_h]
-    n += gi[:, 2 * n_h :]
-    np.tanh(n, out=n)
-    out = h - n
-    out *= rz[:, n_h:]
-    out += n
-    return out
+    return gru_update(gi, gh, h)
 
 
 def vote_chords(
@@ -82,11 +71,14 @@ def vote_chords(
     cond_tenor, cond_alto = f.cond_tenor, f.cond_alto  # type: ignore[attr-defined]
     labels: ChordChoice = f.chords  # type: ignore[attr-defined]  # its cache of labels
     votes: list[tuple[int, ...]] = [()] * len(soprano)
-    u = rng.random((len(soprano), 3, n, c.vocab), dtype=np.float32).clip(1e-9, 1 - 1e-6)
     # the noise (a sample is the argmax of logits + T * Gumbel), the heads' biases and the
-    # voices' ranges, added at once
-    bias = np.stack(f.out_bias)  # type: ignore[attr-defined]
-    noise = -np.log(-np.log(u)) * np.float32(temperature) + bias[None, :, None]
+    # voices' ranges, added at once (in place: -log(-log(u)) * T + bias)
+    noise = rng.random((len(soprano), 3, n, c.vocab), dtype=np.float32)
+    np.clip(noise, 1e-9, 1 - 1e-6, out=noise)
+    for op in (np.log, np.negative, np.log, np.negative):
+        op(noise, out=noise)
+    noise *= np.float32(temperature)
+    noise += np.stack(f.out_bias)[None, :, None]  # type: ignore[attr-defined]
     for t, sop in enumerate(soprano):
         g = pt[prev + offsets]  # [N, 3, 3D]
         gi = gi_all[t] + g[:, 0]
@@ -113,7 +105,7 @@ def vote_chords(
                 z = z + cond_alto[0][now[:, 1]] + cond_alto[1][now[:, 2]]
             logits = _mm(np.maximum(z, 0), out_t[k])
             logits += noise[t, k]
-            logits[nothing[:, k], HOLD] = NEG  # nothing to hold
+            np.copyto(logits[:, HOLD], NEG, where=nothing[:, k])  # nothing to hold
             now[:, k] = logits.argmax(1)
         sounding[:, 1:] = np.where(now == HOLD, sounding[:, 1:], pitch_of[now])
         prev = now
