@@ -60,7 +60,9 @@ def forbidden(pitch_of: np.ndarray, k: int, before: Sequence[int], now: np.ndarr
 
 def _log_softmax(x: np.ndarray) -> np.ndarray:
     d = x - x.max(-1, keepdims=True)
-    return d - np.log(np.exp(d).sum(-1, keepdims=True))
+    total = np.exp(d).sum(-1, keepdims=True)
+    d -= np.log(total, out=total)
+    return d
 
 
 class ChordChoice:
@@ -120,7 +122,7 @@ class ChordChoice:
         elif prev in (REST, f.config.mask):  # type: ignore[attr-defined]
             logits[:, HOLD] = NEG  # nothing sounds to hold
         lp = _log_softmax(logits)
-        if f.strict:  # type: ignore[attr-defined]
+        if f.strict and before[k + 1] >= 0:  # type: ignore[attr-defined]  # else no parallels
             bad = forbidden(f.pitch_of, k, before, now)  # type: ignore[attr-defined]
             if np.count_nonzero(bad):
                 bad[(bad | (lp <= NEG / 2)).all(1)] = False  # nothing left: the rule yields

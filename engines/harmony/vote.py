@@ -62,9 +62,10 @@ def vote_chords(
     v1 = f.v1  # type: ignore[attr-defined]
     pt = np.concatenate(f.prev_table)  # type: ignore[attr-defined]
     offsets = np.arange(3) * v1
-    # the tokens after which nothing sounds to hold
-    no_hold = np.zeros(v1, dtype=bool)
-    no_hold[[REST, mask]] = True
+    # HOLD's noise after a token where nothing sounds to hold: NEG (NEG + x is NEG, so the
+    # logit is NEG as if set so)
+    hold_noise = np.zeros(v1, dtype=np.float32)
+    hold_noise[[REST, mask]] = NEG
     t_ = torch.from_numpy
     w_hh_t, head_t = t_(f.w_hh).T, t_(f.head_w).T  # type: ignore[attr-defined]
     out_t = [t_(w).T for w, _ in f.out]  # type: ignore[attr-defined]
@@ -92,7 +93,8 @@ def vote_chords(
             sounding[:, 0] = pitch_of[sop]
         elif sop != HOLD:
             sounding[:, 0] = -1
-        nothing = no_hold[prev]  # [N, 3]
+        noise_t = noise[t]  # [3, N, V]
+        noise_t[:, :, HOLD] += hold_noise[prev].T
         now = np.empty((n, 3), dtype=np.int64)
         for k in (2, 1, 0):  # bass, tenor, alto
             if given[t][k] != mask:
@@ -104,8 +106,7 @@ def vote_chords(
             elif k == 0:
                 z = z + cond_alto[0][now[:, 1]] + cond_alto[1][now[:, 2]]
             logits = _mm(np.maximum(z, 0), out_t[k])
-            logits += noise[t, k]
-            np.copyto(logits[:, HOLD], NEG, where=nothing[:, k])  # nothing to hold
+            logits += noise_t[k]
             now[:, k] = logits.argmax(1)
         sounding[:, 1:] = np.where(now == HOLD, sounding[:, 1:], pitch_of[now])
         prev = now
