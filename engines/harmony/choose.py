@@ -51,7 +51,10 @@ def forbidden(pitch_of: np.ndarray, k: int, before: Sequence[int], now: np.ndarr
         if not np.count_nonzero(moving):
             continue
         if moves is None:
-            moves = np.stack([(pitch_of < mine) & (pitch_of >= 0), pitch_of > mine])
+            moves = np.empty((2, len(pitch_of)), dtype=bool)
+            np.greater(mine, pitch_of, out=moves[0])
+            moves[0] &= pitch_of >= 0
+            np.greater(pitch_of, mine, out=moves[1])
             pc = pitch_of % 12
         keep = np.where(moving, (c + (mine - a)) % 12, -1)
         bad |= moves[(c > a).view(np.int8)] & (pc == keep[:, None])
@@ -59,8 +62,8 @@ def forbidden(pitch_of: np.ndarray, k: int, before: Sequence[int], now: np.ndarr
 
 
 def _log_softmax(x: np.ndarray) -> np.ndarray:
-    d = x - x.max(-1, keepdims=True)
-    total = np.exp(d).sum(-1, keepdims=True)
+    d = x - np.maximum.reduce(x, axis=-1, keepdims=True)  # x.max(-1), without its wrapper
+    total = np.add.reduce(np.exp(d), axis=-1, keepdims=True)
     d -= np.log(total, out=total)
     return d
 
