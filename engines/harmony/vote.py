@@ -80,7 +80,8 @@ def vote_chords(
         op(noise, out=noise)
     noise *= np.float32(temperature)
     noise += np.stack(f.out_bias)[None, :, None]  # type: ignore[attr-defined]
-    for t, sop in enumerate(soprano):
+    last = max((t for t, beat in enumerate(beats) if beat), default=-1)
+    for t, sop in enumerate(soprano[: last + 1]):  # the steps after the last beat count nothing
         g = pt[prev + offsets]  # [N, 3, 3D]
         gi = gi_all[t] + g[:, 0]
         gi += g[:, 1]
