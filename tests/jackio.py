@@ -11,13 +11,17 @@ pipes. ``time.monotonic`` is CLOCK_MONOTONIC, one clock for every process of the
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
 
 OPEN_TIMEOUT = 20.0
 
@@ -58,6 +62,72 @@ port.delete()
 """
 
 
+# argv: the port to read (or "" for none: something else connects to test-frames:in), timeout.
+# Prints "open" once the port is open (and connected), then [frame, time, message] per
+# message: its JACK frame and that frame's time.monotonic() time (JACK's cycle times), and
+# ["late"] for a cycle in which the server went on without this reader: its writers may then
+# have cleared or rewritten the buffer it was reading (JACK's async mode), so messages can be
+# lost or read twice. A loaded machine does that to a Python reader.
+_FRAMES_CHILD = r"""
+import ctypes, json, sys, threading, time
+import jack
+sys.setswitchinterval(0.0001)  # the callback gets the GIL back from the printer at once
+from bridge.live.jackout import JackClock
+source, timeout = sys.argv[1], float(sys.argv[2])
+client = jack.Client("test-frames", no_start_server=True)
+port = client.midi_inports.register("in")
+clock = JackClock(client, port)
+class Event(ctypes.Structure):
+    _fields_ = [("time", ctypes.c_uint32), ("size", ctypes.c_size_t),
+                ("buffer", ctypes.POINTER(ctypes.c_ubyte))]
+lib = ctypes.PyDLL(jack._libname)  # the GIL kept: a reader slower than a period loses events
+count, get = lib.jack_midi_get_event_count, lib.jack_midi_event_get
+count.restype, count.argtypes = ctypes.c_uint32, [ctypes.c_void_p]
+get.restype, get.argtypes = ctypes.c_int, [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_uint32]
+event = Event()
+got, lock, last = [], threading.Lock(), [None]
+def process(frames):
+    first = clock.last_frame(clock.client)
+    buffer = clock.get_buffer(clock.port, frames)
+    events = []
+    for i in range(count(buffer)):
+        get(ctypes.addressof(event), buffer, i)
+        events.append((event.time, list(event.buffer[:event.size])))
+    if events:
+        first, start, end, _ = clock.cycle()
+        with lock:
+            got.extend((first + offset, start + offset * (end - start) / frames, message)
+                       for offset, message in events)
+    late = last[0] is not None and (first - last[0]) % 2**32 > frames
+    if late:
+        with lock:
+            got.append(("late", 0, None))
+    last[0] = first
+client.set_process_callback(process)
+client.activate()
+deadline = time.monotonic() + timeout
+if source:
+    while not client.get_ports(source):
+        if time.monotonic() > deadline:
+            print("missing " + source, flush=True)
+            sys.exit(1)
+        time.sleep(0.05)
+    client.connect(source, port)
+print("open", flush=True)
+def printer():
+    while True:
+        time.sleep(0.005)
+        with lock:
+            lines, got[:] = list(got), []
+        for line in lines:
+            sys.stdout.write(json.dumps(line) + "\n")
+        sys.stdout.flush()
+threading.Thread(target=printer, daemon=True).start()
+sys.stdin.read()
+time.sleep(0.05)
+"""
+
+
 def jack_connections() -> dict[str, set[str]]:
     """Every JACK port of the running server -> the ports it is connected to (jack_lsp -c)."""
     lines = subprocess.run(["jack_lsp", "-c"], capture_output=True, text=True).stdout
@@ -86,9 +156,15 @@ def wait_connected(port: str, own_client: str, timeout: float = OPEN_TIMEOUT) ->
 class _Child:
     """A child process holding one JACK MIDI port connected to ``target``."""
 
-    def __init__(self, role: str, client: str, target: str, timeout: float) -> None:
+    def __init__(
+        self, role: str, client: str, target: str, timeout: float, script: str = _CHILD
+    ) -> None:
+        args = [role, client, target] if script == _CHILD else [target]
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get(
+            "PYTHONPATH", "")])}  # fmt: skip
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", _CHILD, role, client, target, str(timeout)],
+            [sys.executable, "-c", script, *args, str(timeout)],
+            env=env,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -100,7 +176,8 @@ class _Child:
         if first != "open":
             self.close()
             pytest.fail(f"no JACK port {target} for {client}: {first or 'the child ended'}")
-        wait_connected(target, client, timeout)
+        if target:
+            wait_connected(target, client, timeout)
 
     def close(self) -> None:
         """End the child (its port closes with it); safe to call twice."""
@@ -117,19 +194,26 @@ class _Child:
 class Receiver(_Child):
     """A JACK MIDI input of the test's own, connected to a port; records every message."""
 
-    def __init__(self, source: str, timeout: float = OPEN_TIMEOUT) -> None:
+    def __init__(self, source: str, timeout: float = OPEN_TIMEOUT, script: str = _CHILD) -> None:
         self.messages: list[tuple[float, list[int]]] = []
+        self.frames: list[int] = []  # a FrameReceiver's: each message's JACK frame
+        self.late = 0  # a FrameReceiver's: cycles it was late for (see _FRAMES_CHILD)
         self._cond = threading.Condition()
-        super().__init__("in", "test-recv", source, timeout)
+        client = "test-recv" if script == _CHILD else "test-frames"
+        super().__init__("in", client, source, timeout, script)
         self._reader = threading.Thread(target=self._read, name="test-recv", daemon=True)
         self._reader.start()
 
     def _read(self) -> None:
         assert self.proc.stdout is not None
         for line in self.proc.stdout:
-            t, message = json.loads(line)
+            *frame, t, message = json.loads(line)
             with self._cond:
-                self.messages.append((t, message))
+                if frame == ["late"]:
+                    self.late += 1
+                else:
+                    self.frames.extend(frame)
+                    self.messages.append((t, message))
                 self._cond.notify_all()
 
     def wait_for(
@@ -147,6 +231,17 @@ class Receiver(_Child):
     def close(self) -> None:
         super().close()
         self._reader.join(5)
+
+
+class FrameReceiver(Receiver):
+    """A Receiver (``test-frames:in``) that also records each message's JACK frame in
+    ``frames``, and as its time the time of that frame (not of the callback). ``source``
+    None: something else connects to it."""
+
+    PORT = "test-frames:in"
+
+    def __init__(self, source: str | None = None, timeout: float = OPEN_TIMEOUT) -> None:
+        super().__init__(source or "", timeout, _FRAMES_CHILD)
 
 
 class Sender(_Child):

@@ -179,7 +179,7 @@ class PortLink:
         if watch is not None and (dead or not release):
             self._graveyard.append(watch)
         elif watch is not None:
-            _close_watch(watch)
+            close_aside(watch.close)
         if self.dropped:
             log.info("MIDI %s %s: %d note-ons dropped in all", self.kind, self.name, self.dropped)
 
@@ -363,17 +363,22 @@ class PortLink:
         self._status("back")
 
     def _status(self, state: str) -> None:
-        if self.on_status is not None:
-            try:
-                self.on_status(state, self.name)
-            except Exception as exc:
-                log.error("MIDI status handler failed: %r", exc)
+        report_status(self.on_status, state, self.name)
 
 
-def _close_watch(watch: JackWatch, timeout: float = 1.0) -> None:
-    """Close a watch client from a helper thread: should libjack hang (a server ending just
+def report_status(on_status: Callable[[str, str], None] | None, state: str, name: str) -> None:
+    """``on_status(state, name)``, if any; its error is logged, never raised."""
+    if on_status is not None:
+        try:
+            on_status(state, name)
+        except Exception as exc:
+            log.error("MIDI status handler failed: %r", exc)
+
+
+def close_aside(close: Callable[[], object], timeout: float = 1.0) -> None:
+    """Close a JACK client from a helper thread: should libjack hang (a server ending just
     then), the caller still goes on after ``timeout``."""
-    closer = threading.Thread(target=watch.close, name="jack-close", daemon=True)
+    closer = threading.Thread(target=close, name="jack-close", daemon=True)
     closer.start()
     closer.join(timeout)
 

@@ -1,0 +1,372 @@
+"""JackFrameLink through a real JACK server (``jackd -d dummy``, 64 frames at 48 kHz): each
+message lands at the JACK frame of its intended time, in order, bounded, and the link
+survives its server's death and return.
+
+Frames are read by a JACK input in a child process (``jackio.FrameReceiver``): asserts on
+frames are exact, and no assert depends on the machine's speed (messages are put far ahead).
+The server's death is played in a child process too: libjack binds a process to its server
+while a (dead, kept) client lives, which would carry over to the tests after this file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from typing import Any
+
+import pytest
+from clients import require_client, stop
+from jackio import ROOT, FrameReceiver
+
+from bridge.live.jackd import JACK_PERIOD, JACK_RATE, jack_server, server_name, spawn_jackd
+from bridge.live.jackout import JackFrameLink
+from bridge.live.midi import MidiError
+
+pytestmark = pytest.mark.slow
+
+AHEAD_S = 0.3  # messages are put this far ahead of their time: in time on a slow machine
+WAIT_S = 20.0
+ATTEMPTS = 5
+SWITCH_S = 0.0005
+FRAME_S = 1 / JACK_RATE
+
+
+@pytest.fixture(scope="module")
+def jack() -> Iterator[str]:
+    """A JACK server with the dummy driver; its name is in JACK_DEFAULT_SERVER meanwhile."""
+    require_client("jackd")
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(SWITCH_S)  # as when serving: JACK's thread gets the GIL in time
+    with ExitStack() as stack:
+        stack.callback(sys.setswitchinterval, interval)
+        try:
+            name = stack.enter_context(jack_server(timeout=WAIT_S, prefix="test-jackout-jackd"))
+        except RuntimeError as exc:
+            pytest.fail(str(exc), pytrace=False)
+        yield name
+
+
+@pytest.fixture
+def link(jack: str) -> Iterator[JackFrameLink]:
+    out = JackFrameLink("test-jackout")
+    yield out
+    out.close()
+
+
+def on(pitch: int) -> list[int]:
+    return [0x90, pitch, 100]
+
+
+def off(pitch: int) -> list[int]:
+    return [0x80, pitch, 0]
+
+
+def received(
+    source: JackFrameLink | Callable[[], JackFrameLink], count: int, put: Callable[[], object]
+) -> FrameReceiver:
+    """A FrameReceiver of ``source`` (or of a new link ``source()`` for each try) once
+    ``put()`` has put ``count`` messages and they came. Tried again when the reader was late
+    for a cycle meanwhile (see ``jackio``): what it read then is not what the link wrote."""
+    for _ in range(ATTEMPTS):
+        link = source if isinstance(source, JackFrameLink) else source()
+        receiver = FrameReceiver(link.name)
+        try:
+            put()
+            receiver.wait_for(lambda got, r=receiver: len(got) >= count or r.late, WAIT_S)
+            link.flush(WAIT_S)
+            time.sleep(0.05)  # nothing more comes
+        finally:
+            receiver.close()
+        if not receiver.late:
+            assert len(receiver.messages) == count, receiver.messages
+            return receiver
+    pytest.skip(f"the test's JACK reader was late in each of {ATTEMPTS} tries (a busy machine)")
+
+
+def messages(receiver: FrameReceiver) -> list[list[int]]:
+    return [m for _, m in receiver.messages]
+
+
+def test_messages_land_at_the_frames_of_their_times(link: JackFrameLink) -> None:
+    chord = [on(60), on(64), on(67), on(72)]
+    offs = [off(60 + i) for i in range(8)]
+    intended: list[float] = []
+
+    def put() -> None:
+        t = time.monotonic() + AHEAD_S
+        link.put(*chord, at=t)
+        for i, message in enumerate(offs):
+            link.put(message, at=t + 0.0025 * (i + 1))
+        intended[:] = [t] * 4 + [t + 0.0025 * (i + 1) for i in range(8)]
+
+    receiver = received(link, 12, put)
+    assert messages(receiver) == chord + offs
+    frames = receiver.frames
+    assert len(set(frames[:4])) == 1  # a chord in one frame
+    steps = [b - a for a, b in zip(frames[3:], frames[4:], strict=False)]
+    assert all(abs(step - 120) <= 2 for step in steps), steps  # 2.5 ms at 48 kHz
+    # On the JACK timeline (the receiver's own mapping of its frames to time.monotonic).
+    pairs = zip(receiver.messages, intended, strict=True)
+    errors = [(got - want) / FRAME_S for (got, _), want in pairs]
+    assert max(map(abs, errors)) < 48, errors  # 1 ms: the two clients' clock readings
+
+
+def test_a_past_time_goes_out_at_once_and_order_is_kept(link: JackFrameLink) -> None:
+    same = [[0xB0, cc, cc] for cc in range(40)]
+
+    def put() -> None:
+        now = time.monotonic()
+        link.put(on(50), at=now + 2 * AHEAD_S)
+        link.put(on(51), at=now - 10)
+        link.put(on(52))  # at=None: now
+        link.put(*same[:20], at=now + AHEAD_S)
+        link.put(*same[20:], at=now + AHEAD_S)
+
+    receiver = received(link, 43, put)
+    assert messages(receiver) == [on(51), on(52), *same, on(50)]
+    assert len(set(receiver.frames[2:42])) == 1
+
+
+def test_messages_go_in_time_order_not_put_order(link: JackFrameLink) -> None:
+    def put() -> None:
+        t = time.monotonic() + AHEAD_S
+        for i in reversed(range(10)):
+            link.put(on(60 + i), at=t + 0.001 * i)
+
+    receiver = received(link, 10, put)
+    assert messages(receiver) == [on(60 + i) for i in range(10)]
+    assert receiver.frames == sorted(receiver.frames)
+
+
+def test_a_burst_of_2000_goes_out_whole_and_in_order(link: JackFrameLink) -> None:
+    burst = [[0xB0 | (i % 16), i % 128, (i // 128) % 128] for i in range(2000)]
+    sent: list[list[int]] = []
+
+    def put() -> None:
+        sent.clear()
+        link.put(*burst)
+
+    link.on_sent = sent.append
+    receiver = received(link, 2000, put)
+    assert messages(receiver) == burst
+    assert len(set(receiver.frames)) > 1  # over several cycles
+    deadline = time.monotonic() + WAIT_S
+    while len(sent) < 2000 and time.monotonic() < deadline:  # on_sent runs on the thread
+        time.sleep(0.01)
+    assert sent == burst
+    assert link.dropped == 0
+
+
+def test_a_full_queue_drops_the_oldest_note_ons_only(jack: str) -> None:
+    link = JackFrameLink("test-jackout", queue_size=8)
+    ccs = [[0xB0, 7, i] for i in range(3)]
+    try:
+
+        def put() -> None:
+            t = time.monotonic() + AHEAD_S
+            link.dropped = 0
+            link.put(*ccs, at=t)
+            for i in range(10):
+                link.put(on(60 + i), at=t + 0.001 * (i + 1))
+            assert link.dropped == 5  # 3 controllers and the 5 latest note-ons fit
+            for i in range(7):  # note-offs: each drops a note-on, past the bound when none left
+                link.put(off(60 + i), at=t + 0.02)
+            assert link.dropped == 10
+
+        receiver = received(link, 10, put)
+        assert messages(receiver) == ccs + [off(60 + i) for i in range(7)]
+    finally:
+        link.close()
+
+
+def test_close_after_put_delivers_everything(jack: str) -> None:
+    notes = [on(40 + i) if i % 2 == 0 else off(40 + i - 1) for i in range(100)]
+    sent: list[list[int]] = []
+    links: list[JackFrameLink] = []
+
+    def new_link() -> JackFrameLink:
+        links.append(JackFrameLink("test-jackout", on_sent=sent.append, close_grace=0.1))
+        return links[-1]
+
+    def put() -> None:
+        sent.clear()
+        t = time.monotonic()
+        for i, message in enumerate(notes):
+            links[-1].put(message, at=t + 0.0005 * i)
+        links[-1].close()
+        assert sent == notes
+        links[-1].close()  # twice is fine
+        assert links[-1].lost
+
+    try:
+        receiver = received(new_link, 100, put)
+    finally:
+        for link in links:
+            link.close()
+    assert messages(receiver) == notes
+
+
+def test_a_target_is_connected_by_part_of_its_name(jack: str) -> None:
+    receiver = FrameReceiver(None)
+    try:
+        link = JackFrameLink("test-jackout", target="TEST-FRAMES")
+        try:
+            assert link.name == FrameReceiver.PORT
+            link.put(on(70), off(70))
+            assert receiver.wait_for(lambda got: len(got) >= 2, WAIT_S)
+            assert messages(receiver)[:2] == [on(70), off(70)] or receiver.late
+        finally:
+            link.close()
+        with pytest.raises(MidiError, match="no-such-port"):
+            JackFrameLink("test-jackout", target="no-such-port")
+    finally:
+        receiver.close()
+
+
+def test_no_server_is_a_midi_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    require_client("jackd")
+    monkeypatch.setenv("JACK_DEFAULT_SERVER", "test-jackout-none")
+    monkeypatch.setenv("JACK_NO_START_SERVER", "1")
+    with pytest.raises(MidiError, match="JACK server running"):
+        JackFrameLink("test-jackout")
+
+
+def test_the_module_imports_without_jack() -> None:
+    code = "import sys, bridge.live.jackout; assert 'jack' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+# --- the server dies and comes back (the link in a child process) ----------------------------
+
+# Reads JSON commands: ["put", n] puts n note pairs and prints ["put", dropped, lost, losses].
+# Prints ["open", name] first and ["status", state, name] for each status.
+_LINK_CHILD = r"""
+import json, logging, sys
+from bridge.live.jackout import JackFrameLink
+logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+say = lambda *what: print(json.dumps(what), flush=True)
+link = JackFrameLink("test-jackout", on_status=lambda state, name: say("status", state, name))
+say("open", link.name)
+for line in sys.stdin:
+    _, n = json.loads(line)
+    for _ in range(n):
+        link.put([0x90, 60, 100], [0x80, 60, 0])
+    say("put", link.dropped, link.lost, link.losses)
+link.close(release=False)
+"""
+
+
+class LinkChild:
+    def __init__(self, stderr: Any) -> None:
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", _LINK_CHILD],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+            bufsize=1,
+            env=env,
+        )
+        self.lines: list[list[Any]] = []
+        self._cond = threading.Condition()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            with self._cond:
+                self.lines.append(json.loads(line))
+                self._cond.notify_all()
+
+    def expect(self, kind: str, *args: Any) -> list[Any]:
+        deadline = time.monotonic() + WAIT_S
+        with self._cond:
+            while True:
+                for line in self.lines:
+                    if line[0] == kind and list(line[1 : 1 + len(args)]) == list(args):
+                        self.lines.remove(line)
+                        return line
+                left = deadline - time.monotonic()
+                assert left > 0, f"no {kind} {args}: {self.lines}"
+                self._cond.wait(left)
+
+    def put(self, n: int) -> list[Any]:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(json.dumps(["put", n]) + "\n")
+        self.proc.stdin.flush()
+        return self.expect("put")
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            assert self.proc.stdin is not None
+            self.proc.stdin.close()
+            try:
+                self.proc.wait(WAIT_S)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def start_jackd(name: str, log: Any) -> subprocess.Popen[Any]:
+    env = {**os.environ, "JACK_NO_AUDIO_RESERVATION": "1"}
+    proc = spawn_jackd(name, rate=JACK_RATE, period=JACK_PERIOD, env=env, output=log)
+    deadline = time.monotonic() + WAIT_S
+    while subprocess.run(["jack_lsp"], capture_output=True, timeout=10).returncode != 0:
+        assert proc.poll() is None and time.monotonic() < deadline, "jackd did not start"
+        time.sleep(0.1)
+    return proc
+
+
+def flows(child: LinkChild, receiver: FrameReceiver) -> None:
+    """Messages put in ``child`` reach ``receiver`` (put again while none came: a reader late
+    for a cycle can miss one, see ``jackio``)."""
+    deadline = time.monotonic() + WAIT_S
+    while not receiver.wait_for(lambda got: [on(60), off(60)] == [m for _, m in got[:2]], 0.5):
+        assert time.monotonic() < deadline and not receiver.messages, receiver.messages
+        child.put(1)
+
+
+def test_server_death_and_return(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    """Lost once (logged once), put never blocks meanwhile, back with the server."""
+    require_client("jackd")
+    name = server_name("test-jackout-loss-jackd")
+    monkeypatch.setenv("JACK_DEFAULT_SERVER", name)
+    monkeypatch.setenv("JACK_NO_START_SERVER", "1")
+    with open(tmp_path / "jackd.log", "w") as jackd_log, open(tmp_path / "link.log", "w+") as err:
+        server = start_jackd(name, jackd_log)
+        child = LinkChild(err)
+        receiver = None
+        try:
+            port = child.expect("open")[1]
+            receiver = FrameReceiver(port)
+            assert child.put(1) == ["put", 0, False, 0]
+            flows(child, receiver)
+            receiver.close()
+
+            stop(server, "jackd")
+            child.expect("status", "lost", port)
+            _, dropped, lost, losses = child.put(1000)  # returns: no put blocks
+            assert (dropped, lost, losses) == (1000, True, 1)
+            time.sleep(1.2)  # a few failed reopens
+            server = start_jackd(name, jackd_log)
+            child.expect("status", "back", port)
+            receiver = FrameReceiver(port)
+            assert child.put(1) == ["put", 1000, False, 1]
+            flows(child, receiver)
+        finally:
+            if receiver is not None:
+                receiver.close()
+            child.close()
+            stop(server, "jackd")
+        err.seek(0)
+        logged = err.read()
+        assert logged.count("lost:") == 1, logged
+        assert logged.count("is back") == 1, logged
+        assert [line for line in child.lines if line[0] == "status"] == []
