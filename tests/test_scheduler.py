@@ -137,3 +137,86 @@ def test_a_zero_length_note_never_sticks(rig) -> None:
     clock.advance(0.5)
     assert sched.sounding() == []
     assert rec.events == []
+
+
+class EarlyRecorder(Recorder):
+    """A sink handed its notes ``ahead`` seconds early: records (kind, pitch, for-time, at)."""
+
+    def __init__(self, clock: FakeClock, ahead: float) -> None:
+        super().__init__()
+        self.ahead = ahead
+        self.clock = clock
+        self.handed: list[tuple[str, int, float, float]] = []
+
+    def note_on(self, note: PlayedNote, t: float) -> None:
+        self.handed.append(("on", note.pitch, t, self.clock.now()))
+
+    def note_off(self, note: PlayedNote, t: float) -> None:
+        self.handed.append(("off", note.pitch, t, self.clock.now()))
+
+
+@pytest.fixture
+def early_rig():
+    clock = FakeClock(start=100.0)
+    rec = Recorder()
+    early = EarlyRecorder(clock, ahead=0.004)
+    sched = Scheduler([early, rec], clock, realtime=False).start()
+    clock.settle()
+    yield clock, rec, early, sched
+    sched.close()
+
+
+def test_an_ahead_sink_is_handed_each_note_early_with_its_time(early_rig) -> None:
+    clock, rec, early, sched = early_rig
+    sched.play(note(60, 100.1, 100.2))
+    sched.play(note(64, 100.1, 100.2))
+    sched.play(note(67, 100.2, 100.3))  # starts where the others end
+    clock.run(0.5)
+    handed = [(k, p, t) for k, p, t, _ in early.handed]
+    assert handed == [("on", 60, 100.1), ("on", 64, 100.1), ("off", 60, 100.2),
+                      ("off", 64, 100.2), ("on", 67, 100.2), ("off", 67, 100.3)]  # fmt: skip
+    assert all(at == pytest.approx(t - 0.004) for _, _, t, at in early.handed)
+    # the other sinks hear the notes at their times, and the ahead sink never twice
+    assert [(k, p, round(t, 6)) for k, p, t in rec.events] == handed
+
+
+def test_an_ahead_sink_hears_every_note_end_once_whatever_stops_it(early_rig) -> None:
+    clock, rec, early, sched = early_rig
+    sched.play(note(60, 100.1, 100.5, owner="a"))  # sounding when stopped
+    sched.play(note(62, 100.2015, 100.3, owner="a"))  # handed, not yet sounding when stopped
+    sched.play(note(64, 100.3, 100.4, owner="a"))  # never handed
+    sched.play(note(65, 100.15, 100.15, owner="b"))  # no length: never handed
+    clock.advance(0.1)
+    clock.advance(0.1)  # 100.2: 62 was handed at 100.1975
+    assert [(k, p) for k, p, _, _ in early.handed] == [("on", 60), ("on", 62)]
+    assert sched.cancel("a") == 1
+    offs = {p: (t, at) for k, p, t, at in early.handed if k == "off"}
+    assert offs[60] == (pytest.approx(100.2), pytest.approx(100.2))  # ended now
+    assert offs[62][0] == pytest.approx(100.2015)  # ended at its own start: never sounds on
+    clock.run(0.5)
+    kinds = [(k, p) for k, p, _, _ in early.handed]
+    assert sorted(kinds) == [("off", 60), ("off", 62), ("on", 60), ("on", 62)]
+
+
+def test_a_stop_after_the_note_off_was_handed_does_not_end_it_twice(early_rig) -> None:
+    clock, rec, early, sched = early_rig
+    sched.play(note(60, 100.1, 100.2, owner="a"))
+    clock.advance(0.1)
+    clock.advance(0.0975)  # 100.1975: the note-off (for 100.2) handed, not yet played
+    assert [k for k, _, _, _ in early.handed] == ["on", "off"]
+    assert sched.cancel("a") == 1
+    clock.run(0.5)
+    assert [k for k, _, _, _ in early.handed] == ["on", "off"]
+    assert [k for k, _, _ in rec.events] == ["on", "off"]
+
+
+def test_a_retime_leaves_what_an_ahead_sink_was_handed(early_rig) -> None:
+    clock, rec, early, sched = early_rig
+    n = note(60, 100.1, 100.2, owner="a", on_step=0, off_step=4)
+    sched.play(n)
+    clock.advance(0.0965)  # 100.0965: handed its note-on
+    sched.retime("a", lambda step: 100.5 + step * 0.1)  # both ends much later
+    clock.run(1.5)
+    handed = [(k, round(t, 6)) for k, _, t, _ in early.handed]
+    assert handed == [("on", 100.1), ("off", 100.9)]
+    assert [(k, round(t, 6)) for k, _, t in rec.events] == handed  # the others moved with it

@@ -13,6 +13,13 @@ No MIDI send ever blocks or spins the caller: each port has a thread of its own
 (``bridge.live.midilink``) that sends, watches the MIDI system (the JACK server), stops
 sending into it when it dies and reopens the port when it comes back.
 
+On JACK an output is written by a JACK client of our own (``bridge.live.jackout``, the
+JACK-Client package) at the frame of each message's time: the scheduler hands it notes
+``ahead`` seconds early (``MidiSink.ahead``), so notes leave on time to the frame and the
+notes of a chord in one frame. rtmidi's JACK output would put every message at the start of
+the next period (1.33 ms at 64 frames, 48 kHz). ``BRIDGE_MIDI_FRAMES=0``, or JACK-Client
+missing, keeps rtmidi's.
+
 On close, an output sends note-off for every note it started and not yet ended, then All
 Notes Off (CC 123) and All Sound Off (CC 120) on every channel it used: a synth is never
 left with a stuck note, even one that ignores CC 123 in omni mode.
@@ -41,6 +48,12 @@ NOTE_OFF, NOTE_ON, CONTROL = 0x80, 0x90, 0xB0
 ALL_SOUND_OFF, ALL_NOTES_OFF = 120, 123
 CLIENT_NAME = "bridge"
 CLOSE_GRACE_S = 0.1
+AHEAD_PERIODS = 2  # how early (in JACK periods, plus AHEAD_MARGIN_S) notes reach the frame writer
+AHEAD_MARGIN_S = 0.002
+
+
+def _frames_wanted() -> bool:
+    return os.environ.get("BRIDGE_MIDI_FRAMES", "1").strip().lower() not in ("0", "no", "off")
 
 
 class MidiError(RuntimeError):
@@ -184,17 +197,46 @@ class MidiOutput:
                 port.delete()
                 raise MidiError(f"cannot open MIDI output {name or port_name!r}: {exc}") from exc
 
-        self._link = PortLink(
-            open_port,
-            kind="output",
-            jack=self.api == _rtmidi().API_UNIX_JACK,
-            watch_name=client_name + "-watch",
+        jack = self.api == _rtmidi().API_UNIX_JACK
+        self.ahead = 0.0  # how early MidiSink hands notes over (seconds)
+        self._link: Any = None
+        if jack and _frames_wanted():
+            self._link = self._frame_link(name, client_name, port_name, queue_size)
+        if self._link is None:
+            self._link = PortLink(
+                open_port,
+                kind="output",
+                jack=jack,
+                watch_name=client_name + "-watch",
+                on_status=self._status,
+                close_grace=CLOSE_GRACE_S,
+                queue_size=queue_size,
+            )
+        self.name = self._link.name
+        how = "written at each note's frame" if self.ahead else api_name(self.api)
+        log.info("MIDI output: %s (%s)", self.name, how)
+
+    def _frame_link(
+        self, name: str | None, client_name: str, port_name: str, queue_size: int
+    ) -> Any:
+        """The JACK frame writer, or None (then rtmidi's output) when JACK-Client is missing."""
+        try:
+            from bridge.live.jackout import JackFrameLink, jack_module
+        except ImportError:
+            return None
+        if jack_module() is None:
+            log.info("JACK-Client is not installed: MIDI goes out at JACK period boundaries")
+            return None
+        link = JackFrameLink(
+            client_name,
+            port_name,
+            target=name,
             on_status=self._status,
             close_grace=CLOSE_GRACE_S,
             queue_size=queue_size,
         )
-        self.name = self._link.name
-        log.info("MIDI output: %s (%s)", self.name, api_name(self.api))
+        self.ahead = AHEAD_PERIODS * link.period + AHEAD_MARGIN_S
+        return link
 
     @property
     def on_sent(self) -> Callable[[list[int]], None] | None:
@@ -209,8 +251,13 @@ class MidiOutput:
         """Note-ons dropped (queue full, or the port lost)."""
         return self._link.dropped
 
-    def _put(self, *messages: list[int]) -> None:
-        self._link.put(*messages)
+    def _put(self, *messages: list[int], at: float | None = None) -> None:
+        """Queue ``messages`` for the time ``at`` (monotonic; None: at once). Only the JACK
+        frame writer places them at ``at``; other outputs send at once."""
+        if at is None or not self.ahead:
+            self._link.put(*messages)
+        else:
+            self._link.put(*messages, at=at)
 
     def _status(self, state: str, name: str) -> None:
         if state == "back":  # a reopened named port may reach a synth that missed note-offs
@@ -229,17 +276,18 @@ class MidiOutput:
             if not self._closed:
                 self._put(list(message))
 
-    def note_on(self, channel: int, pitch: int, velocity: int) -> None:
-        """``channel`` 1..16. Counted, so overlapping same-pitch notes end together."""
+    def note_on(self, channel: int, pitch: int, velocity: int, at: float | None = None) -> None:
+        """``channel`` 1..16; ``at``: see ``_put``. Counted, so overlapping same-pitch notes
+        end together."""
         ch = channel - 1
         with self._lock:
             if self._closed:
                 return
             self.channels_used.add(ch)
             self._on[(ch, pitch)] = self._on.get((ch, pitch), 0) + 1
-            self._put([NOTE_ON | ch, pitch, velocity])
+            self._put([NOTE_ON | ch, pitch, velocity], at=at)
 
-    def note_off(self, channel: int, pitch: int) -> None:
+    def note_off(self, channel: int, pitch: int, at: float | None = None) -> None:
         """Sends the note-off when the last note of this pitch on this channel ends."""
         ch = channel - 1
         with self._lock:
@@ -250,7 +298,7 @@ class MidiOutput:
                 self._on[(ch, pitch)] = left
                 return
             self._on.pop((ch, pitch), None)
-            self._put([NOTE_OFF | ch, pitch, 0])
+            self._put([NOTE_OFF | ch, pitch, 0], at=at)
 
     def panic(self) -> None:
         """Note-off for every note sounding, then All Notes Off and All Sound Off on every
@@ -287,9 +335,10 @@ class MemoryMidiOutput(MidiOutput):
         self._closed = False
         self.channels_used = set()
         self._on = {}
+        self.ahead = 0.0
         self.messages: list[list[int]] = []
 
-    def _put(self, *messages: list[int]) -> None:
+    def _put(self, *messages: list[int], at: float | None = None) -> None:
         self.messages.extend(list(m) for m in messages)
 
     def close(self, release: bool = True) -> None:
@@ -297,16 +346,20 @@ class MemoryMidiOutput(MidiOutput):
 
 
 class MidiSink:
-    """A scheduler sink that plays notes on a MIDI output (on each note's channel)."""
+    """A scheduler sink that plays notes on a MIDI output (on each note's channel).
+
+    ``ahead`` is the output's: when > 0 the scheduler calls ``note_on``/``note_off`` that
+    much early with the time each message is for (see ``bridge.live.scheduler``)."""
 
     def __init__(self, output: MidiOutput) -> None:
         self.output = output
+        self.ahead = output.ahead
 
     def note_on(self, note: PlayedNote, now: float) -> None:
-        self.output.note_on(note.channel, note.pitch, note.velocity)
+        self.output.note_on(note.channel, note.pitch, note.velocity, at=now)
 
     def note_off(self, note: PlayedNote, now: float) -> None:
-        self.output.note_off(note.channel, note.pitch)
+        self.output.note_off(note.channel, note.pitch, at=now)
 
     def announce(self, note: PlayedNote, now: float) -> None:
         pass

@@ -13,6 +13,14 @@ No inference happens here: callers hand over finished notes.
 
 At one instant note-offs go before note-ons, so a note re-struck where the previous one ends
 is heard as two notes.
+
+A sink with ``ahead`` > 0 (the JACK MIDI sink: it writes each message at the frame of its
+time) is handed every note-on and note-off ``ahead`` seconds early, with the time it is for
+as the second argument, and never at the time itself. It hears each note's note-on once and
+then its note-off once, at a time no earlier than the note-on's: a note stopped before it
+sounds, but already handed, is ended at its own start; a note stopped after its note-off was
+handed ends then (at most ``ahead`` later than the stop). A retime (tempo change) does not
+move what was already handed.
 """
 
 from __future__ import annotations
@@ -31,8 +39,12 @@ from bridge.live.clock import Clock, MonotonicClock
 
 log = logging.getLogger(__name__)
 
-# Event kinds, in the order they fire at one instant.
+# Event kinds, in the order they fire at one instant (early ones: handed to ``ahead`` sinks).
 _OFF, _CALL, _ANNOUNCE, _ON = 0, 1, 2, 3
+_EARLY_OFF, _EARLY_ON = 4, 5
+_ORDER = {_EARLY_OFF: _OFF, _EARLY_ON: _ON}
+# PlayedNote.handed: what ``ahead`` sinks were handed (or, for OFF alone, will never be).
+_HANDED_ON, _HANDED_OFF = 1, 2
 
 
 @dataclass(eq=False)
@@ -59,6 +71,7 @@ class PlayedNote:
     route: Any = None
     state: str = field(default="pending", init=False)  # pending | sounding | done
     version: int = field(default=0, init=False)
+    handed: int = field(default=0, init=False)  # _HANDED_ON | _HANDED_OFF, for ahead sinks
 
     @property
     def duration_ms(self) -> float:
@@ -81,12 +94,21 @@ class NoteSink(Protocol):
         ...
 
 
+def _ahead(sink: object) -> float:
+    """How early ``sink`` wants its notes (see the module doc); 0 for most sinks."""
+    return float(getattr(sink, "ahead", 0.0) or 0.0)
+
+
 @dataclass(eq=False)
 class _Call:
     owner: Hashable
     fn: Callable[[], None]
     step: int | None = None
     version: int = 0
+
+
+def _start(item: PlayedNote | _Call) -> float:
+    return item.on_time if isinstance(item, PlayedNote) else 0.0
 
 
 def set_realtime(priority: int = 10) -> bool:
@@ -216,9 +238,10 @@ class Scheduler:
             for n in notes:
                 if n.on_step is None or n.off_step is None:
                     continue
-                if n.state == "pending":
+                if n.state == "pending" and not n.handed & _HANDED_ON:
                     n.on_time = time_of(n.on_step)
-                n.off_time = max(n.on_time, time_of(n.off_step))
+                if not n.handed & _HANDED_OFF:  # what ahead sinks have stays as it is
+                    n.off_time = max(n.on_time, time_of(n.off_step))
                 n.version += 1
                 self._push_note(n)
             self._cond.notify_all()
@@ -251,29 +274,40 @@ class Scheduler:
     # -- internals (lock held) ------------------------------------------------------------
 
     def _push(self, t: float, kind: int, item: Any, version: int) -> None:
-        heapq.heappush(self._heap, (t, kind, next(self._seq), kind, item, version))
+        order = _ORDER.get(kind, kind)
+        heapq.heappush(self._heap, (t, order, next(self._seq), kind, item, version))
         if self._heap[0][4] is item:  # the new event is the next one: wake the thread
             self._cond.notify_all()
 
+    def _ahead(self) -> float:
+        return max(map(_ahead, self.sinks), default=0.0)
+
     def _push_note(self, note: PlayedNote) -> None:
         v = note.version
+        ahead = self._ahead()
         if note.state == "pending":
             if note.lead > 0:
                 self._push(note.on_time - note.lead, _ANNOUNCE, note, v)
             self._push(note.on_time, _ON, note, v)
+            if ahead > 0 and not note.handed & _HANDED_ON:
+                self._push(note.on_time - ahead, _EARLY_ON, note, v)
         self._push(note.off_time, _OFF, note, v)
+        if ahead > 0 and not note.handed & _HANDED_OFF:
+            self._push(note.off_time - ahead, _EARLY_OFF, note, v)
 
     def _cancel_locked(self, owner: Hashable) -> int:
-        for item in self._pending.pop(owner, ()):
+        now = self.clock.now()
+        for item in sorted(self._pending.pop(owner, ()), key=_start):
             item.version += 1  # its queued events are now stale
             if isinstance(item, PlayedNote):
                 item.state = "done"
+                self._hand_off(item, max(now, item.on_time))  # handed early: ends at its start
         ended = self._sounding.pop(owner, set())
-        now = self.clock.now()
         for note in sorted(ended, key=lambda n: n.on_time):
             note.version += 1
             note.state = "done"
-            self._emit("note_off", note, now)
+            self._emit("note_off", note, now, early=False)
+            self._hand_off(note, now)
         return len(ended)
 
     def _unpend(self, item: PlayedNote | _Call) -> None:
@@ -283,8 +317,18 @@ class Scheduler:
             if not owned:  # an owner (a stream) with nothing queued leaves no trace
                 del self._pending[item.owner]
 
-    def _emit(self, method: str, note: PlayedNote, now: float) -> None:
+    def _hand_off(self, note: PlayedNote, t: float) -> None:
+        """The note-off to ``ahead`` sinks, once, if they were handed the note-on."""
+        if note.handed == _HANDED_ON:
+            note.handed |= _HANDED_OFF
+            self._emit("note_off", note, t, early=True)
+
+    def _emit(self, method: str, note: PlayedNote, now: float, early: bool | None = None) -> None:
+        """Call ``method`` on the sinks: all (``early`` None: announce), the ``ahead`` ones
+        (True) or the others (False)."""
         for sink in self.sinks:
+            if early is not None and (_ahead(sink) > 0) != early:
+                continue
             try:
                 getattr(sink, method)(note, now)
             except Exception as exc:  # a sink never stops the others or the thread
@@ -306,13 +350,24 @@ class Scheduler:
         if kind == _ANNOUNCE:
             self._emit("announce", note, now)
             return
+        if kind == _EARLY_ON:
+            if note.state == "pending" and not note.handed:
+                note.handed = _HANDED_ON
+                self._emit("note_on", note, note.on_time, early=True)
+            return
+        if kind == _EARLY_OFF:
+            if not note.handed:
+                note.handed = _HANDED_OFF  # a note of no length: its note-on is never handed
+            elif note.state != "done":
+                self._hand_off(note, note.off_time)
+            return
         if kind == _ON:
             if note.state != "pending":
                 return
             self._unpend(note)
             note.state = "sounding"
             self._sounding.setdefault(note.owner, set()).add(note)
-            self._emit("note_on", note, now)
+            self._emit("note_on", note, now, early=False)
         else:
             if note.state != "sounding":  # a zero-length note: drop its note-on too
                 self._unpend(note)
@@ -325,7 +380,8 @@ class Scheduler:
                 owned.discard(note)
                 if not owned:
                     del self._sounding[note.owner]
-            self._emit("note_off", note, now)
+            self._emit("note_off", note, now, early=False)
+            self._hand_off(note, now)  # not handed early (a retime moved it closer): now
         if self.trace is not None:
             self.trace.append(("on" if kind == _ON else "off", intended, self.clock.now()))
 
