@@ -69,7 +69,7 @@ port.delete()
 # have cleared or rewritten the buffer it was reading (JACK's async mode), so messages can be
 # lost or read twice. A loaded machine does that to a Python reader.
 _FRAMES_CHILD = r"""
-import ctypes, json, sys, threading, time
+import json, sys, threading, time
 import jack
 sys.setswitchinterval(0.0001)  # the callback gets the GIL back from the printer at once
 from bridge.live.jackout import JackClock
@@ -77,22 +77,10 @@ source, timeout = sys.argv[1], float(sys.argv[2])
 client = jack.Client("test-frames", no_start_server=True)
 port = client.midi_inports.register("in")
 clock = JackClock(client, port)
-class Event(ctypes.Structure):
-    _fields_ = [("time", ctypes.c_uint32), ("size", ctypes.c_size_t),
-                ("buffer", ctypes.POINTER(ctypes.c_ubyte))]
-lib = ctypes.PyDLL(jack._libname)  # the GIL kept: a reader slower than a period loses events
-count, get = lib.jack_midi_get_event_count, lib.jack_midi_event_get
-count.restype, count.argtypes = ctypes.c_uint32, [ctypes.c_void_p]
-get.restype, get.argtypes = ctypes.c_int, [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_uint32]
-event = Event()
 got, lock, last = [], threading.Lock(), [None]
 def process(frames):
     first = clock.last_frame(clock.client)
-    buffer = clock.get_buffer(clock.port, frames)
-    events = []
-    for i in range(count(buffer)):
-        get(ctypes.addressof(event), buffer, i)
-        events.append((event.time, list(event.buffer[:event.size])))
+    events = clock.events(clock.get_buffer(clock.port, frames))
     if events:
         first, start, end, _ = clock.cycle()
         with lock:

@@ -3,9 +3,10 @@
 - ``bench_stream_osc``: one stream of 16th notes; lateness = the time ``/bridge/note`` was
   handed to the socket minus the note's intended time (the scheduler's own trace).
 - ``bench_stream_midi``: the same stream to a virtual JACK MIDI port, received by a JACK MIDI
-  input in a separate process (rtmidi, JACK timestamps); lateness = arrival on the JACK input
-  minus intended time. A JACK client's MIDI leaves at the start of the next period, so this
-  includes up to one JACK period (the bench's server runs 64 frames at 48 kHz, 1.3 ms).
+  input in a separate process (timed by its JACK frame, see ``_RECEIVER``); lateness = the
+  time of its frame minus intended time. The bridge's frame writer puts a message at the
+  frame of its time; rtmidi's output (``BRIDGE_MIDI_FRAMES=0``) at the next period's start
+  (the bench's server runs 64 frames at 48 kHz, 1.3 ms).
 - ``bench_harmony_live``: ``bridge serve --harmonize`` on JACK: melody note-ons sent into the
   bridge's MIDI input by a JACK MIDI output of this process; latency = arrival of the third
   voice's note-on at the receiving JACK input minus the note-on's arrival at the bridge's
@@ -34,25 +35,46 @@ from typing import Any
 from bridge.live.jackd import JACK_PERIOD, JACK_RATE, jack_server
 from bridge.stats import summarize
 
-# The receiving JACK client: a separate process, so its callback never waits for our GIL.
-# It prints "ready" once connected, then on stdin EOF a JSON list of
-# [callback monotonic time, rtmidi delta (s, from JACK's clock), message].
+# The JACK MIDI reader of the MIDI benchmarks, in a process of its own: each message's time
+# is the time of its JACK frame (the server's cycle times, put on time.monotonic's clock as
+# bridge.live.jackout.JackClock does), not of a callback: exact to the frame whatever writes
+# it (rtmidi puts messages at a period's start, the bridge's frame writer at their frame).
+# The per-cycle libjack calls keep the GIL (ctypes.PyDLL): a reader slower than a period
+# could read a buffer already cleared. Prints "ready", then at stdin's end the JSON list of
+# [time, message] and the count of cycles it ran late for.
 _RECEIVER = r"""
-import json, sys, time, rtmidi
+import json, sys, time
+import jack
+from bridge.live.jackout import JackClock
 source = sys.argv[1]
-got = []
-port = rtmidi.MidiIn(rtmidi.API_UNIX_JACK, name="bench-recv")
-port.ignore_types(sysex=True, timing=True, active_sense=True)
+client = jack.Client("bench-recv", no_start_server=True)
+port = client.midi_inports.register("in")
+clock = JackClock(client, port)
+got, state = [], {"last": None, "late": 0}
+def process(frames):
+    events = clock.events(clock.get_buffer(clock.port, frames))
+    first, start, end, _ = clock.cycle()
+    got.extend((start + offset * (end - start) / frames, message) for offset, message in events)
+    last = state["last"]
+    if last is not None and (first - last) % 2**32 > frames:
+        state["late"] += 1
+    state["last"] = first
+client.set_process_callback(process)
+client.activate()
 deadline = time.monotonic() + 20
-while source not in port.get_ports():
+while not client.get_ports(source):
     if time.monotonic() > deadline:
         sys.exit("no port " + source)
     time.sleep(0.05)
-port.set_callback(lambda e, d: got.append((time.monotonic(), e[1], e[0])))
-port.open_port(port.get_ports().index(source), "in")
+client.connect(source, port)
+while not port.connections:
+    time.sleep(0.01)
+time.sleep(0.05)
 print("ready", flush=True)
 sys.stdin.read()
-print(json.dumps(got), flush=True)
+time.sleep(0.05)
+client.deactivate()
+print(json.dumps({"messages": got, "late_cycles": state["late"]}), flush=True)
 """
 
 
@@ -152,16 +174,10 @@ def _receive(source: str) -> subprocess.Popen[str]:
 
 
 def _jack_arrivals(proc: subprocess.Popen[str]) -> list[tuple[float, list[int]]]:
-    """The receiver's messages on our clock: JACK's deltas, anchored at the earliest
-    callback (a callback is never before its JACK time, so this never under-reports)."""
+    """The receiver's messages, each at the time of its JACK frame (see ``_RECEIVER``)."""
     out, _ = proc.communicate("", timeout=30)
     got = json.loads(out.strip().splitlines()[-1])
-    jack_t, cum = [], 0.0
-    for _, delta, _ in got:
-        cum += delta
-        jack_t.append(cum)
-    anchor = min(cb - j for (cb, _, _), j in zip(got, jack_t, strict=True)) if got else 0.0
-    return [(anchor + j, msg) for j, (_, _, msg) in zip(jack_t, got, strict=True)]
+    return [(t, msg) for t, msg in got["messages"]]
 
 
 class MidiRecorder:

@@ -73,6 +73,15 @@ CLOCK_PAIR_MAX_US = 50  # a jack_get_time/monotonic pairing looser than this is 
 MIN_PER_CYCLE = 64  # most messages written in one cycle: this, or one a frame
 
 
+def jack_available() -> bool:
+    """Whether JACK-Client and libjack import (without them MIDI uses rtmidi's JACK output)."""
+    try:
+        _jack()
+    except Exception:
+        return False
+    return True
+
+
 def _jack() -> Any:
     """The ``jack`` module (JACK-Client), or MidiError saying how to get it."""
     try:
@@ -84,6 +93,13 @@ def _jack() -> Any:
             f"JACK MIDI output needs JACK-Client ({exc}): pip install JACK-Client"
         ) from exc
     return jack
+
+
+class _MidiEvent(ctypes.Structure):
+    """libjack's jack_midi_event_t."""
+
+    _fields_ = [("time", ctypes.c_uint32), ("size", ctypes.c_size_t),
+                ("buffer", ctypes.POINTER(ctypes.c_ubyte))]  # fmt: skip
 
 
 class JackClock:
@@ -101,6 +117,8 @@ class JackClock:
             "jack_port_get_buffer": (p, [p, u32]),
             "jack_midi_clear_buffer": (None, [p]),
             "jack_midi_event_write": (ctypes.c_int, [p, u32, ctypes.c_char_p, ctypes.c_size_t]),
+            "jack_midi_get_event_count": (u32, [p]),
+            "jack_midi_event_get": (ctypes.c_int, [p, p, u32]),
         }
         for fn, (restype, argtypes) in protos.items():
             f = getattr(lib, fn)
@@ -111,6 +129,8 @@ class JackClock:
         self.clear_buffer = lib.jack_midi_clear_buffer
         self.write = lib.jack_midi_event_write
         self._cycle_times = lib.jack_get_cycle_times
+        self._count, self._get = lib.jack_midi_get_event_count, lib.jack_midi_event_get
+        self._event = _MidiEvent()
         self.client = int(jack._ffi.cast("uintptr_t", client._ptr))
         self.port = int(jack._ffi.cast("uintptr_t", port._ptr))
         self._frames, self._start, self._next = u32(), u64(), u64()
@@ -119,6 +139,15 @@ class JackClock:
             ctypes.addressof(v) for v in (self._frames, self._start, self._next, self._period)
         )
         self.offset_us = 0.0  # time.monotonic() in microseconds minus jack_get_time()
+
+    def events(self, buffer: int) -> list[tuple[int, list[int]]]:
+        """(frame offset, message) of each event in an input port's ``buffer`` (a JACK MIDI
+        reader's: the benchmarks' and the tests'). Only from the process callback."""
+        event, address, out = self._event, ctypes.addressof(self._event), []
+        for i in range(self._count(buffer)):
+            self._get(address, buffer, i)
+            out.append((event.time, list(event.buffer[: event.size])))
+        return out
 
     def cycle(self) -> tuple[int, float, float, float]:
         """(first frame of this cycle, its start, the next cycle's start, now), the times on
@@ -179,6 +208,7 @@ class JackFrameLink:
         self._gen = 0
         self._graveyard: list[Any] = []
         self._client: Any = None
+        self._period_s = 0.0
         self._client, self.name = self._open(self._gen)
         self._thread = threading.Thread(target=self._run, name="midi-jack-out", daemon=True)
         self._thread.start()
@@ -186,6 +216,14 @@ class JackFrameLink:
     @property
     def lost(self) -> bool:
         return self._client is None
+
+    @property
+    def period(self) -> float:
+        """The server's period in seconds (the last known one while the port is lost)."""
+        client = self._client
+        if client is not None:
+            self._period_s = client.blocksize / client.samplerate
+        return self._period_s
 
     # -- callers --------------------------------------------------------------------------
 
@@ -271,14 +309,15 @@ class JackFrameLink:
         late = self._overran or (first - self._first) % 2**32 > frames
         self._first = first
         if self._heap:
-            if late:
+            if late:  # the cycle's times are not ours: what is due goes at offset 0
                 self.late_cycles += 1
-            elif self._write(clock, buffer, frames):
+            if self._write(clock, buffer, frames, late):
                 self._wake_thread()
         self._overran = clock.last_frame(clock.client) != first
 
-    def _write(self, clock: JackClock, buffer: int, frames: int) -> int:
-        """Write the messages due in this cycle; how many went."""
+    def _write(self, clock: JackClock, buffer: int, frames: int, late: bool = False) -> int:
+        """Write the messages due in this cycle; how many went. ``late``: only those due by
+        now, at offset 0 (the server's cycle times belong to a later cycle)."""
         lock = self._lock
         if not lock.acquire(False):  # a caller is putting: waiting would let the GIL go
             self.busy_cycles += 1
@@ -289,6 +328,8 @@ class JackFrameLink:
             _, start, end, _ = clock.cycle()
             scale = frames / (end - start)
             last = end - 0.5 / scale  # a message due after this is nearer the next cycle
+            if late:
+                start = last = time.monotonic()  # due by now; frame <= 0: offset 0
             low = 0
             sent = self._sent if self.on_sent is not None else None
             most = max(MIN_PER_CYCLE, frames)
@@ -428,4 +469,4 @@ def _close_client(client: Any) -> None:
     close_aside(close)
 
 
-__all__ = ["JackClock", "JackFrameLink"]
+__all__ = ["JackClock", "JackFrameLink", "jack_available"]

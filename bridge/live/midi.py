@@ -220,11 +220,9 @@ class MidiOutput:
         self, name: str | None, client_name: str, port_name: str, queue_size: int
     ) -> Any:
         """The JACK frame writer, or None (then rtmidi's output) when JACK-Client is missing."""
-        try:
-            from bridge.live.jackout import JackFrameLink, jack_module
-        except ImportError:
-            return None
-        if jack_module() is None:
+        from bridge.live.jackout import JackFrameLink, jack_available
+
+        if not jack_available():
             log.info("JACK-Client is not installed: MIDI goes out at JACK period boundaries")
             return None
         link = JackFrameLink(
