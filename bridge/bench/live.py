@@ -24,6 +24,7 @@ Each runs a real daemon and ``Live`` in this process. No torch at module level.
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import subprocess
 import sys
@@ -34,6 +35,8 @@ from typing import Any
 
 from bridge.live.jackd import JACK_PERIOD, JACK_RATE, jack_server
 from bridge.stats import summarize
+
+log = logging.getLogger(__name__)
 
 # The JACK MIDI reader of the MIDI benchmarks, in a process of its own: each message's time
 # is the time of its JACK frame (the server's cycle times, put on time.monotonic's clock as
@@ -177,6 +180,9 @@ def _jack_arrivals(proc: subprocess.Popen[str]) -> list[tuple[float, list[int]]]
     """The receiver's messages, each at the time of its JACK frame (see ``_RECEIVER``)."""
     out, _ = proc.communicate("", timeout=30)
     got = json.loads(out.strip().splitlines()[-1])
+    if got["late_cycles"]:
+        log.warning("the JACK reader was late for %d cycles: what it read then may be counted "
+                    "late or lost", got["late_cycles"])  # fmt: skip
     return [(t, msg) for t, msg in got["messages"]]
 
 
