@@ -372,34 +372,42 @@ def test_server_death_and_return(monkeypatch: pytest.MonkeyPatch, tmp_path: Any)
         assert [line for line in child.lines if line[0] == "status"] == []
 
 
-def test_the_bridge_plays_a_chord_in_one_frame_through_its_scheduler(jack: str) -> None:
-    """MidiOutput on JACK writes at frames (``ahead`` > 0) and the scheduler hands it notes
-    early: a chord's note-ons share a frame, a note 2.5 ms later is 120 frames later."""
+def test_the_bridge_plays_a_chord_in_one_frame_through_its_scheduler(
+    jack: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """MidiOutput on JACK with BRIDGE_MIDI_FRAMES=1 writes at frames (``ahead`` > 0) and the
+    scheduler hands it notes early: a chord's note-ons share a frame, a note 2.5 ms later is
+    120 frames later."""
     from bridge.live.midi import MidiOutput, MidiSink, choose_api
     from bridge.live.scheduler import PlayedNote, Scheduler
 
-    output = MidiOutput(virtual=True, api=choose_api("jack"), client_name="test-chord")
-    sink = MidiSink(output)
-    assert sink.ahead > JACK_PERIOD / JACK_RATE  # the frame writer, not rtmidi's
-    sched = Scheduler([sink], realtime=False).start()
-    try:
+    monkeypatch.setenv("BRIDGE_MIDI_FRAMES", "1")
+    made: list[tuple[MidiOutput, Scheduler]] = []  # one per try: a try's late notes stay its own
 
-        def put() -> None:
-            while sched.sounding() or sched.pending(1):  # a try before: its notes play out
-                time.sleep(0.01)
-            output.flush(WAIT_S)
-            t = time.monotonic() + AHEAD_S
-            for pitch in (60, 64, 67):
-                sched.play(PlayedNote(owner=1, pitch=pitch, velocity=90, on_time=t,
-                                      off_time=t + 0.1))  # fmt: skip
-            sched.play(PlayedNote(owner=1, pitch=72, velocity=90, on_time=t + 0.0025,
+    def fresh() -> JackFrameLink:
+        output = MidiOutput(virtual=True, api=choose_api("jack"),
+                            client_name=f"test-chord{len(made)}")  # fmt: skip
+        sink = MidiSink(output)
+        assert sink.ahead > JACK_PERIOD / JACK_RATE  # the frame writer, not rtmidi's
+        made.append((output, Scheduler([sink], realtime=False).start()))
+        return output._link
+
+    def put() -> None:
+        sched = made[-1][1]
+        t = time.monotonic() + AHEAD_S
+        for pitch in (60, 64, 67):
+            sched.play(PlayedNote(owner=1, pitch=pitch, velocity=90, on_time=t,
                                   off_time=t + 0.1))  # fmt: skip
+        sched.play(PlayedNote(owner=1, pitch=72, velocity=90, on_time=t + 0.0025,
+                              off_time=t + 0.1))  # fmt: skip
 
-        receiver = received(lambda: output._link, 8, put)
+    try:
+        receiver = received(fresh, 8, put)
         ons = [f for f, (_, m) in zip(receiver.frames, receiver.messages, strict=True)
                if m[0] == 0x90]  # fmt: skip
         assert len(ons) == 4 and len(set(ons[:3])) == 1
         assert abs(ons[3] - ons[0] - 120) <= 2
     finally:
-        sched.close()
-        output.close()
+        for output, sched in made:
+            sched.close()
+            output.close()
