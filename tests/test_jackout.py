@@ -109,8 +109,11 @@ def test_messages_land_at_the_frames_of_their_times(link: JackFrameLink) -> None
     assert messages(receiver) == chord + offs
     frames = receiver.frames
     assert len(set(frames[:4])) == 1  # a chord in one frame
-    steps = [b - a for a, b in zip(frames[3:], frames[4:], strict=False)]
-    assert all(abs(step - 120) <= 2 for step in steps), steps  # 2.5 ms at 48 kHz
+    # 2.5 ms apart on JACK's clock: 120 frames at 48 kHz, +-2, where the server keeps time
+    # (its cycle times; a loaded machine's dummy driver runs at a rate of its own)
+    times = [t for t, _ in receiver.messages]
+    steps = [b - a for a, b in zip(times[3:], times[4:], strict=False)]
+    assert all(abs(step - 0.0025) <= 2 * FRAME_S for step in steps), steps
     # On the JACK timeline (the receiver's own mapping of its frames to time.monotonic).
     pairs = zip(receiver.messages, intended, strict=True)
     errors = [(got - want) / FRAME_S for (got, _), want in pairs]
@@ -377,7 +380,7 @@ def test_the_bridge_plays_a_chord_in_one_frame_through_its_scheduler(
 ) -> None:
     """MidiOutput on JACK with BRIDGE_MIDI_FRAMES=1 writes at frames (``ahead`` > 0) and the
     scheduler hands it notes early: a chord's note-ons share a frame, a note 2.5 ms later is
-    120 frames later."""
+    2.5 ms later on JACK's clock (120 frames at 48 kHz)."""
     from bridge.live.midi import MidiOutput, MidiSink, choose_api
     from bridge.live.scheduler import PlayedNote, Scheduler
 
@@ -403,10 +406,10 @@ def test_the_bridge_plays_a_chord_in_one_frame_through_its_scheduler(
 
     try:
         receiver = received(fresh, 8, put)
-        ons = [f for f, (_, m) in zip(receiver.frames, receiver.messages, strict=True)
+        ons = [(f, t) for f, (t, m) in zip(receiver.frames, receiver.messages, strict=True)
                if m[0] == 0x90]  # fmt: skip
-        assert len(ons) == 4 and len(set(ons[:3])) == 1
-        assert abs(ons[3] - ons[0] - 120) <= 2
+        assert len(ons) == 4 and len({f for f, _ in ons[:3]}) == 1
+        assert abs(ons[3][1] - ons[0][1] - 0.0025) <= 2 * FRAME_S  # on JACK's clock
     finally:
         for output, sched in made:
             sched.close()
