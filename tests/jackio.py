@@ -116,6 +116,32 @@ time.sleep(0.05)
 """
 
 
+# A JACK client of no ports whose process callback sleeps, once, the milliseconds given on a
+# line of stdin: the server reports an xrun to every client. Prints "open", then "stalled"
+# after each stall.
+_STALL_CHILD = r"""
+import sys, time
+import jack
+client = jack.Client("test-stall", no_start_server=True)
+stall = []
+done = []
+def process(frames):
+    if stall:
+        time.sleep(stall.pop() / 1000)
+        done.append(1)
+client.set_process_callback(process)
+client.activate()
+print("open", flush=True)
+for line in sys.stdin:
+    stall.append(float(line))
+    while stall:
+        time.sleep(0.005)
+    time.sleep(0.05)
+    print("stalled", flush=True)
+client.deactivate()
+"""
+
+
 def jack_connections() -> dict[str, set[str]]:
     """Every JACK port of the running server -> the ports it is connected to (jack_lsp -c)."""
     lines = subprocess.run(["jack_lsp", "-c"], capture_output=True, text=True).stdout
@@ -186,6 +212,7 @@ class Receiver(_Child):
         self.messages: list[tuple[float, list[int]]] = []
         self.frames: list[int] = []  # a FrameReceiver's: each message's JACK frame
         self.late = 0  # a FrameReceiver's: cycles it was late for (see _FRAMES_CHILD)
+        self.xruns = 0  # the server's xruns while it read, where a test counted them
         self._cond = threading.Condition()
         client = "test-recv" if script == _CHILD else "test-frames"
         super().__init__("in", client, source, timeout, script)
@@ -230,6 +257,20 @@ class FrameReceiver(Receiver):
 
     def __init__(self, source: str | None = None, timeout: float = OPEN_TIMEOUT) -> None:
         super().__init__(source or "", timeout, _FRAMES_CHILD)
+
+
+class Stall(_Child):
+    """A JACK client of the test's own (no ports) that makes the server xrun when asked."""
+
+    def __init__(self, timeout: float = OPEN_TIMEOUT) -> None:
+        super().__init__("stall", "test-stall", "", timeout, _STALL_CHILD)
+
+    def stall(self, ms: float) -> None:
+        """Sleep ``ms`` in one process callback; returns once it has."""
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(f"{ms}\n")
+        self.proc.stdin.flush()
+        assert self.proc.stdout.readline().strip() == "stalled"
 
 
 class Sender(_Child):

@@ -1,4 +1,4 @@
-"""JackFrameLink through a real JACK server (``jackd -d dummy``, 64 frames at 48 kHz): each
+"""JackFrameLink through a real JACK server (``jackd -d dummy``, 256 frames at 48 kHz): each
 message lands at the JACK frame of its intended time, in order, bounded, and the link
 survives its server's death and return.
 
@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 from clients import require_client, stop
-from jackio import ROOT, FrameReceiver
+from jackio import ROOT, FrameReceiver, Stall
 
 from bridge.live.jackd import JACK_PERIOD, JACK_RATE, jack_server, server_name, spawn_jackd
 from bridge.live.jackout import JackFrameLink
@@ -35,6 +35,10 @@ WAIT_S = 20.0
 ATTEMPTS = 5
 SWITCH_S = 0.0005
 FRAME_S = 1 / JACK_RATE
+LATER_S = 0.002  # less than a period: rtmidi would put it at the chord's frame or a period on
+# Frames are exact at any period; at 64 (1.33 ms) this project's 2-core VM had about an xrun a
+# second with two clients (its host takes the CPU away), and readers late in it skipped tests.
+PERIOD = 256
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +50,9 @@ def jack() -> Iterator[str]:
     with ExitStack() as stack:
         stack.callback(sys.setswitchinterval, interval)
         try:
-            name = stack.enter_context(jack_server(timeout=WAIT_S, prefix="test-jackout-jackd"))
+            name = stack.enter_context(
+                jack_server(PERIOD, timeout=WAIT_S, prefix="test-jackout-jackd")
+            )
         except RuntimeError as exc:
             pytest.fail(str(exc), pytrace=False)
         yield name
@@ -68,14 +74,20 @@ def off(pitch: int) -> list[int]:
 
 
 def received(
-    source: JackFrameLink | Callable[[], JackFrameLink], count: int, put: Callable[[], object]
+    source: JackFrameLink | Callable[[], JackFrameLink],
+    count: int,
+    put: Callable[[], object],
 ) -> FrameReceiver:
     """A FrameReceiver of ``source`` (or of a new link ``source()`` for each try) once
     ``put()`` has put ``count`` messages and they came. Tried again when the reader was late
-    for a cycle meanwhile (see ``jackio``): what it read then is not what the link wrote."""
+    for a cycle meanwhile (see ``jackio``): what it read then is not what the link wrote. The
+    note-offs the link wrote again after an xrun are taken out (``without_repeats``); the
+    receiver's ``xruns`` says how many the server had meanwhile."""
     for _ in range(ATTEMPTS):
         link = source if isinstance(source, JackFrameLink) else source()
         receiver = FrameReceiver(link.name)
+        time.sleep(0.05)  # the xrun of the receiver's own start is told
+        repeated, xruns = link.repeated, link.xruns
         try:
             put()
             receiver.wait_for(lambda got, r=receiver: len(got) >= count or r.late, WAIT_S)
@@ -84,9 +96,28 @@ def received(
         finally:
             receiver.close()
         if not receiver.late:
+            receiver.xruns = link.xruns - xruns
+            if link.repeated != repeated:
+                without_repeats(receiver)
             assert len(receiver.messages) == count, receiver.messages
             return receiver
     pytest.skip(f"the test's JACK reader was late in each of {ATTEMPTS} tries (a busy machine)")
+
+
+def without_repeats(receiver: FrameReceiver) -> None:
+    """Take out of ``receiver`` each note-off of a key whose last message was a note-off: the
+    link's repeats after an xrun (the tests never send a key's note-off twice in a row)."""
+    last: dict[tuple[int, int], int] = {}
+    kept = []
+    for (t, m), frame in zip(receiver.messages, receiver.frames, strict=True):
+        key = (m[0] & 0x0F, m[1])
+        kind = m[0] & 0xF0
+        if kind == 0x80 and last.get(key) == 0x80:
+            continue
+        last[key] = kind
+        kept.append(((t, m), frame))
+    receiver.messages[:] = [k[0] for k in kept]
+    receiver.frames[:] = [k[1] for k in kept]
 
 
 def messages(receiver: FrameReceiver) -> list[list[int]]:
@@ -110,10 +141,12 @@ def test_messages_land_at_the_frames_of_their_times(link: JackFrameLink) -> None
     frames = receiver.frames
     assert len(set(frames[:4])) == 1  # a chord in one frame
     # 2.5 ms apart on JACK's clock: 120 frames at 48 kHz, +-2, where the server keeps time
-    # (its cycle times; a loaded machine's dummy driver runs at a rate of its own)
+    # (its cycle times; a loaded machine's dummy driver runs at a rate of its own); +-5
+    # after an xrun (JACK's clock wobbles then: once a second on this project's 2-core VM)
     times = [t for t, _ in receiver.messages]
     steps = [b - a for a, b in zip(times[3:], times[4:], strict=False)]
-    assert all(abs(step - 0.0025) <= 2 * FRAME_S for step in steps), steps
+    within = (5 if receiver.xruns else 2) * FRAME_S
+    assert all(abs(step - 0.0025) <= within for step in steps), (steps, receiver.xruns)
     # On the JACK timeline (the receiver's own mapping of its frames to time.monotonic).
     pairs = zip(receiver.messages, intended, strict=True)
     errors = [(got - want) / FRAME_S for (got, _), want in pairs]
@@ -230,6 +263,71 @@ def test_a_target_is_connected_by_part_of_its_name(jack: str) -> None:
             JackFrameLink("test-jackout", target="no-such-port")
     finally:
         receiver.close()
+
+
+def test_after_an_xrun_the_recent_note_offs_are_written_again(jack: str) -> None:
+    """Another client's stall makes the server xrun: the link writes again each note-off of
+    a key not struck since (a lost note-off would be a stuck note), and nothing else."""
+    stall = Stall()
+    try:
+        for _ in range(ATTEMPTS):
+            link = JackFrameLink("test-jackout", repeat_window=30.0)  # a slow machine's wait
+            receiver = FrameReceiver(link.name)
+            try:
+                t = time.monotonic() + 0.05
+                link.put(on(60), on(62), on(64), at=t)
+                link.put(off(60), off(64), at=t + 0.01)
+                link.put(on(64), at=t + 0.02)  # struck again: its note-off is not repeated
+                assert receiver.wait_for(lambda got: len(got) >= 6, WAIT_S)
+                xruns = link.xruns
+                stall.stall(20)
+                deadline = time.monotonic() + WAIT_S
+                while link.repeated < 2 and time.monotonic() < deadline:
+                    time.sleep(0.01)
+                receiver.wait_for(lambda got, lk=link: len(got) >= 6 + lk.repeated, WAIT_S)
+                time.sleep(0.05)
+            finally:
+                receiver.close()
+                link.close()
+            if receiver.late:
+                continue  # the reader itself missed a cycle: what it read is not the link's
+            got = messages(receiver)
+            assert link.xruns > xruns
+            assert got[:6] == [on(60), on(62), on(64), off(60), off(64), on(64)]
+            assert set(map(tuple, got[6:])) == {tuple(off(60))}, got
+            assert 1 <= len(got) - 6 <= link.repeated  # twice per notice (others xrun too)
+            return
+        pytest.skip(f"the test's JACK reader was late in each of {ATTEMPTS} tries (a busy machine)")
+    finally:
+        stall.close()
+
+
+# A link, then rtmidi ports opened and closed on the same server from the main thread, which
+# holds the GIL meanwhile; each graph change makes JACK notify the link's client. Prints "ok".
+_PORTS_BESIDE_LINK = r"""
+import rtmidi
+from bridge.live.jackout import JackFrameLink
+link = JackFrameLink("test-jackout-notices")
+for i in range(20):
+    port = rtmidi.MidiIn(rtmidi.API_UNIX_JACK, name=f"test-notices-{i}")
+    port.open_virtual_port("in")
+    port.close_port()
+    port.delete()
+link.close()
+print("ok", flush=True)
+"""
+
+
+def test_jack_notices_never_wait_for_the_gil(jack: str) -> None:
+    """The link counts xruns without a Python callback: a Python xrun callback waited for the
+    GIL on JACK's notification thread while rtmidi, holding the GIL, waited for the server
+    to register a port (a bridge hung for good at start-up)."""
+    try:
+        done = subprocess.run([sys.executable, "-c", _PORTS_BESIDE_LINK], cwd=ROOT,
+                              capture_output=True, text=True, timeout=120)  # fmt: skip
+    except subprocess.TimeoutExpired:
+        pytest.fail("opening rtmidi ports beside a frame link hung for 120 s")
+    assert done.stdout.strip() == "ok", done.stderr[-2000:]
 
 
 def test_no_server_is_a_midi_error(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -378,20 +476,22 @@ def test_server_death_and_return(monkeypatch: pytest.MonkeyPatch, tmp_path: Any)
 def test_the_bridge_plays_a_chord_in_one_frame_through_its_scheduler(
     jack: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """MidiOutput on JACK with BRIDGE_MIDI_FRAMES=1 writes at frames (``ahead`` > 0) and the
-    scheduler hands it notes early: a chord's note-ons share a frame, a note 2.5 ms later is
-    2.5 ms later on JACK's clock (120 frames at 48 kHz)."""
+    """MidiOutput on JACK (the frame writer, the default) writes at frames (``ahead`` > 0); the
+    scheduler hands it notes early: a chord's note-ons share a frame, a note 2 ms later is
+    2 ms later on JACK's clock (rtmidi's period starts would put it 0 or 5.33 ms later).
+    Within 0.2 ms: JACK's clock (its DLL) wobbles by some frames after an xrun, once a second
+    on this project's 2-core VM."""
     from bridge.live.midi import MidiOutput, MidiSink, choose_api
     from bridge.live.scheduler import PlayedNote, Scheduler
 
-    monkeypatch.setenv("BRIDGE_MIDI_FRAMES", "1")
+    monkeypatch.delenv("BRIDGE_MIDI_FRAMES", raising=False)
     made: list[tuple[MidiOutput, Scheduler]] = []  # one per try: a try's late notes stay its own
 
     def fresh() -> JackFrameLink:
         output = MidiOutput(virtual=True, api=choose_api("jack"),
                             client_name=f"test-chord{len(made)}")  # fmt: skip
         sink = MidiSink(output)
-        assert sink.ahead > JACK_PERIOD / JACK_RATE  # the frame writer, not rtmidi's
+        assert sink.ahead > PERIOD / JACK_RATE  # the frame writer, not rtmidi's
         made.append((output, Scheduler([sink], realtime=False).start()))
         return output._link
 
@@ -401,7 +501,7 @@ def test_the_bridge_plays_a_chord_in_one_frame_through_its_scheduler(
         for pitch in (60, 64, 67):
             sched.play(PlayedNote(owner=1, pitch=pitch, velocity=90, on_time=t,
                                   off_time=t + 0.1))  # fmt: skip
-        sched.play(PlayedNote(owner=1, pitch=72, velocity=90, on_time=t + 0.0025,
+        sched.play(PlayedNote(owner=1, pitch=72, velocity=90, on_time=t + LATER_S,
                               off_time=t + 0.1))  # fmt: skip
 
     try:
@@ -409,8 +509,20 @@ def test_the_bridge_plays_a_chord_in_one_frame_through_its_scheduler(
         ons = [(f, t) for f, (t, m) in zip(receiver.frames, receiver.messages, strict=True)
                if m[0] == 0x90]  # fmt: skip
         assert len(ons) == 4 and len({f for f, _ in ons[:3]}) == 1
-        assert abs(ons[3][1] - ons[0][1] - 0.0025) <= 2 * FRAME_S  # on JACK's clock
+        assert abs(ons[3][1] - ons[0][1] - LATER_S) <= 0.0002  # on JACK's clock
     finally:
         for output, sched in made:
             sched.close()
             output.close()
+
+
+def test_frames_off_is_rtmidis_output(jack: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``BRIDGE_MIDI_FRAMES=0``: rtmidi's JACK output, notes handed over at their time."""
+    from bridge.live.midi import MidiOutput, MidiSink, choose_api
+
+    monkeypatch.setenv("BRIDGE_MIDI_FRAMES", "0")
+    output = MidiOutput(virtual=True, api=choose_api("jack"), client_name="test-rtmidi-out")
+    try:
+        assert MidiSink(output).ahead == 0 and not isinstance(output._link, JackFrameLink)
+    finally:
+        output.close()
