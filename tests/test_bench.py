@@ -98,6 +98,8 @@ def test_bar_verdict():
     assert bar_verdict("gan-bars", {"p99_ms": 31.0}) == "p99 <= 30 ms: NOT MET"
     assert bar_verdict("stream-load", {"over_5ms": 2}) == "none over 5 ms: NOT MET"
     assert bar_verdict("vae-sample", {"p99_ms": 1.0}) == ""
+    lost = {"p99_ms": 0.01, "lost": 3}
+    assert bar_verdict("stream-midi", lost) == "p99 <= 2 ms: NOT MET (3 lost)"
 
 
 def test_time_left_counts_the_whole_run_and_a_budget_caps_it(

@@ -17,7 +17,14 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from bridge.bench.live import MidiRecorder, _bridge, _jack_arrivals, _midi_late_ms, _receive
+from bridge.bench.live import (
+    MachineNoise,
+    MidiRecorder,
+    _bridge,
+    _jack_arrivals,
+    _midi_late_ms,
+    _receive,
+)
 from bridge.bench.live import _stream_number as stream_number
 from bridge.live.jackd import JACK_PERIOD, JACK_RATE, jack_server
 from bridge.stats import summarize
@@ -56,15 +63,17 @@ def bench_feed_flood(
     notes: int = 3000,
     flood_s: float = 1.0,
     tempo: float = 120.0,
+    period: int = JACK_PERIOD,
 ) -> dict[str, Any]:
     """See the module doc. The flood starts a third of the way into ``seconds``."""
     from bridge.server.osc import MAX_DATAGRAM, OscClient
 
-    with jack_server(JACK_PERIOD), _bridge(engine, midi=True, name=NAME) as (daemon, live):
+    with jack_server(period), _bridge(engine, midi=True, name=NAME) as (daemon, live):
         receiver = _receive(f"{NAME}:out")
         recorder = MidiRecorder()
         clients = [OscClient(*daemon.address) for _ in range(players + 1)]
         flooder = clients[-1]
+        noise = MachineNoise(live.midi_output)
         try:
             recorder.attach(live)
             ids = []
@@ -88,15 +97,18 @@ def bench_feed_flood(
             time.sleep(0.2)
             answers = _answers(flooder)
         finally:
+            machine = noise.figures()
             for c in clients:
                 c.close()
-            arrivals = _jack_arrivals(receiver)
+            arrivals, jack_noise = _jack_arrivals(receiver)
     player_channels = set(range(players))  # channels 1..players, 0-based
     late, _ = _midi_late_ms(recorder.expected(), arrivals, player_channels)
     flood_late, _ = _midi_late_ms(recorder.expected(), arrivals, player_channels, flood_at)
     return {
         **summarize(late),
         **recorder.lost(arrivals),
+        **jack_noise,
+        **machine,
         "during_flood": summarize(flood_late),
         "players": players,
         "feeds": feeds,
@@ -106,7 +118,7 @@ def bench_feed_flood(
         **answers,
         "seconds": seconds,
         "tempo": tempo,
-        "jack_period_ms": 1000.0 * JACK_PERIOD / JACK_RATE,
+        "jack_period_ms": 1000.0 * period / JACK_RATE,
     }
 
 

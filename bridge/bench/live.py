@@ -4,9 +4,9 @@
   handed to the socket minus the note's intended time (the scheduler's own trace).
 - ``bench_stream_midi``: the same stream to a virtual JACK MIDI port, received by a JACK MIDI
   input in a separate process (timed by its JACK frame, see ``_RECEIVER``); lateness = the
-  time of its frame minus intended time. rtmidi's output (the default) puts a message at
-  the next period's start (the bench's server runs 64 frames at 48 kHz, 1.3 ms); the frame
-  writer (``BRIDGE_MIDI_FRAMES=1``) at the frame of its time.
+  time of its frame minus intended time. The frame writer (the default) puts a message at
+  the frame of its time; rtmidi's output (``BRIDGE_MIDI_FRAMES=0``) at the next period's
+  start (the bench's server runs 64 frames at 48 kHz, 1.3 ms, or ``--jack-period``).
 - ``bench_harmony_live``: ``bridge serve --harmonize`` on JACK: melody note-ons sent into the
   bridge's MIDI input by a JACK MIDI output of this process; latency = arrival of the third
   voice's note-on at the receiving JACK input minus the note-on's arrival at the bridge's
@@ -25,12 +25,14 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from bridge.live.jackd import JACK_PERIOD, JACK_RATE, jack_server
@@ -44,7 +46,7 @@ log = logging.getLogger(__name__)
 # it (rtmidi puts messages at a period's start, the bridge's frame writer at their frame).
 # The per-cycle libjack calls keep the GIL (ctypes.PyDLL): a reader slower than a period
 # could read a buffer already cleared. Prints "ready", then at stdin's end the JSON list of
-# [time, message] and the count of cycles it ran late for.
+# [time, message], the count of cycles it ran late for and of the server's xruns.
 _RECEIVER = r"""
 import json, sys, time
 import jack
@@ -53,7 +55,7 @@ source = sys.argv[1]
 client = jack.Client("bench-recv", no_start_server=True)
 port = client.midi_inports.register("in")
 clock = JackClock(client, port)
-got, state = [], {"last": None, "late": 0}
+got, state = [], {"last": None, "late": 0, "xruns": 0}
 def process(frames):
     events = clock.events(clock.get_buffer(clock.port, frames))
     first, start, end, _ = clock.cycle()
@@ -63,6 +65,7 @@ def process(frames):
         state["late"] += 1
     state["last"] = first
 client.set_process_callback(process)
+clock.count_xruns()
 client.activate()
 deadline = time.monotonic() + 20
 while not client.get_ports(source):
@@ -73,16 +76,18 @@ client.connect(source, port)
 while not port.connections:
     time.sleep(0.01)
 time.sleep(0.05)
+state["xruns"] = clock.xruns()
 print("ready", flush=True)
 sys.stdin.read()
 time.sleep(0.05)
 client.deactivate()
-print(json.dumps({"messages": got, "late_cycles": state["late"]}), flush=True)
+xruns = clock.xruns() - state["xruns"]
+print(json.dumps({"messages": got, "late_cycles": state["late"], "xruns": xruns}), flush=True)
 """
 
 
 MATCH_EARLY_S = 0.05  # the window in which an arrival can be an expected message's
-MATCH_LATE_S = 1.0
+MATCH_LATE_S = 0.1  # later than this: lost (a later message of that key is not its pair)
 
 
 def _late_ms(trace: list[tuple[str, float, float]], kinds: tuple[str, ...]) -> list[float]:
@@ -176,14 +181,47 @@ def _receive(source: str) -> subprocess.Popen[str]:
     return proc
 
 
-def _jack_arrivals(proc: subprocess.Popen[str]) -> list[tuple[float, list[int]]]:
-    """The receiver's messages, each at the time of its JACK frame (see ``_RECEIVER``)."""
+def _jack_arrivals(
+    proc: subprocess.Popen[str],
+) -> tuple[list[tuple[float, list[int]]], dict[str, int]]:
+    """The receiver's messages, each at the time of its JACK frame (see ``_RECEIVER``), and
+    the server's xruns and the reader's late cycles while it read."""
     out, _ = proc.communicate("", timeout=30)
     got = json.loads(out.strip().splitlines()[-1])
     if got["late_cycles"]:
         log.warning("the JACK reader was late for %d cycles: what it read then may be counted "
                     "late or lost", got["late_cycles"])  # fmt: skip
-    return [(t, msg) for t, msg in got["messages"]]
+    noise = {"xruns": got["xruns"], "reader_late_cycles": got["late_cycles"]}
+    return [(t, msg) for t, msg in got["messages"]], noise
+
+
+def cpu_steal_s() -> float | None:
+    """CPU time the machine's host took from this virtual machine so far (all CPUs, seconds;
+    /proc/stat's steal), or None where there is no /proc/stat."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+        return int(fields[8]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+class MachineNoise:
+    """What else the machine did from its making to ``figures()``: CPU time stolen by the
+    host (``cpu_steal_s``) and, for a MIDI output, the note-offs its frame writer wrote
+    again after xruns."""
+
+    def __init__(self, output: Any = None) -> None:
+        self.output = output
+        self._stolen = cpu_steal_s()
+        self._repeated = getattr(output, "repeated", 0)
+
+    def figures(self) -> dict[str, Any]:
+        now = cpu_steal_s()
+        stolen = None if now is None or self._stolen is None else round(now - self._stolen, 2)
+        out: dict[str, Any] = {"cpu_steal_s": stolen}
+        if self.output is not None:
+            out["note_offs_repeated"] = self.output.repeated - self._repeated
+        return out
 
 
 class MidiRecorder:
@@ -290,14 +328,18 @@ def bench_stream_midi(
         try:
             live.scheduler.trace = []
             recorder.attach(live)
+            noise = MachineNoise(live.midi_output)
             _play(daemon, live, 1, seconds, tempo)
+            machine = noise.figures()
             trace = list(live.scheduler.trace)
         finally:
-            arrivals = _jack_arrivals(receiver)
+            arrivals, jack_noise = _jack_arrivals(receiver)
     late, _ = _midi_late_ms(recorder.expected(), arrivals)
     return {
         **summarize(late),
         **recorder.lost(arrivals),
+        **jack_noise,
+        **machine,
         "seconds": seconds,
         "tempo": tempo,
         "jack_period_ms": 1000.0 * period / JACK_RATE,
@@ -321,10 +363,12 @@ def bench_perf_stream_midi(
         try:
             live.scheduler.trace = []
             recorder.attach(live)
+            noise = MachineNoise(live.midi_output)
             _play(daemon, live, 1, seconds, tempo, "perf", ("density", density))
+            machine = noise.figures()
             trace = list(live.scheduler.trace)
         finally:
-            arrivals = _jack_arrivals(receiver)
+            arrivals, jack_noise = _jack_arrivals(receiver)
     pairs: list[tuple[int, float, float]] = []
     late, _ = _midi_late_ms(recorder.expected(), arrivals, pairs=pairs)
     chords: dict[float, list[float]] = {}
@@ -335,6 +379,8 @@ def bench_perf_stream_midi(
     return {
         **summarize(late),
         **recorder.lost(arrivals),
+        **jack_noise,
+        **machine,
         "chord_spread": summarize(spreads),
         "seconds": seconds,
         "tempo": tempo,
@@ -371,6 +417,7 @@ def bench_harmony_live(
             live.harmonizer.trace = trace = []
             sent = []
             rng = random.Random(0)
+            noise = MachineNoise(live.midi_output)
             for _ in range(notes):
                 pitch = rng.randrange(60, 80)
                 sent.append(time.monotonic())
@@ -379,10 +426,11 @@ def bench_harmony_live(
                 out.send_message([0x80, pitch, 0])
                 time.sleep(0.04)
             time.sleep(0.2)
+            machine = noise.figures()
         finally:
             out.close_port()
             del out
-            arrivals = _jack_arrivals(receiver)
+            arrivals, jack_noise = _jack_arrivals(receiver)
     ons = [t for t, m in arrivals if m[0] & 0xF0 == 0x90 and m[2] > 0]
     if len(trace) < notes // 2:
         raise RuntimeError(f"{notes} notes sent, {len(trace)} heard by the bridge")
@@ -403,6 +451,8 @@ def bench_harmony_live(
         **summarize(late),
         "voices_missing": missing,
         "input_lost": notes - len(trace),
+        **jack_noise,
+        **machine,
         "from_send": summarize(from_send),
         "input_thread": summarize([ms for _, ms in trace]),
         "jack_period_ms": 1000.0 * period / JACK_RATE,

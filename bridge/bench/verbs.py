@@ -42,10 +42,14 @@ FIGURE_NAMES: dict[str, dict[str, str]] = {
 
 
 def bar_verdict(entry: str, figures: Mapping[str, Any]) -> str:
-    """``p99 <= 20 ms: met`` (or ``NOT MET``) for an entry with a bar; "" otherwise."""
+    """``p99 <= 20 ms: met`` (or ``NOT MET``) for an entry with a bar; "" otherwise. A MIDI
+    benchmark that lost messages (``lost``, ``voices_missing``) has not met its bar."""
     if entry not in BARS or BARS[entry][0] not in figures:
         return ""
     key, limit, words = BARS[entry]
+    lost = figures.get("lost") or figures.get("voices_missing") or 0
+    if lost:
+        return f"{words}: NOT MET ({lost} lost)"
     return f"{words}: {'met' if figures[key] <= limit else 'NOT MET'}"
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from bridge.cli.common import DEVICES, engine_options, load_engines
+from bridge.live.jackd import JACK_PERIOD
 
 # Entries that are no engine verb: the streaming engine's step and streams, serve's start-up.
 # Each needs the engine named (None: none); the verbs' entries come from the registry.
@@ -44,13 +45,17 @@ PERF_STREAMS = 8  # perf-stream-load: polyphonic streams at once
               default=None, help="Also write the figures as JSON here.")  # fmt: skip
 @click.option("--seconds", type=click.FloatRange(min=1), default=30.0, show_default=True,
               help="How long each stream-* benchmark plays (120 BPM 16ths).")  # fmt: skip
+@click.option("--jack-period", type=click.IntRange(min=16), default=JACK_PERIOD,
+              show_default=True, metavar="FRAMES",
+              help="Frames per period of the MIDI benchmarks' JACK server (48 kHz).")  # fmt: skip
 @click.option("--fuzz", type=click.IntRange(min=1), default=None, metavar="N",
               help="Instead: send N random and mutated datagrams (~1000/s) to a `bridge "
               "serve` while another client pings it (bridge/bench/fuzz.py).")  # fmt: skip
 @engine_options
 @click.option("--device", type=DEVICES, default="cpu", show_default=True)
 def bench(only: str | None, count: int | None, json_out: Path | None, seconds: float,
-          fuzz: int | None, device: str, **checkpoints: Path | None) -> None:  # fmt: skip
+          jack_period: int, fuzz: int | None, device: str,
+          **checkpoints: Path | None) -> None:  # fmt: skip
     """Latency figures (median and p99) of the shipped engines on this machine, each beside
     its bar (README, Speed) where it has one."""
     import platform
@@ -81,23 +86,24 @@ def bench(only: str | None, count: int | None, json_out: Path | None, seconds: f
     runners = {
         "rnn-step": lambda: b.bench_rnn_step(engines["rnn"], **n),
         "startup": lambda: b.bench_serve_startup(**({"runs": count} if count else {})),
-        "stream-osc": lambda: _bench_live("osc", engines, seconds),
-        "stream-midi": lambda: _bench_live("midi", engines, seconds),
-        "stream-load": lambda: _bench_live("load", engines, seconds),
-        "harmony-live": lambda: _bench_live("harmony", engines, seconds),
-        "feed-flood": lambda: _bench_live("flood", engines, seconds),
+        "stream-osc": lambda: _bench_live("osc", engines, seconds, jack_period),
+        "stream-midi": lambda: _bench_live("midi", engines, seconds, jack_period),
+        "stream-load": lambda: _bench_live("load", engines, seconds, jack_period),
+        "harmony-live": lambda: _bench_live("harmony", engines, seconds, jack_period),
+        "feed-flood": lambda: _bench_live("flood", engines, seconds, jack_period),
         "perf-stream-midi": lambda: perf_midi(),
         "perf-chord-spread": lambda: perf_midi().get("chord_spread", perf_midi()),
-        "perf-stream-load": lambda: _bench_live("perf-load", engines, seconds),
+        "perf-stream-load": lambda: _bench_live("perf-load", engines, seconds, jack_period),
     }
     # the chord spread is measured in the perf-stream-midi run (one run for both)
-    perf_midi = functools.cache(lambda: _bench_live("perf-midi", engines, seconds))
+    perf_midi = functools.cache(lambda: _bench_live("perf-midi", engines, seconds, jack_period))
     results: dict[str, Any] = {
         "machine": {
             "cpu": platform.processor() or platform.machine(),
             "cores": os.cpu_count(),
             "python": platform.python_version(),
             "device": device,
+            "jack_period_frames": jack_period,
         }
     }
     progress = tqdm(chosen, desc="bench", unit="benchmark", file=sys.stderr, leave=False)
@@ -132,8 +138,11 @@ def bench(only: str | None, count: int | None, json_out: Path | None, seconds: f
         json_out.write_text(json.dumps(results, indent=2) + "\n")
 
 
-def _bench_live(kind: str, engines: dict[str, Any], seconds: float) -> dict[str, Any]:
-    """A stream-* benchmark (bridge.bench.live); lateness figures in ms."""
+def _bench_live(
+    kind: str, engines: dict[str, Any], seconds: float, period: int = JACK_PERIOD
+) -> dict[str, Any]:
+    """A stream-* benchmark (bridge.bench.live); lateness figures in ms; ``period``: the JACK
+    server's frames per period for those on JACK MIDI."""
     import shutil
 
     from bridge.bench import live as bench_live
@@ -141,11 +150,11 @@ def _bench_live(kind: str, engines: dict[str, Any], seconds: float) -> dict[str,
     if kind == "harmony":
         if shutil.which("jackd") is None:
             return {"skipped": "jackd is not installed (Debian package jackd2)"}
-        return bench_live.bench_harmony_live(engines["harmony"])
+        return bench_live.bench_harmony_live(engines["harmony"], period=period)
     if kind == "perf-midi":
         if shutil.which("jackd") is None:
             return {"skipped": "jackd is not installed (Debian package jackd2)"}
-        return bench_live.bench_perf_stream_midi(engines["perf"], seconds=seconds)
+        return bench_live.bench_perf_stream_midi(engines["perf"], seconds=seconds, period=period)
     if kind == "perf-load":
         return bench_live.bench_stream_load(engines["perf"], PERF_STREAMS, seconds,
                                             engine_name="perf", keys=("density", 4.0))  # fmt: skip
@@ -155,13 +164,13 @@ def _bench_live(kind: str, engines: dict[str, Any], seconds: float) -> dict[str,
             return {"skipped": "jackd is not installed (Debian package jackd2)"}
         from bridge.bench.flood import bench_feed_flood
 
-        return bench_feed_flood(engine, seconds=max(seconds / 2, 6.0))
+        return bench_feed_flood(engine, seconds=max(seconds / 2, 6.0), period=period)
     if kind == "osc":
         return bench_live.bench_stream_osc(engine, seconds=seconds)
     if kind == "midi":
         if shutil.which("jackd") is None:
             return {"skipped": "jackd is not installed (Debian package jackd2)"}
-        return bench_live.bench_stream_midi(engine, seconds=seconds)
+        return bench_live.bench_stream_midi(engine, seconds=seconds, period=period)
     figures = bench_live.bench_stream_load(engine, seconds=seconds)
     return {**figures, "batched_step_ms": bench_live.bench_batched_step(engine)}
 
@@ -175,7 +184,15 @@ def say(line: str, err: bool = False) -> None:
 
 
 def _echo_live(figures: dict[str, Any]) -> None:
-    """The extra lines of the stream-* benchmarks: late events and model step times."""
+    """The extra lines of the stream-* benchmarks: late events and model step times, and
+    what else the machine did meanwhile (JACK's xruns, CPU time stolen by a VM's host)."""
+    if "xruns" in figures:
+        say(
+            f"{'':16s} JACK at {figures['jack_period_ms']:.2f} ms periods: {figures['xruns']} "
+            f"xruns, reader late {figures['reader_late_cycles']} cycles, CPU stolen "
+            f"{figures.get('cpu_steal_s')} s, note-offs written again "
+            f"{figures.get('note_offs_repeated', 0)}, lost {figures.get('lost', 0)}"
+        )
     if "notes_per_feed" in figures:
         f = figures["during_flood"]
         say(

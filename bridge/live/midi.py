@@ -13,14 +13,14 @@ No MIDI send ever blocks or spins the caller: each port has a thread of its own
 (``bridge.live.midilink``) that sends, watches the MIDI system (the JACK server), stops
 sending into it when it dies and reopens the port when it comes back.
 
-With ``BRIDGE_MIDI_FRAMES=1`` a JACK output is written by a JACK client of our own
-(``bridge.live.jackout``, the JACK-Client package) at the frame of each message's time: the
-scheduler hands it notes ``ahead`` seconds early (``MidiSink.ahead``), so notes leave on time
-to the frame and the notes of a chord in one frame. rtmidi's JACK output, the default, puts
-every message at the start of the next period (1.33 ms at 64 frames, 48 kHz). The frame
-writer is not the default yet: in CI it once left three harmonizer voices without their
-note-offs at a JACK input (its Python callback, late behind the GIL, may write into a cycle
-its readers have read).
+A JACK output is written by a JACK client of our own (``bridge.live.jackout``, the
+JACK-Client package) at the frame of each message's time: the scheduler hands it notes
+``ahead`` seconds early (``MidiSink.ahead``), so notes leave on time to the frame and the
+notes of a chord in one frame; after an xrun it writes recent note-offs again (a lost
+note-off is a stuck note). ``BRIDGE_MIDI_FRAMES=0`` (or no JACK-Client) uses rtmidi's JACK
+output instead, which puts every message at the start of the next period (1.33 ms at 64
+frames, 48 kHz) and repeats nothing. The frame writer was opt-in until its note-offs were
+repeated after xruns: in CI it once left three harmonizer voices without their note-offs.
 
 On close, an output sends note-off for every note it started and not yet ended, then All
 Notes Off (CC 123) and All Sound Off (CC 120) on every channel it used: a synth is never
@@ -55,9 +55,9 @@ AHEAD_MARGIN_S = 0.002
 
 
 def _frames_wanted() -> bool:
-    """The JACK frame writer is asked for (``BRIDGE_MIDI_FRAMES=1``): not yet the default,
-    see the module doc."""
-    return os.environ.get("BRIDGE_MIDI_FRAMES", "0").strip().lower() in ("1", "yes", "on")
+    """The JACK frame writer is wanted: unless ``BRIDGE_MIDI_FRAMES`` is 0 (see the module
+    doc)."""
+    return os.environ.get("BRIDGE_MIDI_FRAMES", "1").strip().lower() not in ("0", "no", "off")
 
 
 class MidiError(RuntimeError):
@@ -252,6 +252,11 @@ class MidiOutput:
     def dropped(self) -> int:
         """Note-ons dropped (queue full, or the port lost)."""
         return self._link.dropped
+
+    @property
+    def repeated(self) -> int:
+        """Note-offs the JACK frame writer wrote again after xruns (0 for other outputs)."""
+        return getattr(self._link, "repeated", 0)
 
     def _put(self, *messages: list[int], at: float | None = None) -> None:
         """Queue ``messages`` for the time ``at`` (monotonic; None: at once). Only the JACK
