@@ -436,6 +436,9 @@ def test_class_perf_answers_chords(class_run: dict) -> None:
     assert {p % 12 for p, *_ in perf} <= C_MAJOR, "pitch_classes is sent"
     assert max(s + d for _, s, d, _ in perf) < 4 + 1e-4, "beats 4"
     assert len(class_run["PERF_EVENTS"]) <= 6, "at most 6 events: at most 6 note-ons"
+    assert_notes(class_run["PERF_LOOSE"], "perf, density hold 0")
+    assert class_run["PERF_LOOSE"] != perf, "density_hold is sent (0: conditioning alone)"
+    assert "density_hold" in class_run["PERF_HOLD_REFUSED"]
     # continue(engine: \perf) sends steps / 4 as beats (perf refuses steps)
     assert_notes(class_run["CONTINUE_PERF"], "continue perf")
     assert max(s + d for _, s, d, _ in class_run["CONTINUE_PERF"]) < 2 + 1e-4

@@ -141,14 +141,16 @@ Bridge {
 
 	// A polyphonic continuation by the perf engine: chords and overlapping notes in and out,
 	// velocities as played. `beats` long (0.25..64), or shorter when `events` run out; density
-	// (notes started per beat) and pitchClasses (12 weights, C first; 0 never starts) steer it.
+	// (notes started per beat; densityHold 0..4: how firmly, 0 the model's conditioning alone)
+	// and pitchClasses (12 weights, C first; 0 never starts) steer it.
 	// Starts are counted from the end of the primer's last note. Bridge.chordPbind plays it.
-	perf { |notes, beats = 4, temperature = 1.0, seed, topP, density, pitchClasses, events, action|
+	perf { |notes, beats = 4, temperature = 1.0, seed, topP, density, pitchClasses, events,
+		densityHold, action|
 		^this.prRun(action) {
 			var args = ["temperature", temperature.asFloat, "beats", beats.asFloat]
 				++ Bridge.opt("seed", seed, \asInteger) ++ Bridge.opt("top_p", topP)
 				++ Bridge.opt("events", events, \asInteger)
-				++ Bridge.prSteering(density, nil, pitchClasses);
+				++ Bridge.prSteering(density, densityHold, pitchClasses);
 			notes = Bridge.quads(notes);
 			if(notes.size > 0) { args = args ++ ["notes"] ++ Bridge.wire(notes) };
 			this.prNotes(\perf, \continue, args)
