@@ -476,7 +476,7 @@ def test_server_death_and_return(monkeypatch: pytest.MonkeyPatch, tmp_path: Any)
 def test_the_bridge_plays_a_chord_in_one_frame_through_its_scheduler(
     jack: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """MidiOutput on JACK (the frame writer, the default) writes at frames (``ahead`` > 0); the
+    """MidiOutput on JACK with BRIDGE_MIDI_FRAMES=1 writes at frames (``ahead`` > 0); the
     scheduler hands it notes early: a chord's note-ons share a frame, a note 2 ms later is
     2 ms later on JACK's clock (rtmidi's period starts would put it 0 or 5.33 ms later).
     Within 0.2 ms: JACK's clock (its DLL) wobbles by some frames after an xrun, once a second
@@ -484,7 +484,7 @@ def test_the_bridge_plays_a_chord_in_one_frame_through_its_scheduler(
     from bridge.live.midi import MidiOutput, MidiSink, choose_api
     from bridge.live.scheduler import PlayedNote, Scheduler
 
-    monkeypatch.delenv("BRIDGE_MIDI_FRAMES", raising=False)
+    monkeypatch.setenv("BRIDGE_MIDI_FRAMES", "1")
     made: list[tuple[MidiOutput, Scheduler]] = []  # one per try: a try's late notes stay its own
 
     def fresh() -> JackFrameLink:
@@ -516,11 +516,11 @@ def test_the_bridge_plays_a_chord_in_one_frame_through_its_scheduler(
             output.close()
 
 
-def test_frames_off_is_rtmidis_output(jack: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """``BRIDGE_MIDI_FRAMES=0``: rtmidi's JACK output, notes handed over at their time."""
+def test_rtmidis_output_is_the_default(jack: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without ``BRIDGE_MIDI_FRAMES=1``: rtmidi's JACK output, notes handed over at their time."""
     from bridge.live.midi import MidiOutput, MidiSink, choose_api
 
-    monkeypatch.setenv("BRIDGE_MIDI_FRAMES", "0")
+    monkeypatch.delenv("BRIDGE_MIDI_FRAMES", raising=False)
     output = MidiOutput(virtual=True, api=choose_api("jack"), client_name="test-rtmidi-out")
     try:
         assert MidiSink(output).ahead == 0 and not isinstance(output._link, JackFrameLink)

@@ -13,14 +13,16 @@ No MIDI send ever blocks or spins the caller: each port has a thread of its own
 (``bridge.live.midilink``) that sends, watches the MIDI system (the JACK server), stops
 sending into it when it dies and reopens the port when it comes back.
 
-A JACK output is written by a JACK client of our own (``bridge.live.jackout``, the
-JACK-Client package) at the frame of each message's time: the scheduler hands it notes
-``ahead`` seconds early (``MidiSink.ahead``), so notes leave on time to the frame and the
-notes of a chord in one frame; after an xrun it writes recent note-offs again (a lost
-note-off is a stuck note). ``BRIDGE_MIDI_FRAMES=0`` (or no JACK-Client) uses rtmidi's JACK
-output instead, which puts every message at the start of the next period (1.33 ms at 64
-frames, 48 kHz) and repeats nothing. The frame writer was opt-in until its note-offs were
-repeated after xruns: in CI it once left three harmonizer voices without their note-offs.
+With ``BRIDGE_MIDI_FRAMES=1`` a JACK output is written by a JACK client of our own
+(``bridge.live.jackout``, the JACK-Client package) at the frame of each message's time: the
+scheduler hands it notes ``ahead`` seconds early (``MidiSink.ahead``), so notes leave on time
+to the frame and the notes of a chord in one frame; after an xrun it writes recent note-offs
+again (a lost note-off is a stuck note). rtmidi's JACK output, the default, puts every
+message at the start of the next period (1.33 ms at 64 frames, 48 kHz). The frame writer is
+not the default: its process callback is Python and needs the GIL every period, so under
+load it runs late more often than rtmidi's C++ callback, and in CI runs with it a
+harmonizer test found voices missing at a JACK input twice (note-offs once, before they were
+repeated; a note-on once after).
 
 On close, an output sends note-off for every note it started and not yet ended, then All
 Notes Off (CC 123) and All Sound Off (CC 120) on every channel it used: a synth is never
@@ -55,9 +57,9 @@ AHEAD_MARGIN_S = 0.002
 
 
 def _frames_wanted() -> bool:
-    """The JACK frame writer is wanted: unless ``BRIDGE_MIDI_FRAMES`` is 0 (see the module
-    doc)."""
-    return os.environ.get("BRIDGE_MIDI_FRAMES", "1").strip().lower() not in ("0", "no", "off")
+    """The JACK frame writer is asked for (``BRIDGE_MIDI_FRAMES=1``): not the default, see
+    the module doc."""
+    return os.environ.get("BRIDGE_MIDI_FRAMES", "0").strip().lower() in ("1", "yes", "on")
 
 
 class MidiError(RuntimeError):
