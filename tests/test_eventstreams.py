@@ -191,19 +191,29 @@ def test_pause_and_resume_follow_a_clock(rig) -> None:
     rig.worker.stop(1)
 
 
+def _assert_none_hanging(rig: Rig) -> None:
+    """Every note-on got its note-off, and one pitch never sounded twice at once."""
+    on = Counter(p for k, _, p, _ in rig.rec.events if k == "on")
+    assert on == Counter(p for k, _, p, _ in rig.rec.events if k == "off")
+    for pitch in on:
+        times = [(t, k) for k, _, p, t in rig.rec.events if p == pitch]
+        kinds = [k for _, k in sorted(times, key=lambda x: (x[0], x[1] == "on"))]
+        assert all(a != b for a, b in zip(kinds, kinds[1:], strict=False))
+
+
 def test_a_pause_with_notes_queued_and_sounding_leaves_none_hanging(rig) -> None:
     rig.worker.start_stream(1, EventStreamOptions(tempo=120), [], {"seed": 2, "density": 8.0})
     rig.clock.run(2.0)
     while not (rig.sched.sounding(1) and rig.sched.pending(1)):  # notes on, notes queued
         rig.clock.run(0.01)
     s = rig.worker.get(1)
-    handed = len(rig.played)
+    handed, promised = len(rig.played), s.commit
     rig.worker.pause(1)  # MIDI clock Stop
     rig.clock.run(0.001)
-    paused_at, commit = rig.clock.now(), s.commit
+    paused_at = rig.clock.now()
     assert not rig.sched.sounding(1) and not rig.sched.pending(1)
     dropped = [n for _, n in rig.played[:handed] if n.on_time > paused_at]
-    assert dropped  # handed over but not yet sounded: dropped, never started
+    assert dropped  # handed over but not yet sounded: cancelled, never started
     on = Counter(p for k, _, p, _ in rig.rec.events if k == "on")
     assert on == Counter(p for k, _, p, _ in rig.rec.events if k == "off")  # every on ended
     assert all(t <= paused_at for *_, t in rig.rec.events)
@@ -214,16 +224,54 @@ def test_a_pause_with_notes_queued_and_sounding_leaves_none_hanging(rig) -> None
     rig.clock.run(4.0)
     after = [n for _, n in rig.played[handed:]]
     assert after and min(n.on_time for n in after) >= at - 1e-9
-    # it goes on from where its promised notes ended, on the new timeline
-    assert min(n.on_step for n in after) / 4 >= commit - 1e-9
+    # it goes on from the beat sounding at the pause, before its old commit point: the
+    # cancelled notes come back first
+    assert min(n.on_step for n in after) == min(n.on_step for n in dropped)
+    assert min(n.on_step for n in after) / 4 < promised
     assert min(n.on_time for n in after) < at + 1.0  # within two beats at 120 BPM
     rig.worker.stop(1)
-    on = Counter(p for k, _, p, _ in rig.rec.events if k == "on")
-    assert on == Counter(p for k, _, p, _ in rig.rec.events if k == "off")
-    for pitch in on:  # one pitch never sounds twice at once, across the pause
-        times = [(t, k) for k, _, p, t in rig.rec.events if p == pitch]
-        kinds = [k for _, k in sorted(times, key=lambda x: (x[0], x[1] == "on"))]
-        assert all(a != b for a, b in zip(kinds, kinds[1:], strict=False))
+    _assert_none_hanging(rig)
+
+
+def test_notes_cancelled_by_a_pause_play_after_the_resume_in_their_places(rig) -> None:
+    rig.worker.start_stream(1, EventStreamOptions(tempo=120), [], {"seed": 7, "density": 8.0})
+    rig.clock.run(2.0)
+    while not (rig.sched.sounding(1) and rig.sched.pending(1) >= 2):
+        rig.clock.run(0.01)
+    s = rig.worker.get(1)
+    handed, promised = len(rig.played), s.commit
+    pause_call = rig.clock.now()
+    sounding_beat = s.tempo.step_at(pause_call) / 4  # the beat sounding at the pause
+    rig.worker.pause(1)
+    rig.clock.run(0.001)
+    beat = s.commit  # where the stream goes on from
+    assert beat == pytest.approx(sounding_beat)
+    assert beat < promised - LEAD_BEATS  # not from the old commit point, ~0.75 beat later
+    dropped = [n for _, n in rig.played[:handed] if n.on_time > pause_call]
+    assert dropped
+    key = lambda n: (n.on_step, n.pitch)  # noqa: E731
+    dropped.sort(key=key)
+    rig.worker.set_values(1, {"pitch_classes": C_ONLY})  # a rewind while paused keeps them
+    rig.clock.run(1.0)
+    at, bpm = rig.clock.now() + 0.5, 100.0
+    rig.worker.resume(1, at, bpm)
+    rig.clock.run(3.0)
+    after = sorted((n for _, n in rig.played[handed:]), key=key)
+    beat_s = 60.0 / bpm
+    again = [n for n in after if n.on_step / 4 < promised - 1e-9]
+    assert [(n.pitch, n.velocity, n.on_step, n.off_step) for n in again] == [
+        (n.pitch, n.velocity, n.on_step, n.off_step) for n in dropped
+    ]  # the same notes at the same beats: nothing skipped, nothing added
+    for n in again:  # in their places on the new timeline, at the new tempo
+        assert n.on_time == pytest.approx(at + (n.on_step / 4 - beat) * beat_s)
+        assert n.off_time == pytest.approx(at + (n.off_step / 4 - beat) * beat_s)
+    first = min(after, key=lambda n: n.on_time)
+    assert first is again[0]
+    assert first.on_time == pytest.approx(at + (dropped[0].on_step / 4 - beat) * beat_s)
+    ons = [t for k, _, p, t in rig.rec.events if k == "on" and t >= at - 1e-9]
+    assert len(ons) >= len(dropped)  # they sounded
+    rig.worker.stop(1)
+    _assert_none_hanging(rig)
 
 
 def test_a_long_running_stream_keeps_bounded_state(rig) -> None:
@@ -235,13 +283,14 @@ def test_a_long_running_stream_keeps_bounded_state(rig) -> None:
         d = s.session.decoder
         sizes.append((len(s.chunks), len(s.ready), len(s.open) + len(s.cut),
                       len(d.finished) + len(d.sounding) + len(s.session.queued),
-                      rig.sched.pending(1)))  # fmt: skip
+                      rig.sched.pending(1), len(s.queued)))  # fmt: skip
     assert len(sizes) >= 5
     assert not s.session.decoder.finished  # the session keeps none of its finished notes
-    chunks, ready, held, session, pending = (max(col) for col in zip(*sizes, strict=True))
+    chunks, ready, held, session, pending, queued = (max(c) for c in zip(*sizes, strict=True))
     assert chunks <= 4 * (LEAD_BEATS + BATCH_BEATS + MAX_NOTE_BEATS) / CHUNK_BEATS
     assert held <= 256 and session <= 256
     assert ready + pending <= 128  # what lies ahead of the clock: about a lead's worth
+    assert queued <= 128  # kept for a pause: the notes handed over, not yet sounding
     rig.worker.stop(1)
 
 

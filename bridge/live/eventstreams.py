@@ -22,6 +22,11 @@ stream.
   included) and asks again. Fed notes are heard by the session (``EventSession.feed``), not
   played; the model's clock moves past them while the stream's does not, so the model goes
   on right after what it heard, with no gap in the stream.
+- **Pause.** Notes sounding at a pause are ended there (``Scheduler.cancel``); the notes
+  handed to the scheduler but not yet sounding are not lost: the stream keeps them
+  (``EventStream.queued``), puts them back among the notes to commit, and goes on after the
+  resume from the beat that was sounding at the pause, so they play in their places on the
+  new timeline (they are already generated: the session is not rewound for them).
 - **End.** With ``beats N`` notes are cut at beat N and ``done`` follows; stop, an engine
   swap and shutdown end every sounding note at once (``Scheduler.cancel``).
 """
@@ -109,6 +114,9 @@ class EventStream:
     serial: int = 0
     commit: float = 0.0  # every note starting before this beat is committed
     last_end: float = 0.0  # the latest end of a committed note
+    base: float = 0.0  # the beat the stream (re)started from: placed at the start or resume
+    # committed notes handed to the scheduler and not yet sounding: a pause plays them later
+    queued: list[tuple[_Note, PlayedNote]] = field(default_factory=list)
     paused: bool = False
     placed: bool = False
     stopped: bool = False
@@ -233,17 +241,31 @@ class EventStreamWorker(WorkerBase):
         reanchor(s.tempo, now + START_DELAY_S + s.lead(), 0.0)
 
     def _pause(self, s: EventStream) -> None:
-        # The notes committed but not yet sounded are dropped; the stream goes on from its
-        # commit point (a moment of the model's music is skipped).
+        # The notes sounding now are ended; those handed over but not yet sounding go back
+        # among the notes to commit, and the stream goes on from the beat sounding now, so
+        # after the resume they play in their places (nothing of the model's music is lost).
+        if s.paused or s.tempo is None:
+            s.paused = True
+            return
         with self.scheduler.lock:
+            now = self.clock.now()
+            again = [n for n, p in s.queued if p.state == "pending" and p.on_time >= now]
             self.scheduler.cancel(s.id)
+        s.queued.clear()
         s.paused = True
-        s.last_end = min(s.last_end, s.commit)
+        # the beat sounding now; before the (re)start point, nothing played yet; past the
+        # commit point (the model fell behind), nothing was handed over from there on
+        beat = max(min(s.tempo.step_at(now) / STEPS_PER_BEAT, s.commit), s.base)
+        beat = min([beat, *(n.on for n in again)])
+        s.ready.extend(again)  # already generated: a rewind keeps them (see ``_rewind``)
+        s.commit = beat
+        s.last_end = min(s.last_end, beat)  # sounding notes ended here; the others wait
         s.done_queued = False
 
     def _resume(self, s: EventStream, at: float, bpm: float | None) -> None:
         if s.tempo is not None:
             reanchor(s.tempo, at, s.commit * STEPS_PER_BEAT, bpm)
+            s.base = s.commit
             s.paused = False
             s.placed = False
 
@@ -257,7 +279,11 @@ class EventStreamWorker(WorkerBase):
 
     def _rewind(self, s: EventStream) -> None:
         """Forget events nothing promised yet: back to the first session call that began
-        after every committed note (its off included)."""
+        after every committed note (its off included).
+
+        After a pause the notes put back in ``ready`` lie before the old boundary, whose
+        chunks ``_commit`` already dropped: every chunk left began after they were complete
+        (a later serial), so they stay."""
         boundary = max(s.commit, s.last_end)
         k = next((i for i, c in enumerate(s.chunks) if c.start > boundary + EPS), None)
         if k is not None:
@@ -365,23 +391,25 @@ class EventStreamWorker(WorkerBase):
                 if on_time < current:
                     log.warning("stream %d: a note at beat %.3f committed %.1f ms late",
                                 s.id, n.on, 1000 * (current - on_time))  # fmt: skip
-                self.scheduler.play(
-                    PlayedNote(
-                        owner=s.id,
-                        pitch=n.pitch,
-                        velocity=n.velocity,
-                        on_time=on_time,
-                        off_time=max(s.time_of(off), on_time),
-                        channel=s.options.channel,
-                        duration_beats=off - n.on,
-                        on_step=n.on * STEPS_PER_BEAT,  # type: ignore[arg-type]
-                        off_step=off * STEPS_PER_BEAT,  # type: ignore[arg-type]
-                        lead=s.options.lookahead_s,
-                        route=s.route,
-                    )
+                played = PlayedNote(
+                    owner=s.id,
+                    pitch=n.pitch,
+                    velocity=n.velocity,
+                    on_time=on_time,
+                    off_time=max(s.time_of(off), on_time),
+                    channel=s.options.channel,
+                    duration_beats=off - n.on,
+                    on_step=n.on * STEPS_PER_BEAT,  # type: ignore[arg-type]
+                    off_step=off * STEPS_PER_BEAT,  # type: ignore[arg-type]
+                    lead=s.options.lookahead_s,
+                    route=s.route,
                 )
+                self.scheduler.play(played)
+                s.queued.append((_Note(n.pitch, n.on, off, n.velocity, n.serial), played))
                 s.last_end = max(s.last_end, off)
             s.commit = to
+        # only notes not yet sounding are kept: about a lead's worth
+        s.queued = [(n, p) for n, p in s.queued if p.state == "pending" and p.on_time >= now]
         if s.commit >= s.limit and not s.done_queued:
             s.done_queued = True
             end = s.limit * STEPS_PER_BEAT
