@@ -69,7 +69,7 @@
 					"maxclass": "newobj",
 					"text": "bridge 57120 7401",
 					"patching_rect": [
-						408.0,
+						450.8333333333333,
 						325.0,
 						133,
 						22.0
@@ -91,7 +91,7 @@
 					"maxclass": "newobj",
 					"text": "prepend set",
 					"patching_rect": [
-						408.0,
+						450.8333333333333,
 						365.0,
 						91,
 						22.0
@@ -109,7 +109,7 @@
 					"maxclass": "comment",
 					"text": "status: waiting for the daemon...",
 					"patching_rect": [
-						533.25,
+						565.375,
 						405.0,
 						460.0,
 						20
@@ -131,7 +131,7 @@
 					"maxclass": "newobj",
 					"text": "prepend set",
 					"patching_rect": [
-						657.0,
+						699.8333333333333,
 						365.0,
 						91,
 						22.0
@@ -149,7 +149,7 @@
 					"maxclass": "comment",
 					"text": "",
 					"patching_rect": [
-						1009.25,
+						1041.375,
 						405.0,
 						460.0,
 						34
@@ -225,7 +225,7 @@
 					"maxclass": "newobj",
 					"text": "pak 120. 1. 2. 0",
 					"patching_rect": [
-						317.0,
+						833.0,
 						165.0,
 						126,
 						22.0
@@ -260,7 +260,7 @@
 				"box": {
 					"maxclass": "flonum",
 					"patching_rect": [
-						114.0,
+						630.0,
 						125.0,
 						50,
 						22
@@ -291,7 +291,7 @@
 					"maxclass": "comment",
 					"text": "tempo",
 					"patching_rect": [
-						168.0,
+						684.0,
 						125.0,
 						49,
 						20.0
@@ -313,7 +313,7 @@
 					"maxclass": "message",
 					"text": "120.",
 					"patching_rect": [
-						114.0,
+						162.0,
 						85.0,
 						42,
 						22.0
@@ -330,7 +330,7 @@
 				"box": {
 					"maxclass": "flonum",
 					"patching_rect": [
-						233.0,
+						749.0,
 						125.0,
 						50,
 						22
@@ -361,7 +361,7 @@
 					"maxclass": "comment",
 					"text": "temperature",
 					"patching_rect": [
-						287.0,
+						803.0,
 						125.0,
 						91,
 						20.0
@@ -383,7 +383,7 @@
 					"maxclass": "message",
 					"text": "1.",
 					"patching_rect": [
-						172.0,
+						220.0,
 						85.0,
 						32.0,
 						22.0
@@ -400,7 +400,7 @@
 				"box": {
 					"maxclass": "flonum",
 					"patching_rect": [
-						394.0,
+						910.0,
 						125.0,
 						50,
 						22
@@ -431,7 +431,7 @@
 					"maxclass": "comment",
 					"text": "density",
 					"patching_rect": [
-						448.0,
+						964.0,
 						125.0,
 						63,
 						20.0
@@ -453,7 +453,7 @@
 					"maxclass": "message",
 					"text": "2.",
 					"patching_rect": [
-						220.0,
+						268.0,
 						85.0,
 						32.0,
 						22.0
@@ -470,7 +470,7 @@
 				"box": {
 					"maxclass": "number",
 					"patching_rect": [
-						527.0,
+						1043.0,
 						125.0,
 						50,
 						22
@@ -500,7 +500,7 @@
 					"maxclass": "comment",
 					"text": "beats",
 					"patching_rect": [
-						581.0,
+						1097.0,
 						125.0,
 						49,
 						20.0
@@ -522,7 +522,7 @@
 					"maxclass": "message",
 					"text": "0",
 					"patching_rect": [
-						268.0,
+						316.0,
 						85.0,
 						32.0,
 						22.0
@@ -610,7 +610,7 @@
 				"box": {
 					"maxclass": "number",
 					"patching_rect": [
-						646.0,
+						1162.0,
 						125.0,
 						50,
 						22
@@ -640,7 +640,7 @@
 					"maxclass": "comment",
 					"text": "MIDI channel",
 					"patching_rect": [
-						700.0,
+						1216.0,
 						125.0,
 						98,
 						20.0
@@ -662,7 +662,7 @@
 					"maxclass": "message",
 					"text": "1",
 					"patching_rect": [
-						316.0,
+						364.0,
 						85.0,
 						32.0,
 						22.0
@@ -680,7 +680,7 @@
 					"maxclass": "newobj",
 					"text": "zl reg",
 					"patching_rect": [
-						346.0,
+						426.5,
 						205.0,
 						56,
 						22.0
@@ -699,7 +699,7 @@
 					"maxclass": "newobj",
 					"text": "gate",
 					"patching_rect": [
-						607.4166666666666,
+						790.125,
 						485.0,
 						42,
 						22.0
@@ -717,7 +717,7 @@
 					"maxclass": "newobj",
 					"text": "zl join",
 					"patching_rect": [
-						1046.3333333333333,
+						1153.75,
 						525.0,
 						63,
 						22.0
@@ -736,7 +736,7 @@
 					"maxclass": "newobj",
 					"text": "+ 1",
 					"patching_rect": [
-						415.0,
+						463.0,
 						85.0,
 						35,
 						22.0
@@ -754,7 +754,7 @@
 					"maxclass": "newobj",
 					"text": "gate 2 1",
 					"patching_rect": [
-						730.6666666666666,
+						808.375,
 						565.0,
 						70,
 						22.0
@@ -773,7 +773,7 @@
 					"maxclass": "message",
 					"text": "/bridge/perf/stream/set stream $5 tempo $1 temperature $2",
 					"patching_rect": [
-						730.6666666666666,
+						808.375,
 						605.0,
 						413,
 						22.0
@@ -791,7 +791,7 @@
 					"maxclass": "message",
 					"text": "/bridge/perf/stream/set stream $5 tempo $1 temperature $2 density $3",
 					"patching_rect": [
-						1159.6666666666665,
+						1237.375,
 						605.0,
 						490,
 						22.0
@@ -829,7 +829,7 @@
 					"maxclass": "newobj",
 					"text": "+ 1",
 					"patching_rect": [
-						364.0,
+						412.0,
 						85.0,
 						35,
 						22.0
@@ -847,7 +847,7 @@
 					"maxclass": "newobj",
 					"text": "gate 2 1",
 					"patching_rect": [
-						355.0,
+						419.25,
 						245.0,
 						70,
 						22.0
@@ -866,7 +866,7 @@
 					"maxclass": "message",
 					"text": "/bridge/perf/stream/start tempo $1 temperature $2 beats $4",
 					"patching_rect": [
-						355.0,
+						419.25,
 						285.0,
 						420,
 						22.0
@@ -884,7 +884,7 @@
 					"maxclass": "message",
 					"text": "/bridge/perf/stream/start tempo $1 temperature $2 beats $4 density $3",
 					"patching_rect": [
-						791.0,
+						855.25,
 						285.0,
 						497,
 						22.0
@@ -958,7 +958,7 @@
 					"maxclass": "newobj",
 					"text": "route /bridge/reply/perf/stream/start",
 					"patching_rect": [
-						764.0,
+						806.8333333333333,
 						365.0,
 						273,
 						22.0
@@ -977,7 +977,7 @@
 					"maxclass": "newobj",
 					"text": "zl mth 1",
 					"patching_rect": [
-						1485.25,
+						1517.375,
 						405.0,
 						70,
 						22.0
@@ -996,7 +996,7 @@
 					"maxclass": "newobj",
 					"text": "t 1 i i",
 					"patching_rect": [
-						1485.25,
+						1517.375,
 						445.0,
 						63,
 						22.0
@@ -1016,7 +1016,7 @@
 					"maxclass": "newobj",
 					"text": "unpack 0 0 0. 0.",
 					"patching_rect": [
-						515.0,
+						557.8333333333333,
 						365.0,
 						126,
 						22.0
@@ -1037,7 +1037,7 @@
 					"maxclass": "newobj",
 					"text": "makenote 100 500",
 					"patching_rect": [
-						391.25,
+						423.37499999999994,
 						405.0,
 						126,
 						22.0
@@ -1071,15 +1071,817 @@
 			},
 			{
 				"box": {
+					"maxclass": "toggle",
+					"patching_rect": [
+						114.0,
+						125.0,
+						20,
+						20
+					],
+					"parameter_enable": 0,
+					"varname": "feed",
+					"presentation": 1,
+					"presentation_rect": [
+						120.0,
+						106.0,
+						20.0,
+						20.0
+					],
+					"id": "obj-50",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					]
+				}
+			},
+			{
+				"box": {
+					"maxclass": "comment",
+					"text": "feed what I play into [midiin] (each phrase, once every key is up)",
+					"patching_rect": [
+						138.0,
+						125.0,
+						476,
+						20.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						144.0,
+						106.0,
+						380.0,
+						20.0
+					],
+					"id": "obj-51",
+					"numinlets": 1,
+					"numoutlets": 0
+				}
+			},
+			{
+				"box": {
+					"maxclass": "message",
+					"text": "1",
+					"patching_rect": [
+						114.0,
+						85.0,
+						32.0,
+						22.0
+					],
+					"id": "obj-52",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					]
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"text": "midiin",
+					"patching_rect": [
+						552.0,
+						45.0,
+						56,
+						22.0
+					],
+					"id": "obj-53",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					]
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"text": "unpack 0.",
+					"patching_rect": [
+						833.0,
+						205.0,
+						77,
+						22.0
+					],
+					"id": "obj-54",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					]
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"text": "midiparse",
+					"patching_rect": [
+						552.0,
+						85.0,
+						77,
+						22.0
+					],
+					"id": "obj-55",
+					"numinlets": 1,
+					"numoutlets": 8,
+					"outlettype": [
+						"",
+						"",
+						"",
+						"",
+						"",
+						"",
+						"",
+						""
+					]
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"text": "unpack 0 0",
+					"patching_rect": [
+						1330.0,
+						125.0,
+						84,
+						22.0
+					],
+					"id": "obj-56",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					]
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"text": "> 0",
+					"patching_rect": [
+						1330.0,
+						165.0,
+						35,
+						22.0
+					],
+					"id": "obj-57",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					]
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"text": "+ 1",
+					"patching_rect": [
+						1330.0,
+						205.0,
+						35,
+						22.0
+					],
+					"id": "obj-58",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					]
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"text": "gate 2",
+					"patching_rect": [
+						1330.0,
+						245.0,
+						56,
+						22.0
+					],
+					"id": "obj-59",
+					"numinlets": 2,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					]
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"text": "timer",
+					"patching_rect": [
+						1543.1041666666667,
+						765.0,
+						49,
+						22.0
+					],
+					"id": "obj-60",
+					"numinlets": 2,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					]
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"text": "/ 60000.",
+					"patching_rect": [
+						833.0,
+						245.0,
+						70,
+						22.0
+					],
+					"id": "obj-61",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					]
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"text": "* 0.002",
+					"patching_rect": [
+						1368.25,
+						285.0,
+						63,
+						22.0
+					],
+					"id": "obj-62",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					]
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"text": "+ 0",
+					"patching_rect": [
+						1743.375,
+						605.0,
+						35,
+						22.0
+					],
+					"id": "obj-63",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					]
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"text": "t i i i",
+					"patching_rect": [
+						1743.375,
+						645.0,
+						63,
+						22.0
+					],
+					"id": "obj-64",
+					"numinlets": 1,
+					"numoutlets": 3,
+					"outlettype": [
+						"",
+						"",
+						""
+					]
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"text": "i",
+					"patching_rect": [
+						1641.8125,
+						685.0,
+						32.0,
+						22.0
+					],
+					"id": "obj-65",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					]
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"text": "sel 0",
+					"patching_rect": [
+						1641.8125,
+						725.0,
+						49,
+						22.0
+					],
+					"id": "obj-66",
+					"numinlets": 2,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					]
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"text": "coll",
+					"patching_rect": [
+						1466.3333333333333,
+						365.0,
+						42,
+						22.0
+					],
+					"id": "obj-67",
+					"numinlets": 1,
+					"numoutlets": 4,
+					"outlettype": [
+						"",
+						"",
+						"",
+						""
+					]
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"text": "t i i",
+					"patching_rect": [
+						1519.8333333333333,
+						325.0,
+						49,
+						22.0
+					],
+					"id": "obj-68",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					]
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"text": "i",
+					"patching_rect": [
+						1561.6041666666665,
+						485.0,
+						32.0,
+						22.0
+					],
+					"id": "obj-69",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					]
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"text": "t b i i b b",
+					"patching_rect": [
+						1540.25,
+						285.0,
+						91,
+						22.0
+					],
+					"id": "obj-70",
+					"numinlets": 1,
+					"numoutlets": 5,
+					"outlettype": [
+						"",
+						"",
+						"",
+						"",
+						""
+					]
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"text": "pack 0 0. 0",
+					"patching_rect": [
+						1412.8333333333333,
+						325.0,
+						91,
+						22.0
+					],
+					"id": "obj-71",
+					"numinlets": 3,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					]
+				}
+			},
+			{
+				"box": {
+					"maxclass": "message",
+					"text": "1",
+					"patching_rect": [
+						1584.8333333333333,
+						325.0,
+						32.0,
+						22.0
+					],
+					"id": "obj-72",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					]
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"text": "t 0 i b 1",
+					"patching_rect": [
+						1447.25,
+						285.0,
+						77,
+						22.0
+					],
+					"id": "obj-73",
+					"numinlets": 1,
+					"numoutlets": 4,
+					"outlettype": [
+						"",
+						"",
+						"",
+						""
+					]
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"text": "gate",
+					"patching_rect": [
+						1545.9583333333333,
+						685.0,
+						42,
+						22.0
+					],
+					"id": "obj-74",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					]
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"text": "sel 0",
+					"patching_rect": [
+						1545.9583333333333,
+						725.0,
+						49,
+						22.0
+					],
+					"id": "obj-75",
+					"numinlets": 2,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					]
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"text": "unpack 0. 0",
+					"patching_rect": [
+						1603.375,
+						405.0,
+						91,
+						22.0
+					],
+					"id": "obj-76",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					]
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"text": "pack 0 0. 0. 0",
+					"patching_rect": [
+						1573.09375,
+						565.0,
+						112,
+						22.0
+					],
+					"id": "obj-77",
+					"numinlets": 4,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					]
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"text": "t b f f",
+					"patching_rect": [
+						1603.375,
+						445.0,
+						63,
+						22.0
+					],
+					"id": "obj-78",
+					"numinlets": 1,
+					"numoutlets": 3,
+					"outlettype": [
+						"",
+						"",
+						""
+					]
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"text": "!- 0.",
+					"patching_rect": [
+						1485.8125,
+						485.0,
+						49,
+						22.0
+					],
+					"id": "obj-79",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					]
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"text": "maximum 0.01",
+					"patching_rect": [
+						1485.8125,
+						525.0,
+						98,
+						22.0
+					],
+					"id": "obj-80",
+					"numinlets": 2,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					]
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"text": "t b i i",
+					"patching_rect": [
+						1599.8125,
+						525.0,
+						63,
+						22.0
+					],
+					"id": "obj-81",
+					"numinlets": 1,
+					"numoutlets": 3,
+					"outlettype": [
+						"",
+						"",
+						""
+					]
+				}
+			},
+			{
+				"box": {
+					"maxclass": "message",
+					"text": "remove $1",
+					"patching_rect": [
+						1701.09375,
+						565.0,
+						77,
+						22.0
+					],
+					"id": "obj-82",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					]
+				}
+			},
+			{
+				"box": {
+					"maxclass": "message",
+					"text": "-1",
+					"patching_rect": [
+						1794.09375,
+						565.0,
+						32.0,
+						22.0
+					],
+					"id": "obj-83",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					]
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"text": "zl group 4096 @zlmaxsize 4096",
+					"patching_rect": [
+						1608.1041666666667,
+						765.0,
+						217,
+						22.0
+					],
+					"id": "obj-84",
+					"numinlets": 2,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					]
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"text": "i -1",
+					"patching_rect": [
+						1562.7395833333335,
+						845.0,
+						42,
+						22.0
+					],
+					"id": "obj-85",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					]
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"text": "t b l",
+					"patching_rect": [
+						1608.1041666666667,
+						805.0,
+						49,
+						22.0
+					],
+					"id": "obj-86",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					]
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"text": "prepend notes",
+					"patching_rect": [
+						1620.7395833333335,
+						845.0,
+						105,
+						22.0
+					],
+					"id": "obj-87",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					]
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"text": "zl join @zlmaxsize 4096",
+					"patching_rect": [
+						1591.7395833333335,
+						925.0,
+						175,
+						22.0
+					],
+					"id": "obj-88",
+					"numinlets": 2,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					]
+				}
+			},
+			{
+				"box": {
+					"maxclass": "message",
+					"text": "/bridge/perf/stream/feed stream $1",
+					"patching_rect": [
+						1562.7395833333335,
+						885.0,
+						252,
+						22.0
+					],
+					"id": "obj-89",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					]
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"text": "gate 1 1",
+					"patching_rect": [
+						852.8697916666667,
+						965.0,
+						70,
+						22.0
+					],
+					"id": "obj-90",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					]
+				}
+			},
+			{
+				"box": {
+					"maxclass": "newobj",
+					"text": "gate",
+					"patching_rect": [
+						796.748263888889,
+						1005.0,
+						42,
+						22.0
+					],
+					"id": "obj-91",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					]
+				}
+			},
+			{
+				"box": {
 					"maxclass": "newobj",
 					"text": "noteout 1",
 					"patching_rect": [
-						476.1666666666667,
+						669.5833333333334,
 						445.0,
 						77,
 						22.0
 					],
-					"id": "obj-50",
+					"id": "obj-92",
 					"numinlets": 3,
 					"numoutlets": 0
 				}
@@ -1089,13 +1891,13 @@
 					"maxclass": "comment",
 					"text": "double-click [noteout] to pick the MIDI output",
 					"patching_rect": [
-						557.1666666666667,
+						750.5833333333334,
 						445.0,
 						336,
 						20.0
 					],
 					"fontsize": 10.0,
-					"id": "obj-51",
+					"id": "obj-93",
 					"numinlets": 1,
 					"numoutlets": 0
 				}
@@ -1753,11 +2555,803 @@
 			{
 				"patchline": {
 					"source": [
+						"obj-10",
+						0
+					],
+					"destination": [
+						"obj-52",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-52",
+						0
+					],
+					"destination": [
+						"obj-50",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-9",
+						0
+					],
+					"destination": [
+						"obj-54",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-53",
+						0
+					],
+					"destination": [
+						"obj-55",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-55",
+						0
+					],
+					"destination": [
+						"obj-56",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-56",
+						1
+					],
+					"destination": [
+						"obj-57",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-57",
+						0
+					],
+					"destination": [
+						"obj-58",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-58",
+						0
+					],
+					"destination": [
+						"obj-59",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-56",
+						0
+					],
+					"destination": [
+						"obj-59",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-54",
+						0
+					],
+					"destination": [
+						"obj-61",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-60",
+						0
+					],
+					"destination": [
+						"obj-62",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-61",
+						0
+					],
+					"destination": [
+						"obj-62",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-63",
+						0
+					],
+					"destination": [
+						"obj-64",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-64",
+						2
+					],
+					"destination": [
+						"obj-63",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-64",
+						1
+					],
+					"destination": [
+						"obj-65",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-65",
+						0
+					],
+					"destination": [
+						"obj-66",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-66",
+						0
+					],
+					"destination": [
+						"obj-60",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-68",
+						0
+					],
+					"destination": [
+						"obj-67",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-68",
+						1
+					],
+					"destination": [
+						"obj-69",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-59",
+						1
+					],
+					"destination": [
+						"obj-70",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-70",
+						4
+					],
+					"destination": [
+						"obj-65",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-70",
+						3
+					],
+					"destination": [
+						"obj-60",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-70",
+						2
+					],
+					"destination": [
+						"obj-68",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-56",
+						1
+					],
+					"destination": [
+						"obj-71",
+						2
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-62",
+						0
+					],
+					"destination": [
+						"obj-71",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-70",
+						1
+					],
+					"destination": [
+						"obj-71",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-71",
+						0
+					],
+					"destination": [
+						"obj-67",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-70",
+						0
+					],
+					"destination": [
+						"obj-72",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-72",
+						0
+					],
+					"destination": [
+						"obj-63",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-59",
+						0
+					],
+					"destination": [
+						"obj-73",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-73",
+						3
+					],
+					"destination": [
+						"obj-74",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-73",
+						2
+					],
+					"destination": [
+						"obj-60",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-73",
+						1
+					],
+					"destination": [
+						"obj-68",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-73",
+						0
+					],
+					"destination": [
+						"obj-74",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-64",
+						0
+					],
+					"destination": [
+						"obj-74",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-74",
+						0
+					],
+					"destination": [
+						"obj-75",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-67",
+						0
+					],
+					"destination": [
+						"obj-76",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-76",
+						1
+					],
+					"destination": [
+						"obj-77",
+						3
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-76",
+						0
+					],
+					"destination": [
+						"obj-78",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-62",
+						0
+					],
+					"destination": [
+						"obj-79",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-78",
+						2
+					],
+					"destination": [
+						"obj-79",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-79",
+						0
+					],
+					"destination": [
+						"obj-80",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-80",
+						0
+					],
+					"destination": [
+						"obj-77",
+						2
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-78",
+						1
+					],
+					"destination": [
+						"obj-77",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-78",
+						0
+					],
+					"destination": [
+						"obj-69",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-69",
+						0
+					],
+					"destination": [
+						"obj-81",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-81",
+						2
+					],
+					"destination": [
+						"obj-82",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-82",
+						0
+					],
+					"destination": [
+						"obj-67",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-81",
+						1
+					],
+					"destination": [
+						"obj-77",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-81",
+						0
+					],
+					"destination": [
+						"obj-83",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-83",
+						0
+					],
+					"destination": [
+						"obj-63",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-77",
+						0
+					],
+					"destination": [
+						"obj-84",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-75",
+						0
+					],
+					"destination": [
+						"obj-84",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-46",
+						1
+					],
+					"destination": [
+						"obj-85",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-84",
+						0
+					],
+					"destination": [
+						"obj-86",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-86",
+						1
+					],
+					"destination": [
+						"obj-87",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-87",
+						0
+					],
+					"destination": [
+						"obj-88",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-86",
+						0
+					],
+					"destination": [
+						"obj-85",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-85",
+						0
+					],
+					"destination": [
+						"obj-89",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-89",
+						0
+					],
+					"destination": [
+						"obj-88",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-50",
+						0
+					],
+					"destination": [
+						"obj-90",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-88",
+						0
+					],
+					"destination": [
+						"obj-90",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-46",
+						0
+					],
+					"destination": [
+						"obj-91",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-41",
+						2
+					],
+					"destination": [
+						"obj-91",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-90",
+						0
+					],
+					"destination": [
+						"obj-91",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-91",
+						0
+					],
+					"destination": [
+						"obj-2",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
 						"obj-48",
 						1
 					],
 					"destination": [
-						"obj-50",
+						"obj-92",
 						1
 					]
 				}
@@ -1769,7 +3363,7 @@
 						0
 					],
 					"destination": [
-						"obj-50",
+						"obj-92",
 						0
 					]
 				}
@@ -1781,7 +3375,7 @@
 						0
 					],
 					"destination": [
-						"obj-50",
+						"obj-92",
 						2
 					]
 				}

@@ -356,6 +356,30 @@ def bars_device() -> Patcher:
     return p
 
 
+def switch(
+    p: Patcher, longname: str, shortname: str, label: str, x: float, y: float,
+    at: tuple[float, float], initial: int, label_w: float = 60.0,
+) -> dict:  # fmt: skip
+    """An off/on live.toggle (a Live parameter, ``initial`` at load) labelled ``label`` on its
+    right, on stage at ``at``."""
+    tx, ty = at
+    box = p.live_param(
+        "live.toggle",
+        x,
+        y,
+        15,
+        15,
+        (tx, ty, 14.0, 14.0),
+        longname=longname,
+        shortname=shortname,
+        kind="enum",
+        enum=["off", "on"],
+        initial=initial,
+    )
+    p.comment(label, x + 20, y, present=(tx + 16, ty - 1, label_w, 16.0), near=box, **SMALL)
+    return box
+
+
 def density_aim(
     p: Patcher, address: str, x: float, y: float, dial_at: tuple[float, float],
     toggle_at: tuple[float, float],
@@ -372,21 +396,7 @@ def density_aim(
         hi=min(8.0, float(osc.key(address, "density").high)),
         initial=2.0,
     )
-    tx, ty = toggle_at
-    aim = p.live_param(
-        "live.toggle",
-        x + 80,
-        y,
-        15,
-        15,
-        (tx, ty, 14.0, 14.0),
-        longname="Aim Density",
-        shortname="Aim",
-        kind="enum",
-        enum=["off", "on"],
-        initial=0,
-    )
-    p.comment("density", x + 100, y, present=(tx + 16, ty - 1, 60.0, 16.0), near=aim, **SMALL)
+    aim = switch(p, "Aim Density", "Aim", "density", x + 80, y, toggle_at, initial=0)
     return density, aim
 
 
@@ -420,8 +430,9 @@ def live_tempo(p: Patcher, here: dict, x: float, y: float) -> dict:
     return tempo
 
 
-def into_track(p: Patcher, note: dict, x: float, y: float) -> None:
-    """[makenote]'s notes, and the track's own MIDI, out to the track's instrument."""
+def into_track(p: Patcher, note: dict, x: float, y: float) -> dict:
+    """[makenote]'s notes, and the track's own MIDI, out to the track's instrument; answers
+    the [midiin] of the track's MIDI."""
     pair = p.obj("pack 0 0", x, y)
     p.connect(note, 1, pair, 1)
     p.connect(note, 0, pair, 0)
@@ -431,6 +442,7 @@ def into_track(p: Patcher, note: dict, x: float, y: float) -> None:
     p.connect(fmt, 0, out, 0)
     thru = p.obj("midiin", x + 180, y + 40)
     p.connect(thru, 0, out, 0)
+    return thru
 
 
 def stream_device() -> Patcher:

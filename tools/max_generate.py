@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import maxtable as osc
 from max_client import SMALL
-from max_devices import device, dial, numbox, trigger, write_variations
+from max_devices import device, dial, numbox, switch, trigger, write_variations
 from patcher import Patcher
 
 GENERATE_ENGINES = {"rnn": osc.CONTINUE, "vae": osc.SAMPLE}  # menu item -> address
@@ -69,20 +69,7 @@ def generate_device() -> Patcher:
         hi=99999,
         initial=0,
     )
-    fixed = p.live_param(
-        "live.toggle",
-        300,
-        140,
-        15,
-        15,
-        (160.0, 77.0, 14.0, 14.0),
-        longname="Fixed Seed",
-        shortname="Fixed",
-        kind="enum",
-        enum=["off", "on"],
-        initial=0,
-    )
-    p.comment("seed", 320, 140, present=(176.0, 76.0, 40.0, 16.0), near=fixed, **SMALL)
+    fixed = switch(p, "Fixed Seed", "Fixed", "seed", 300, 140, (160.0, 77.0), 0, label_w=40.0)
 
     # [temperature steps variations seed], kept until Generate
     sixteenths = p.obj("* 16", 200, 180)

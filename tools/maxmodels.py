@@ -348,6 +348,8 @@ class Coll(Obj):
                 self.out(0, Msg.of(self.data[key]))
         elif msg.selector == "list":
             self.data[int(atoms[0])] = atoms[1:]
+        elif msg.selector == "remove":
+            self.data.pop(int(msg.args[0]), None)
 
 
 class Clocked(Obj):

@@ -29,6 +29,7 @@ STREAM_STOP = "/bridge/rnn/stream/stop"
 PERF_START = "/bridge/perf/stream/start"
 PERF_SET = "/bridge/perf/stream/set"
 PERF_STOP = "/bridge/perf/stream/stop"
+PERF_FEED = "/bridge/perf/stream/feed"
 DESCRIBE = "/bridge/describe"
 LOAD = "/bridge/load"
 
@@ -131,6 +132,7 @@ __all__ = [
     "INTERPOLATE",
     "LOAD",
     "PERF",
+    "PERF_FEED",
     "PERF_SET",
     "PERF_START",
     "PERF_STOP",
