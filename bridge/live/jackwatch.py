@@ -39,6 +39,8 @@ def _load() -> Any:
         "jack_client_close": (ctypes.c_int, [p]),
         "jack_on_info_shutdown": (None, [p, _SHUTDOWN, p]),
         "jack_last_frame_time": (u32, [p]),
+        "jack_get_buffer_size": (u32, [p]),
+        "jack_get_sample_rate": (u32, [p]),
         "jack_port_by_name": (p, [p, ctypes.c_char_p]),
         "jack_port_get_all_connections": (ctypes.POINTER(ctypes.c_char_p), [p, p]),
         "jack_connect": (ctypes.c_int, [p, ctypes.c_char_p, ctypes.c_char_p]),
@@ -86,6 +88,15 @@ class JackWatch:
         while the server runs cycles."""
         with self._lock:
             return None if self._client is None else self._lib.jack_last_frame_time(self._client)
+
+    def period(self) -> float:
+        """The server's period in seconds (frames per period over the sample rate); 0.0 once
+        closed."""
+        with self._lock:
+            if self._client is None:
+                return 0.0
+            rate = self._lib.jack_get_sample_rate(self._client)
+            return self._lib.jack_get_buffer_size(self._client) / rate if rate else 0.0
 
     def connections(self, port: str) -> list[str]:
         """The ports connected to ``port`` (a full name, client:port); [] if none or absent."""

@@ -18,7 +18,10 @@ With ``BRIDGE_MIDI_FRAMES=1`` a JACK output is written by a JACK client of our o
 scheduler hands it notes ``ahead`` seconds early (``MidiSink.ahead``), so notes leave on time
 to the frame and the notes of a chord in one frame; after an xrun it writes recent note-offs
 again (a lost note-off is a stuck note). rtmidi's JACK output, the default, puts every
-message at the start of the next period (1.33 ms at 64 frames, 48 kHz). The frame writer is
+message at the start of the next period (1.33 ms at 64 frames, 48 kHz): a message sent at
+a random moment lands 0 to 1 period late, so the scheduler hands rtmidi's JACK output each
+note half a period early (``RTMIDI_AHEAD_PERIODS``; the period read from the server) and the
+error is centred, -1/2 to +1/2 period, instead of 0 to 1. The frame writer is
 not the default: its process callback is Python and needs the GIL every period, so under
 load it runs late more often than rtmidi's C++ callback, and in CI runs with it a
 harmonizer test found voices missing at a JACK input twice (note-offs once, before they were
@@ -54,6 +57,7 @@ CLIENT_NAME = "bridge"
 CLOSE_GRACE_S = 0.1
 AHEAD_PERIODS = 2  # how early (in JACK periods, plus AHEAD_MARGIN_S) notes reach the frame writer
 AHEAD_MARGIN_S = 0.002
+RTMIDI_AHEAD_PERIODS = 0.5  # rtmidi on JACK: notes handed over half a period early (doc)
 
 
 def _frames_wanted() -> bool:
@@ -205,6 +209,7 @@ class MidiOutput:
 
         jack = self.api == _rtmidi().API_UNIX_JACK
         self.ahead = 0.0  # how early MidiSink hands notes over (seconds)
+        self._placed = False  # the link writes each message at its time (else at once)
         self._link: Any = None
         if jack and _frames_wanted():
             self._link = self._frame_link(name, client_name, port_name, queue_size)
@@ -218,8 +223,10 @@ class MidiOutput:
                 close_grace=CLOSE_GRACE_S,
                 queue_size=queue_size,
             )
+            if jack:  # centred on the period start it will land at: see the module doc
+                self.ahead = RTMIDI_AHEAD_PERIODS * self._link.period
         self.name = self._link.name
-        how = "written at each note's frame" if self.ahead else api_name(self.api)
+        how = "written at each note's frame" if self._placed else api_name(self.api)
         log.info("MIDI output: %s (%s)", self.name, how)
 
     def _frame_link(
@@ -240,6 +247,7 @@ class MidiOutput:
             queue_size=queue_size,
         )
         self.ahead = AHEAD_PERIODS * link.period + AHEAD_MARGIN_S
+        self._placed = True
         return link
 
     @property
@@ -263,7 +271,7 @@ class MidiOutput:
     def _put(self, *messages: list[int], at: float | None = None) -> None:
         """Queue ``messages`` for the time ``at`` (monotonic; None: at once). Only the JACK
         frame writer places them at ``at``; other outputs send at once."""
-        if at is None or not self.ahead:
+        if at is None or not self._placed:
             self._link.put(*messages)
         else:
             self._link.put(*messages, at=at)

@@ -101,6 +101,12 @@ class PortLink:
 
     # -- callers --------------------------------------------------------------------------
 
+    @property
+    def period(self) -> float:
+        """The JACK server's period in seconds (0.0 when not on JACK or not known)."""
+        watch = self._watch
+        return watch.period() if watch is not None else 0.0
+
     def put(self, *messages: list[int]) -> None:
         """Send (see the module doc) or queue messages; returns at once. Dropped while the
         port is lost."""
