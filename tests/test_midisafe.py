@@ -256,7 +256,7 @@ def test_jackd_killed_mid_stream_no_freeze_status_and_ports_back(
             print(f"MIDI back {back:.2f} s after jackd answered")
         recv = Receiver(f"{name}:out")  # the port plays again
         try:
-            assert recv.wait_for(lambda ms: len(notes_on(ms)) >= 3, 10.0)
+            assert recv.wait_for(lambda ms: len(notes_on(ms)) >= 3, 10.0), serve.out.text()[-4000:]
         finally:
             recv.close()
         t = time.monotonic()

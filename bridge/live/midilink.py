@@ -69,8 +69,8 @@ def _is_note_on(message: list[int]) -> bool:
 def cycle_wait(since: float, period: float) -> float:
     """How long a batch of messages waits before going into rtmidi's JACK ring, ``since``
     seconds into a cycle of ``period`` seconds: 0 unless a cycle start is near (module doc)."""
-    if period <= 0:
-        return 0.0
+    if period <= 0 or not 0.0 <= since < period:
+        return 0.0  # no period, or not a running cycle's clock (a late or restarted server)
     if period - since < CYCLE_GUARD_S:
         return period - since + CYCLE_SETTLE_S
     return CYCLE_SETTLE_S - since if since < CYCLE_SETTLE_S else 0.0
