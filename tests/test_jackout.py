@@ -518,7 +518,7 @@ def test_the_bridge_plays_a_chord_in_one_frame_through_its_scheduler(
 
 def test_rtmidis_output_is_the_default(jack: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Without ``BRIDGE_MIDI_FRAMES=1``: rtmidi's JACK output, which sends each message at
-    once; notes are handed to it half a JACK period early."""
+    once; notes are handed to it at their time."""
     from bridge.live.midi import MidiOutput, MidiSink, choose_api
 
     monkeypatch.delenv("BRIDGE_MIDI_FRAMES", raising=False)
@@ -526,8 +526,7 @@ def test_rtmidis_output_is_the_default(jack: str, monkeypatch: pytest.MonkeyPatc
     receiver = FrameReceiver(output.name)
     try:
         assert not isinstance(output._link, JackFrameLink)
-        # handed half a period early: it lands on the period start nearest its time
-        assert MidiSink(output).ahead == pytest.approx(0.5 * PERIOD / JACK_RATE)
+        assert MidiSink(output).ahead == 0  # notes handed over at their time
         due = time.monotonic() + 2.0
         output.note_on(1, 60, 100, at=due)  # sent at once: rtmidi cannot place it
         assert receiver.wait_for(lambda got: len(got) >= 1, WAIT_S)

@@ -169,7 +169,8 @@ def swap_run(serve: Serve, recv: Receiver, name: str, paths: tuple[Path, Path]) 
             hashes[path].add(reply.args[3])
             inbox.wait("/bridge/rnn/stream/done", sid)
             ended = recv.wait_for(lambda ms, c=channel: not channel_stuck(ms, c), WAIT)
-            assert ended, f"swap {swap + 1} left notes sounding: {stuck(recv.messages)}"
+            assert ended, (f"swap {swap + 1} left notes sounding: {stuck(recv.messages)}\n"
+                           f"{serve.out.text()[-4000:]}")  # fmt: skip
             if swap in (0, SWAPS - 1):
                 requests.settle()  # measured with no request running: a steadier figure
                 measured.append(rss(serve.proc.pid))

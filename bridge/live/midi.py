@@ -19,9 +19,9 @@ scheduler hands it notes ``ahead`` seconds early (``MidiSink.ahead``), so notes 
 to the frame and the notes of a chord in one frame; after an xrun it writes recent note-offs
 again (a lost note-off is a stuck note). rtmidi's JACK output, the default, puts every
 message at the start of the next period (1.33 ms at 64 frames, 48 kHz): a message sent at
-a random moment lands 0 to 1 period late, so the scheduler hands rtmidi's JACK output each
-note half a period early (``RTMIDI_AHEAD_PERIODS``; the period read from the server) and the
-error is centred, -1/2 to +1/2 period, instead of 0 to 1. The frame writer is
+a random moment lands 0 to 1 period late. (Handing rtmidi's output each note half a period
+early centres that error; it was tried and taken back: the CI run with it found a stuck note
+after an engine swap, cause not found.) The frame writer is
 not the default: its process callback is Python and needs the GIL every period, so under
 load it runs late more often than rtmidi's C++ callback, and in CI runs with it a
 harmonizer test found voices missing at a JACK input twice (note-offs once, before they were
@@ -57,7 +57,6 @@ CLIENT_NAME = "bridge"
 CLOSE_GRACE_S = 0.1
 AHEAD_PERIODS = 2  # how early (in JACK periods, plus AHEAD_MARGIN_S) notes reach the frame writer
 AHEAD_MARGIN_S = 0.002
-RTMIDI_AHEAD_PERIODS = 0.5  # rtmidi on JACK: notes handed over half a period early (doc)
 
 
 def _frames_wanted() -> bool:
@@ -223,8 +222,6 @@ class MidiOutput:
                 close_grace=CLOSE_GRACE_S,
                 queue_size=queue_size,
             )
-            if jack:  # centred on the period start it will land at: see the module doc
-                self.ahead = RTMIDI_AHEAD_PERIODS * self._link.period
         self.name = self._link.name
         how = "written at each note's frame" if self._placed else api_name(self.api)
         log.info("MIDI output: %s (%s)", self.name, how)

@@ -14,14 +14,13 @@ No inference happens here: callers hand over finished notes.
 At one instant note-offs go before note-ons, so a note re-struck where the previous one ends
 is heard as two notes.
 
-A sink with ``ahead`` > 0 (a JACK MIDI sink: the frame writer writes each message at the
-frame of its time; rtmidi's output lands it on the next period start, so it gets notes half
-a period early) is handed every note-on and note-off ``ahead`` seconds early, with the time
-it is for as the second argument, and never at the time itself. It hears each note's note-on
-once and then its note-off once, at a time no earlier than the note-on's: a note stopped
-before it sounds, but already handed, is ended at its own start; a note stopped after its
-note-off was handed ends then (at most ``ahead`` later than the stop). A retime (tempo
-change) does not move what was already handed.
+A sink with ``ahead`` > 0 (the JACK frame writer's MIDI sink: it writes each message at the
+frame of its time) is handed every note-on and note-off ``ahead`` seconds early, with the
+time it is for as the second argument, and never at the time itself. It hears each note's
+note-on once and then its note-off once, at a time no earlier than the note-on's: a note
+stopped before it sounds, but already handed, is ended at its own start; a note stopped
+after its note-off was handed ends then (at most ``ahead`` later than the stop). A retime
+(tempo change) does not move what was already handed.
 """
 
 from __future__ import annotations
