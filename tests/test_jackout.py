@@ -534,37 +534,3 @@ def test_rtmidis_output_is_the_default(jack: str, monkeypatch: pytest.MonkeyPatc
     finally:
         receiver.close()
         output.close()
-
-
-def test_a_batch_for_rtmidi_waits_only_near_a_cycle_start() -> None:
-    """rtmidi's JACK callback reads its ring at each cycle's start: a chord sent across one
-    would be split over two periods, so a batch waits past a near start (midilink doc)."""
-    from bridge.live.midilink import CYCLE_GUARD_S, CYCLE_SETTLE_S, cycle_wait
-
-    period = 64 / 48_000
-    assert cycle_wait(period / 2, period) == 0.0  # mid-cycle: at once
-    assert cycle_wait(period - 0.0001, period) == pytest.approx(0.0001 + CYCLE_SETTLE_S)
-    assert cycle_wait(0.00004, period) == pytest.approx(CYCLE_SETTLE_S - 0.00004)
-    assert cycle_wait(period - CYCLE_GUARD_S - 1e-6, period) == 0.0
-    assert max(cycle_wait(i * period / 1000, period) for i in range(1001)) < 0.0004
-    assert cycle_wait(0.0, 0.0) == 0.0  # no JACK period known: never waits
-    # a late server's clock (past the period), or a stale one: libjack keeps a restarted
-    # server's old clock for a process that keeps a dead client (seen in CI: it must not wait)
-    for since in (period, 1.5 * period, 1e6, -0.001):
-        assert cycle_wait(since, period) == 0.0
-
-
-def test_the_watch_reads_its_place_in_the_cycle(jack: str) -> None:
-    """JackWatch's clock read (libjack's frames since the cycle start) lies in the period."""
-    from bridge.live.jackwatch import JackWatch
-
-    watch = JackWatch.open("test-watch-cycle", lambda why: None)
-    assert watch is not None
-    try:
-        assert watch.period_s == pytest.approx(PERIOD / JACK_RATE)
-        for _ in range(50):
-            since = watch.since_cycle_start()
-            assert since is not None and 0.0 <= since <= 2 * watch.period_s  # late wake-ups
-            time.sleep(0.001)
-    finally:
-        watch.close()

@@ -39,8 +39,6 @@ def _load() -> Any:
         "jack_client_close": (ctypes.c_int, [p]),
         "jack_on_info_shutdown": (None, [p, _SHUTDOWN, p]),
         "jack_last_frame_time": (u32, [p]),
-        "jack_get_buffer_size": (u32, [p]),
-        "jack_get_sample_rate": (u32, [p]),
         "jack_port_by_name": (p, [p, ctypes.c_char_p]),
         "jack_port_get_all_connections": (ctypes.POINTER(ctypes.c_char_p), [p, p]),
         "jack_connect": (ctypes.c_int, [p, ctypes.c_char_p, ctypes.c_char_p]),
@@ -65,12 +63,6 @@ class JackWatch:
         self._on_shutdown = on_shutdown
         self._callback = _SHUTDOWN(self._shutdown)  # kept alive as long as the client
         lib.jack_on_info_shutdown(client, self._callback, None)
-        # kept the GIL: a clock read from the scheduler's thread must not wait to get it back
-        self._since = ctypes.PyDLL(lib._name).jack_frames_since_cycle_start
-        self._since.restype, self._since.argtypes = ctypes.c_uint32, [ctypes.c_void_p]
-        self._rate = lib.jack_get_sample_rate(client) or 0
-        # the period at opening, for reads on the scheduler's thread (``period()`` asks anew)
-        self.period_s = lib.jack_get_buffer_size(client) / self._rate if self._rate else 0.0
 
     @classmethod
     def open(cls, name: str, on_shutdown: Callable[[str], None]) -> JackWatch | None:
@@ -94,23 +86,6 @@ class JackWatch:
         while the server runs cycles."""
         with self._lock:
             return None if self._client is None else self._lib.jack_last_frame_time(self._client)
-
-    def period(self) -> float:
-        """The server's period in seconds (frames per period over the sample rate); 0.0 once
-        closed."""
-        with self._lock:
-            if self._client is None:
-                return 0.0
-            rate = self._lib.jack_get_sample_rate(self._client)
-            return self._lib.jack_get_buffer_size(self._client) / rate if rate else 0.0
-
-    def since_cycle_start(self) -> float | None:
-        """Seconds since the server's current cycle began (its clock, estimated from now);
-        None once closed."""
-        with self._lock:
-            if self._client is None or not self._rate:
-                return None
-            return self._since(self._client) / self._rate
 
     def connections(self, port: str) -> list[str]:
         """The ports connected to ``port`` (a full name, client:port); [] if none or absent."""

@@ -14,14 +14,6 @@ part of a note's lateness. ``on_sent`` still runs on the thread (the guardian's 
 would let the GIL go on the caller's time-keeping thread). Other MIDI systems always
 queue: an ALSA or Windows send can block.
 
-rtmidi's JACK callback takes what is in its ring at the start of each cycle, so messages
-sent together can be split across two periods when a cycle starts between them (a chord's
-notes 1.33 ms apart at 64 frames). So a message sent at once after ``BATCH_GAP_S`` with none
-(the first of a chord, say) waits, sleeping, when the next cycle starts within
-``CYCLE_GUARD_S`` or the current one began less than ``CYCLE_SETTLE_S`` ago, until
-``CYCLE_SETTLE_S`` into the next: at most 0.35 ms, and the rest of the batch follows it into
-the same cycle.
-
 On JACK a ``JackWatch`` tells when the server goes away. Then the port is *lost*: nothing is
 sent into it any more (rtmidi's JACK send would spin forever, GIL held, once its ring is
 full), the loss is logged once and ``on_status("lost", name)`` runs; every ``RETRY_S`` the
@@ -57,23 +49,10 @@ SETTLE_CYCLES = 3  # server cycles run after the last message before a port clos
 SETTLE_POLL_S = 0.002
 NOTE_ON_STATUS = 0x90
 RTMIDI_RING_OVERHEAD = 4  # rtmidi writes an int length before each message
-BATCH_GAP_S = 0.0005  # a message sent this soon after the last one is of the same batch
-CYCLE_GUARD_S = 0.00025  # a batch does not start this close before a JACK cycle's start
-CYCLE_SETTLE_S = 0.0001  # nor this soon after it (rtmidi's callback may not have run yet)
 
 
 def _is_note_on(message: list[int]) -> bool:
     return len(message) == 3 and message[0] & 0xF0 == NOTE_ON_STATUS and message[2] > 0
-
-
-def cycle_wait(since: float, period: float) -> float:
-    """How long a batch of messages waits before going into rtmidi's JACK ring, ``since``
-    seconds into a cycle of ``period`` seconds: 0 unless a cycle start is near (module doc)."""
-    if period <= 0 or not 0.0 <= since < period:
-        return 0.0  # no period, or not a running cycle's clock (a late or restarted server)
-    if period - since < CYCLE_GUARD_S:
-        return period - since + CYCLE_SETTLE_S
-    return CYCLE_SETTLE_S - since if since < CYCLE_SETTLE_S else 0.0
 
 
 class PortLink:
@@ -108,7 +87,6 @@ class PortLink:
         self._told: deque[list[int]] = deque()  # sent at once, for on_sent on the thread
         self._closing = False
         self._sending = False
-        self._last_at_once = 0.0  # when the caller's thread last sent (batches: module doc)
         self._dead: str | None = None  # why the port is gone (not yet handled)
         self._gen = 0
         self._graveyard: list[Any] = []
@@ -122,12 +100,6 @@ class PortLink:
         return self.port is None
 
     # -- callers --------------------------------------------------------------------------
-
-    @property
-    def period(self) -> float:
-        """The JACK server's period in seconds (0.0 when not on JACK or not known)."""
-        watch = self._watch
-        return watch.period() if watch is not None else 0.0
 
     def put(self, *messages: list[int]) -> None:
         """Send (see the module doc) or queue messages; returns at once. Dropped while the
@@ -148,8 +120,6 @@ class PortLink:
     def _send_at_once(self, messages: tuple[list[int], ...]) -> int:
         """Send from the caller's thread (lock held) while nothing can wait; how many went."""
         sent = 0
-        if time.monotonic() - self._last_at_once > BATCH_GAP_S:
-            self._clear_of_cycle_start()
         for message in messages:
             size = len(message) + RTMIDI_RING_OVERHEAD
             if self._dead is not None or not self._fits(size):
@@ -163,17 +133,9 @@ class PortLink:
             sent += 1
             if self.on_sent is not None:
                 self._told.append(message)
-        self._last_at_once = time.monotonic()
         if self._told:
             self._cond.notify_all()
         return sent
-
-    def _clear_of_cycle_start(self) -> None:
-        """Sleep past the next JACK cycle's start when it is near (see the module doc)."""
-        watch = self._watch
-        since = watch.since_cycle_start() if watch is not None else None
-        if since is not None and watch is not None and (wait := cycle_wait(since, watch.period_s)):
-            time.sleep(wait)
 
     def _make_room(self, message: list[int]) -> bool:
         """Drop the oldest queued note-on; False (drop ``message``) if it is the only one."""
@@ -421,4 +383,4 @@ def close_aside(close: Callable[[], object], timeout: float = 1.0) -> None:
     closer.join(timeout)
 
 
-__all__ = ["GUARD_BYTES", "PortLink", "QUEUE_SIZE", "RETRY_S", "cycle_wait"]
+__all__ = ["GUARD_BYTES", "PortLink", "QUEUE_SIZE", "RETRY_S"]
