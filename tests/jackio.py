@@ -124,11 +124,9 @@ import sys, time
 import jack
 client = jack.Client("test-stall", no_start_server=True)
 stall = []
-done = []
 def process(frames):
     if stall:
         time.sleep(stall.pop() / 1000)
-        done.append(1)
 client.set_process_callback(process)
 client.activate()
 print("open", flush=True)

@@ -74,9 +74,7 @@ def off(pitch: int) -> list[int]:
 
 
 def received(
-    source: JackFrameLink | Callable[[], JackFrameLink],
-    count: int,
-    put: Callable[[], object],
+    source: JackFrameLink | Callable[[], JackFrameLink], count: int, put: Callable[[], object]
 ) -> FrameReceiver:
     """A FrameReceiver of ``source`` (or of a new link ``source()`` for each try) once
     ``put()`` has put ``count`` messages and they came. Tried again when the reader was late

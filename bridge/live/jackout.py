@@ -136,6 +136,7 @@ class JackClock:
             "jack_midi_event_write": (ctypes.c_int, [p, u32, ctypes.c_char_p, ctypes.c_size_t]),
             "jack_midi_get_event_count": (u32, [p]),
             "jack_midi_event_get": (ctypes.c_int, [p, p, u32]),
+            "jack_set_xrun_callback": (ctypes.c_int, [p, p, p]),
         }
         for fn, (restype, argtypes) in protos.items():
             f = getattr(lib, fn)
@@ -159,8 +160,6 @@ class JackClock:
         self._xrun_sem: Any = None
         self._sem_getvalue: Any = None
         self._sem_value = ctypes.c_int()
-        lib.jack_set_xrun_callback.restype = ctypes.c_int
-        lib.jack_set_xrun_callback.argtypes = [p, p, p]
         self._set_xrun_callback = lib.jack_set_xrun_callback
 
     def count_xruns(self) -> bool:
@@ -234,7 +233,7 @@ class JackFrameLink:
         self.dropped = 0
         self.losses = 0
         self.busy_cycles = 0  # cycles that found the heap's lock held and wrote nothing
-        self.late_cycles = 0  # cycles the server ran on without us: nothing written (doc)
+        self.late_cycles = 0  # cycles the server ran on without us: only what was due (doc)
         self.xruns = 0  # xruns the server told of (any client's)
         self.repeated = 0  # note-offs written again after an xrun
         self._repeat_window = repeat_window

@@ -18,14 +18,12 @@ With ``BRIDGE_MIDI_FRAMES=1`` a JACK output is written by a JACK client of our o
 scheduler hands it notes ``ahead`` seconds early (``MidiSink.ahead``), so notes leave on time
 to the frame and the notes of a chord in one frame; after an xrun it writes recent note-offs
 again (a lost note-off is a stuck note). rtmidi's JACK output, the default, puts every
-message at the start of the next period (1.33 ms at 64 frames, 48 kHz): a message sent at
-a random moment lands 0 to 1 period late. (Handing rtmidi's output each note half a period
-early centres that error; it was tried and taken back: the CI run with it found a stuck note
-after an engine swap, cause not found.) The frame writer is
-not the default: its process callback is Python and needs the GIL every period, so under
-load it runs late more often than rtmidi's C++ callback, and in CI runs with it a
-harmonizer test found voices missing at a JACK input twice (note-offs once, before they were
-repeated; a note-on once after).
+message at the start of the next period (1.33 ms at 64 frames, 48 kHz): a message sent at a
+random moment lands 0 to 1 period late. The frame writer is not the default: its process
+callback is Python and needs the GIL every period, so under load it runs late more often
+than rtmidi's C++ callback, and in CI runs with it a harmonizer test found voices missing at
+a JACK input twice (note-offs once, before they were repeated; a note-on once after). README,
+Speed, "MIDI on JACK", has the figures and what else was tried.
 
 On close, an output sends note-off for every note it started and not yet ended, then All
 Notes Off (CC 123) and All Sound Off (CC 120) on every channel it used: a synth is never
@@ -207,8 +205,7 @@ class MidiOutput:
                 raise MidiError(f"cannot open MIDI output {name or port_name!r}: {exc}") from exc
 
         jack = self.api == _rtmidi().API_UNIX_JACK
-        self.ahead = 0.0  # how early MidiSink hands notes over (seconds)
-        self._placed = False  # the link writes each message at its time (else at once)
+        self.ahead = 0.0  # how early MidiSink hands notes over (seconds): the frame writer's
         self._link: Any = None
         if jack and _frames_wanted():
             self._link = self._frame_link(name, client_name, port_name, queue_size)
@@ -223,7 +220,7 @@ class MidiOutput:
                 queue_size=queue_size,
             )
         self.name = self._link.name
-        how = "written at each note's frame" if self._placed else api_name(self.api)
+        how = "written at each note's frame" if self.ahead else api_name(self.api)
         log.info("MIDI output: %s (%s)", self.name, how)
 
     def _frame_link(
@@ -244,7 +241,6 @@ class MidiOutput:
             queue_size=queue_size,
         )
         self.ahead = AHEAD_PERIODS * link.period + AHEAD_MARGIN_S
-        self._placed = True
         return link
 
     @property
@@ -268,7 +264,7 @@ class MidiOutput:
     def _put(self, *messages: list[int], at: float | None = None) -> None:
         """Queue ``messages`` for the time ``at`` (monotonic; None: at once). Only the JACK
         frame writer places them at ``at``; other outputs send at once."""
-        if at is None or not self._placed:
+        if at is None or not self.ahead:
             self._link.put(*messages)
         else:
             self._link.put(*messages, at=at)
