@@ -1,6 +1,7 @@
-"""JackFrameLink through a real JACK server (``jackd -d dummy``, 256 frames at 48 kHz): each
-message lands at the JACK frame of its intended time, in order, bounded, and the link
-survives its server's death and return.
+"""The JACK frame writers through a real JACK server (``jackd -d dummy``, 256 frames at
+48 kHz), in this process (``JackFrameLink``) and in a writer process of its own
+(``JackProcessLink``): each message lands at the JACK frame of its intended time, in order,
+bounded, and the link survives its server's death and return.
 
 Frames are read by a JACK input in a child process (``jackio.FrameReceiver``): asserts on
 frames are exact, and no assert depends on the machine's speed (messages are put far ahead).
@@ -26,6 +27,7 @@ from jackio import ROOT, FrameReceiver, Stall
 
 from bridge.live.jackd import JACK_PERIOD, JACK_RATE, jack_server, server_name, spawn_jackd
 from bridge.live.jackout import JackFrameLink
+from bridge.live.jackwriter import JackProcessLink
 from bridge.live.midi import MidiError
 
 pytestmark = pytest.mark.slow
@@ -58,9 +60,18 @@ def jack() -> Iterator[str]:
         yield name
 
 
+Link = JackFrameLink | JackProcessLink
+
+
+@pytest.fixture(params=[JackFrameLink, JackProcessLink], ids=["thread", "process"])
+def make(request: pytest.FixtureRequest) -> Callable[..., Link]:
+    """The link class under test: in this process, or in a writer process of its own."""
+    return request.param  # type: ignore[no-any-return]
+
+
 @pytest.fixture
-def link(jack: str) -> Iterator[JackFrameLink]:
-    out = JackFrameLink("test-jackout")
+def link(jack: str, make: Callable[..., Link]) -> Iterator[Link]:
+    out = make("test-jackout")
     yield out
     out.close()
 
@@ -74,7 +85,7 @@ def off(pitch: int) -> list[int]:
 
 
 def received(
-    source: JackFrameLink | Callable[[], JackFrameLink], count: int, put: Callable[[], object]
+    source: Link | Callable[[], Link], count: int, put: Callable[[], object]
 ) -> FrameReceiver:
     """A FrameReceiver of ``source`` (or of a new link ``source()`` for each try) once
     ``put()`` has put ``count`` messages and they came. Tried again when the reader was late
@@ -82,7 +93,7 @@ def received(
     note-offs the link wrote again after an xrun are taken out (``without_repeats``); the
     receiver's ``xruns`` says how many the server had meanwhile."""
     for _ in range(ATTEMPTS):
-        link = source if isinstance(source, JackFrameLink) else source()
+        link = source if isinstance(source, JackFrameLink | JackProcessLink) else source()
         receiver = FrameReceiver(link.name)
         time.sleep(0.05)  # the xrun of the receiver's own start is told
         repeated, xruns = link.repeated, link.xruns
@@ -197,21 +208,30 @@ def test_a_burst_of_2000_goes_out_whole_and_in_order(link: JackFrameLink) -> Non
     assert link.dropped == 0
 
 
-def test_a_full_queue_drops_the_oldest_note_ons_only(jack: str) -> None:
-    link = JackFrameLink("test-jackout", queue_size=8)
+def dropped_since(link: Link, before: int, want: int) -> int:
+    """Note-ons ``link`` dropped since it had dropped ``before``, once that is ``want`` (the
+    writer process tells its count within some milliseconds) or WAIT_S passed."""
+    deadline = time.monotonic() + WAIT_S
+    while link.dropped - before != want and time.monotonic() < deadline:
+        time.sleep(0.005)
+    return link.dropped - before
+
+
+def test_a_full_queue_drops_the_oldest_note_ons_only(jack: str, make: Callable[..., Link]) -> None:
+    link = make("test-jackout", queue_size=8)
     ccs = [[0xB0, 7, i] for i in range(3)]
     try:
 
         def put() -> None:
             t = time.monotonic() + AHEAD_S
-            link.dropped = 0
+            before = link.dropped
             link.put(*ccs, at=t)
             for i in range(10):
                 link.put(on(60 + i), at=t + 0.001 * (i + 1))
-            assert link.dropped == 5  # 3 controllers and the 5 latest note-ons fit
+            assert dropped_since(link, before, 5) == 5  # 3 controllers, the 5 latest note-ons
             for i in range(7):  # note-offs: each drops a note-on, past the bound when none left
                 link.put(off(60 + i), at=t + 0.02)
-            assert link.dropped == 10
+            assert dropped_since(link, before, 10) == 10
 
         receiver = received(link, 10, put)
         assert messages(receiver) == ccs + [off(60 + i) for i in range(7)]
@@ -219,13 +239,13 @@ def test_a_full_queue_drops_the_oldest_note_ons_only(jack: str) -> None:
         link.close()
 
 
-def test_close_after_put_delivers_everything(jack: str) -> None:
+def test_close_after_put_delivers_everything(jack: str, make: Callable[..., Link]) -> None:
     notes = [on(40 + i) if i % 2 == 0 else off(40 + i - 1) for i in range(100)]
     sent: list[list[int]] = []
-    links: list[JackFrameLink] = []
+    links: list[Link] = []
 
-    def new_link() -> JackFrameLink:
-        links.append(JackFrameLink("test-jackout", on_sent=sent.append, close_grace=0.1))
+    def new_link() -> Link:
+        links.append(make("test-jackout", on_sent=sent.append, close_grace=0.1))
         return links[-1]
 
     def put() -> None:
@@ -246,10 +266,10 @@ def test_close_after_put_delivers_everything(jack: str) -> None:
     assert messages(receiver) == notes
 
 
-def test_a_target_is_connected_by_part_of_its_name(jack: str) -> None:
+def test_a_target_is_connected_by_part_of_its_name(jack: str, make: Callable[..., Link]) -> None:
     receiver = FrameReceiver(None)
     try:
-        link = JackFrameLink("test-jackout", target="TEST-FRAMES")
+        link = make("test-jackout", target="TEST-FRAMES")
         try:
             assert link.name == FrameReceiver.PORT
             link.put(on(70), off(70))
@@ -258,18 +278,20 @@ def test_a_target_is_connected_by_part_of_its_name(jack: str) -> None:
         finally:
             link.close()
         with pytest.raises(MidiError, match="no-such-port"):
-            JackFrameLink("test-jackout", target="no-such-port")
+            make("test-jackout", target="no-such-port")
     finally:
         receiver.close()
 
 
-def test_after_an_xrun_the_recent_note_offs_are_written_again(jack: str) -> None:
+def test_after_an_xrun_the_recent_note_offs_are_written_again(
+    jack: str, make: Callable[..., Link]
+) -> None:
     """Another client's stall makes the server xrun: the link writes again each note-off of
     a key not struck since (a lost note-off would be a stuck note), and nothing else."""
     stall = Stall()
     try:
         for _ in range(ATTEMPTS):
-            link = JackFrameLink("test-jackout", repeat_window=30.0)  # a slow machine's wait
+            link = make("test-jackout", repeat_window=30.0)  # a slow machine's wait
             receiver = FrameReceiver(link.name)
             try:
                 t = time.monotonic() + 0.05
@@ -328,12 +350,14 @@ def test_jack_notices_never_wait_for_the_gil(jack: str) -> None:
     assert done.stdout.strip() == "ok", done.stderr[-2000:]
 
 
-def test_no_server_is_a_midi_error(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_server_is_a_midi_error(
+    monkeypatch: pytest.MonkeyPatch, make: Callable[..., Link]
+) -> None:
     require_client("jackd")
     monkeypatch.setenv("JACK_DEFAULT_SERVER", "test-jackout-none")
     monkeypatch.setenv("JACK_NO_START_SERVER", "1")
     with pytest.raises(MidiError, match="JACK server running"):
-        JackFrameLink("test-jackout")
+        make("test-jackout")
 
 
 def test_the_module_imports_without_jack() -> None:
@@ -347,10 +371,10 @@ def test_the_module_imports_without_jack() -> None:
 # Prints ["open", name] first and ["status", state, name] for each status.
 _LINK_CHILD = r"""
 import json, logging, sys
-from bridge.live.jackout import JackFrameLink
+from bridge.live.{module} import {kind} as Link
 logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
 say = lambda *what: print(json.dumps(what), flush=True)
-link = JackFrameLink("test-jackout", on_status=lambda state, name: say("status", state, name))
+link = Link("test-jackout", on_status=lambda state, name: say("status", state, name))
 say("open", link.name)
 for line in sys.stdin:
     _, n = json.loads(line)
@@ -362,10 +386,15 @@ link.close(release=False)
 
 
 class LinkChild:
-    def __init__(self, stderr: Any) -> None:
+    def __init__(self, stderr: Any, kind: type = JackFrameLink) -> None:
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        module = "jackout" if kind is JackFrameLink else "jackwriter"
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", _LINK_CHILD],
+            [
+                sys.executable,
+                "-c",
+                _LINK_CHILD.replace("{module}", module).replace("{kind}", kind.__name__),
+            ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=stderr,
@@ -432,7 +461,9 @@ def flows(child: LinkChild, receiver: FrameReceiver) -> None:
         child.put(1)
 
 
-def test_server_death_and_return(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+def test_server_death_and_return(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any, make: Callable[..., Link]
+) -> None:
     """Lost once (logged once), put never blocks meanwhile, back with the server."""
     require_client("jackd")
     name = server_name("test-jackout-loss-jackd")
@@ -440,7 +471,7 @@ def test_server_death_and_return(monkeypatch: pytest.MonkeyPatch, tmp_path: Any)
     monkeypatch.setenv("JACK_NO_START_SERVER", "1")
     with open(tmp_path / "jackd.log", "w") as jackd_log, open(tmp_path / "link.log", "w+") as err:
         server = start_jackd(name, jackd_log)
-        child = LinkChild(err)
+        child = LinkChild(err, make)
         receiver = None
         try:
             port = child.expect("open")[1]
@@ -472,7 +503,7 @@ def test_server_death_and_return(monkeypatch: pytest.MonkeyPatch, tmp_path: Any)
 
 
 def test_the_bridge_plays_a_chord_in_one_frame_through_its_scheduler(
-    jack: str, monkeypatch: pytest.MonkeyPatch
+    jack: str, monkeypatch: pytest.MonkeyPatch, make: Callable[..., Link]
 ) -> None:
     """MidiOutput on JACK with BRIDGE_MIDI_FRAMES=1 writes at frames (``ahead`` > 0); the
     scheduler hands it notes early: a chord's note-ons share a frame, a note 2 ms later is
@@ -482,14 +513,15 @@ def test_the_bridge_plays_a_chord_in_one_frame_through_its_scheduler(
     from bridge.live.midi import MidiOutput, MidiSink, choose_api
     from bridge.live.scheduler import PlayedNote, Scheduler
 
-    monkeypatch.setenv("BRIDGE_MIDI_FRAMES", "1")
+    monkeypatch.setenv("BRIDGE_MIDI_FRAMES", "thread" if make is JackFrameLink else "process")
     made: list[tuple[MidiOutput, Scheduler]] = []  # one per try: a try's late notes stay its own
 
-    def fresh() -> JackFrameLink:
+    def fresh() -> Link:
         output = MidiOutput(virtual=True, api=choose_api("jack"),
                             client_name=f"test-chord{len(made)}")  # fmt: skip
         sink = MidiSink(output)
         assert sink.ahead > PERIOD / JACK_RATE  # the frame writer, not rtmidi's
+        assert isinstance(output._link, make)
         made.append((output, Scheduler([sink], realtime=False).start()))
         return output._link
 

@@ -181,7 +181,7 @@ class Watcher:
         self.watch: Any = None
         self.output = MidiOutput(
             args.midi_out, virtual=self.virtual, api=self.api,
-            client_name=args.client_name + "-guard",
+            client_name=args.client_name + "-guard", frames=None,
         )  # fmt: skip
         self.clear_stale()
 

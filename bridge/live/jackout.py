@@ -310,6 +310,12 @@ class JackFrameLink:
             return False
         return True  # note-offs and controllers are never dropped
 
+    def cancel(self) -> None:
+        """Drop every queued message (counting the note-ons in ``dropped``)."""
+        with self._lock:
+            self.dropped += sum(_is_note_on(entry[3]) for entry in self._heap)
+            self._heap.clear()
+
     def flush(self, timeout: float = 2.0) -> bool:
         """Wait until every queued message was written (or the port is lost); True if so."""
         deadline = time.monotonic() + timeout

@@ -13,17 +13,17 @@ No MIDI send ever blocks or spins the caller: each port has a thread of its own
 (``bridge.live.midilink``) that sends, watches the MIDI system (the JACK server), stops
 sending into it when it dies and reopens the port when it comes back.
 
-With ``BRIDGE_MIDI_FRAMES=1`` a JACK output is written by a JACK client of our own
-(``bridge.live.jackout``, the JACK-Client package) at the frame of each message's time: the
-scheduler hands it notes ``ahead`` seconds early (``MidiSink.ahead``), so notes leave on time
-to the frame and the notes of a chord in one frame; after an xrun it writes recent note-offs
-again (a lost note-off is a stuck note). rtmidi's JACK output, the default, puts every
-message at the start of the next period (1.33 ms at 64 frames, 48 kHz): a message sent at a
-random moment lands 0 to 1 period late. The frame writer is not the default: its process
-callback is Python and needs the GIL every period, so under load it runs late more often
-than rtmidi's C++ callback, and in CI runs with it a harmonizer test found voices missing at
-a JACK input twice (note-offs once, before they were repeated; a note-on once after). README,
-Speed, "MIDI on JACK", has the figures and what else was tried.
+With ``BRIDGE_MIDI_FRAMES=1`` a JACK output is written by a JACK client of our own at the
+frame of each message's time (the JACK-Client package): the scheduler hands it notes ``ahead``
+seconds early (``MidiSink.ahead``), so notes leave on time to the frame and the notes of a
+chord in one frame; after an xrun it writes recent note-offs again (a lost note-off is a
+stuck note). That client runs in a writer process of its own (``bridge.live.jackwriter``),
+whose process callback never waits for this process's GIL; ``BRIDGE_MIDI_FRAMES=thread`` runs
+it in this process instead (``bridge.live.jackout``: its Python callback shares the GIL with
+the model, and CI runs with it found harmonizer voices missing at a JACK input twice).
+rtmidi's JACK output, the default, puts every message at the start of the next period
+(1.33 ms at 64 frames, 48 kHz): a message sent at a random moment lands 0 to 1 period late.
+README, Speed, "MIDI on JACK", has the figures and what else was tried.
 
 On close, an output sends note-off for every note it started and not yet ended, then All
 Notes Off (CC 123) and All Sound Off (CC 120) on every channel it used: a synth is never
@@ -57,10 +57,14 @@ AHEAD_PERIODS = 2  # how early (in JACK periods, plus AHEAD_MARGIN_S) notes reac
 AHEAD_MARGIN_S = 0.002
 
 
-def _frames_wanted() -> bool:
-    """The JACK frame writer is asked for (``BRIDGE_MIDI_FRAMES=1``): not the default, see
-    the module doc."""
-    return os.environ.get("BRIDGE_MIDI_FRAMES", "0").strip().lower() in ("1", "yes", "on")
+def frames_wanted() -> str | None:
+    """Which JACK frame writer ``BRIDGE_MIDI_FRAMES`` asks for: "process" (``1``, ``process``:
+    a writer process of its own), "thread" (``thread``: a JACK client in this process), or
+    None (``0``, unset: rtmidi's output). See the module doc."""
+    value = os.environ.get("BRIDGE_MIDI_FRAMES", "0").strip().lower()
+    if value in ("1", "yes", "on", "process"):
+        return "process"
+    return "thread" if value == "thread" else None
 
 
 class MidiError(RuntimeError):
@@ -183,6 +187,7 @@ class MidiOutput:
         port_name: str = "out",
         on_status: Callable[[str, str], None] | None = None,
         queue_size: int = QUEUE_SIZE,
+        frames: str | None = "env",
     ) -> None:
         if (name is None) == (not virtual):
             raise ValueError("give a port name or virtual=True (not both)")
@@ -207,8 +212,9 @@ class MidiOutput:
         jack = self.api == _rtmidi().API_UNIX_JACK
         self.ahead = 0.0  # how early MidiSink hands notes over (seconds): the frame writer's
         self._link: Any = None
-        if jack and _frames_wanted():
-            self._link = self._frame_link(name, client_name, port_name, queue_size)
+        frames = frames_wanted() if frames == "env" else frames
+        if jack and frames is not None:
+            self._link = self._frame_link(frames, name, client_name, port_name, queue_size)
         if self._link is None:
             self._link = PortLink(
                 open_port,
@@ -224,15 +230,18 @@ class MidiOutput:
         log.info("MIDI output: %s (%s)", self.name, how)
 
     def _frame_link(
-        self, name: str | None, client_name: str, port_name: str, queue_size: int
+        self, frames: str, name: str | None, client_name: str, port_name: str, queue_size: int
     ) -> Any:
-        """The JACK frame writer, or None (then rtmidi's output) when JACK-Client is missing."""
+        """The JACK frame writer (``frames``: "process" or "thread"), or None (then rtmidi's
+        output) when JACK-Client is missing."""
         from bridge.live.jackout import JackFrameLink, jack_available
+        from bridge.live.jackwriter import JackProcessLink
 
         if not jack_available():
             log.info("JACK-Client is not installed: MIDI goes out at JACK period boundaries")
             return None
-        link = JackFrameLink(
+        kind = JackProcessLink if frames == "process" else JackFrameLink
+        link = kind(
             client_name,
             port_name,
             target=name,
