@@ -564,3 +564,30 @@ def test_rtmidis_output_is_the_default(jack: str, monkeypatch: pytest.MonkeyPatc
     finally:
         receiver.close()
         output.close()
+
+
+def test_a_close_ends_notes_handed_ahead_after_they_start(
+    jack: str, monkeypatch: pytest.MonkeyPatch, make: Callable[..., Link]
+) -> None:
+    """A note-on handed to the frame writer for a moment still to come (the scheduler hands
+    them ``ahead`` early), then the output closed at once: its note-off and the All Notes Off
+    go after it, not before (the note would sound on for good)."""
+    from bridge.live.midi import MidiOutput, choose_api
+
+    monkeypatch.setenv("BRIDGE_MIDI_FRAMES", "thread" if make is JackFrameLink else "process")
+    for _ in range(ATTEMPTS):
+        output = MidiOutput(virtual=True, api=choose_api("jack"), client_name="test-panic")
+        receiver = FrameReceiver(output.name)
+        try:
+            assert output.ahead > 0
+            output.note_on(1, 60, 100, at=time.monotonic() + 0.9 * output.ahead)
+            output.close()
+            receiver.wait_for(lambda got: len(got) >= 4, WAIT_S)
+            time.sleep(0.05)
+        finally:
+            receiver.close()
+        if receiver.late:
+            continue
+        assert messages(receiver) == [on(60), off(60), [0xB0, 123, 0], [0xB0, 120, 0]]
+        return
+    pytest.skip(f"the test's JACK reader was late in each of {ATTEMPTS} tries (a busy machine)")

@@ -321,13 +321,15 @@ class MidiOutput:
 
     def panic(self) -> None:
         """Note-off for every note sounding, then All Notes Off and All Sound Off on every
-        channel used."""
+        channel used. For the frame writer, ``ahead`` from now: after every note-on it was
+        handed (at most ``ahead`` early), which would otherwise sound after the panic."""
         with self._lock:
             if self._closed:
                 return
             offs = [[NOTE_OFF | ch, pitch, 0] for ch, pitch in sorted(self._on)]
             self._on.clear()
-            self._put(*offs, *self._all_off(sorted(self.channels_used)))
+            at = time.monotonic() + self.ahead if self.ahead else None
+            self._put(*offs, *self._all_off(sorted(self.channels_used)), at=at)
 
     def flush(self, timeout: float = 2.0) -> bool:
         """Wait until every queued message went out; True if so."""
