@@ -546,16 +546,28 @@ def test_the_bridge_plays_a_chord_in_one_frame_through_its_scheduler(
             output.close()
 
 
-def test_rtmidis_output_is_the_default(jack: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Without ``BRIDGE_MIDI_FRAMES=1``: rtmidi's JACK output, which sends each message at
-    once; notes are handed to it at their time."""
+def test_the_writer_process_is_the_default(jack: str, monkeypatch: pytest.MonkeyPatch) -> None:
     from bridge.live.midi import MidiOutput, MidiSink, choose_api
 
     monkeypatch.delenv("BRIDGE_MIDI_FRAMES", raising=False)
+    output = MidiOutput(virtual=True, api=choose_api("jack"), client_name="test-default-out")
+    try:
+        assert isinstance(output._link, JackProcessLink)
+        assert MidiSink(output).ahead > PERIOD / JACK_RATE  # notes handed over early
+    finally:
+        output.close()
+
+
+def test_rtmidis_output_when_asked(jack: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``BRIDGE_MIDI_FRAMES=0``: rtmidi's JACK output, which sends each message at once;
+    notes are handed to it at their time."""
+    from bridge.live.midi import MidiOutput, MidiSink, choose_api
+
+    monkeypatch.setenv("BRIDGE_MIDI_FRAMES", "0")
     output = MidiOutput(virtual=True, api=choose_api("jack"), client_name="test-rtmidi-out")
     receiver = FrameReceiver(output.name)
     try:
-        assert not isinstance(output._link, JackFrameLink)
+        assert not isinstance(output._link, JackFrameLink | JackProcessLink)
         assert MidiSink(output).ahead == 0  # notes handed over at their time
         due = time.monotonic() + 2.0
         output.note_on(1, 60, 100, at=due)  # sent at once: rtmidi cannot place it

@@ -4,9 +4,9 @@
   handed to the socket minus the note's intended time (the scheduler's own trace).
 - ``bench_stream_midi``: the same stream to a virtual JACK MIDI port, received by a JACK MIDI
   input in a separate process (timed by its JACK frame, see ``_RECEIVER``); lateness = the
-  time of its frame minus intended time. rtmidi's output (the default) puts a message at
-  the next period's start (the bench's server runs 64 frames at 48 kHz, 1.3 ms, or
-  ``--jack-period``); the frame writer (``BRIDGE_MIDI_FRAMES=1``) at the frame of its time.
+  time of its frame minus intended time. The frame writer (the default) puts a message at
+  the frame of its time; rtmidi's output (``BRIDGE_MIDI_FRAMES=0``) at the next period's
+  start (the bench's server runs 64 frames at 48 kHz, 1.3 ms, or ``--jack-period``).
 - ``bench_harmony_live``: ``bridge serve --harmonize`` on JACK: melody note-ons sent into the
   bridge's MIDI input by a JACK MIDI output of this process; latency = arrival of the third
   voice's note-on at the receiving JACK input minus the note-on's arrival at the bridge's

@@ -13,17 +13,18 @@ No MIDI send ever blocks or spins the caller: each port has a thread of its own
 (``bridge.live.midilink``) that sends, watches the MIDI system (the JACK server), stops
 sending into it when it dies and reopens the port when it comes back.
 
-With ``BRIDGE_MIDI_FRAMES=1`` a JACK output is written by a JACK client of our own at the
-frame of each message's time (the JACK-Client package): the scheduler hands it notes ``ahead``
-seconds early (``MidiSink.ahead``), so notes leave on time to the frame and the notes of a
-chord in one frame; after an xrun it writes recent note-offs again (a lost note-off is a
-stuck note). That client runs in a writer process of its own (``bridge.live.jackwriter``),
-whose process callback never waits for this process's GIL; ``BRIDGE_MIDI_FRAMES=thread`` runs
-it in this process instead (``bridge.live.jackout``: its Python callback shares the GIL with
-the model, and CI runs with it found harmonizer voices missing at a JACK input twice).
-rtmidi's JACK output, the default, puts every message at the start of the next period
-(1.33 ms at 64 frames, 48 kHz): a message sent at a random moment lands 0 to 1 period late.
-README, Speed, "MIDI on JACK", has the figures and what else was tried.
+On JACK an output is written by a JACK client of our own at the frame of each message's time
+(the JACK-Client package): the scheduler hands it notes ``ahead`` seconds early
+(``MidiSink.ahead``), so notes leave on time to the frame and the notes of a chord in one
+frame; after an xrun it writes recent note-offs again (a lost note-off is a stuck note). That
+client runs in a writer process of its own (``bridge.live.jackwriter``), whose process
+callback never waits for this process's GIL. ``BRIDGE_MIDI_FRAMES=thread`` runs it in this
+process instead (``bridge.live.jackout``: its Python callback shares the GIL with the model,
+and CI runs with it as the default found harmonizer voices missing at a JACK input twice);
+``BRIDGE_MIDI_FRAMES=0`` (or no JACK-Client) uses rtmidi's JACK output, which puts every
+message at the start of the next period (1.33 ms at 64 frames, 48 kHz): a message sent at a
+random moment lands 0 to 1 period late, the notes of a chord can straddle two periods. README,
+Speed, "MIDI on JACK", has the figures.
 
 On close, an output sends note-off for every note it started and not yet ended, then All
 Notes Off (CC 123) and All Sound Off (CC 120) on every channel it used: a synth is never
@@ -58,13 +59,14 @@ AHEAD_MARGIN_S = 0.002
 
 
 def frames_wanted() -> str | None:
-    """Which JACK frame writer ``BRIDGE_MIDI_FRAMES`` asks for: "process" (``1``, ``process``:
-    a writer process of its own), "thread" (``thread``: a JACK client in this process), or
-    None (``0``, unset: rtmidi's output). See the module doc."""
-    value = os.environ.get("BRIDGE_MIDI_FRAMES", "0").strip().lower()
-    if value in ("1", "yes", "on", "process"):
-        return "process"
-    return "thread" if value == "thread" else None
+    """Which JACK MIDI writer ``BRIDGE_MIDI_FRAMES`` asks for: "process" (unset, ``1``,
+    ``process``: the frame writer in a process of its own, the default), "thread" (``thread``:
+    the frame writer in this process) or None (``0``, ``rtmidi``: rtmidi's output). See the
+    module doc."""
+    value = os.environ.get("BRIDGE_MIDI_FRAMES", "process").strip().lower()
+    if value in ("0", "no", "off", "rtmidi"):
+        return None
+    return "thread" if value == "thread" else "process"
 
 
 class MidiError(RuntimeError):
