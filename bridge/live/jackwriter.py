@@ -130,8 +130,9 @@ class JackProcessLink:
         line = proc.stdout.readline().decode(errors="replace").strip() if ready else ""
         kind, _, rest = line.partition(" ")
         if kind != "open":
+            exited = proc.poll() is not None
             _end(proc)
-            why = line or f"no answer in {START_TIMEOUT_S:g} s"
+            why = line or ("it exited" if exited else f"no answer in {START_TIMEOUT_S:g} s")
             raise MidiError(
                 rest if kind == "error" else f"the JACK MIDI writer did not start ({why})"
             )
