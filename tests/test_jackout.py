@@ -603,3 +603,59 @@ def test_a_close_ends_notes_handed_ahead_after_they_start(
         assert messages(receiver) == [on(60), off(60), [0xB0, 123, 0], [0xB0, 120, 0]]
         return
     pytest.skip(f"the test's JACK reader was late in each of {ATTEMPTS} tries (a busy machine)")
+
+
+def test_a_note_off_for_a_queued_note_ons_time_withdraws_it(link: Link) -> None:
+    """A note stopped after it was handed over but before it sounds is ended at its own
+    start: the writer drops that note-on (no blip of no length); the note-off still goes
+    (it may end an earlier note of the key), other keys and later note-ons stay."""
+
+    def put() -> None:
+        t = time.monotonic() + AHEAD_S
+        link.put(on(60), on(62), at=t)
+        link.put(on(60), at=t + 0.01)  # the same key later: stays
+        link.put(off(60), at=t)
+
+    before = link.withdrawn
+    receiver = received(link, 3, put)
+    assert messages(receiver) == [on(62), off(60), on(60)]
+    deadline = time.monotonic() + WAIT_S
+    while link.withdrawn == before and time.monotonic() < deadline:  # told by the writer
+        time.sleep(0.01)
+    assert link.withdrawn == before + 1
+
+
+def test_a_stream_stopped_before_its_handed_notes_sound_leaves_no_blip(
+    jack: str, monkeypatch: pytest.MonkeyPatch, make: Callable[..., Link]
+) -> None:
+    """Through the scheduler: notes handed ``ahead`` early, then their owner cancelled (a
+    stream stopped) before they sound: no note-on reaches the JACK input, only note-offs."""
+    from bridge.live.midi import MidiOutput, MidiSink, choose_api
+    from bridge.live.scheduler import PlayedNote, Scheduler
+
+    monkeypatch.setenv("BRIDGE_MIDI_FRAMES", "thread" if make is JackFrameLink else "process")
+    for _ in range(ATTEMPTS):
+        output = MidiOutput(virtual=True, api=choose_api("jack"), client_name="test-withdraw")
+        sink = MidiSink(output)
+        sched = Scheduler([sink], realtime=False).start()
+        receiver = FrameReceiver(output.name)
+        try:
+            t = time.monotonic() + 0.5 * sink.ahead  # inside the window: handed at once
+            for pitch in (60, 64, 67):
+                sched.play(PlayedNote(owner=1, pitch=pitch, velocity=90, on_time=t,
+                                      off_time=t + 1.0))  # fmt: skip
+            time.sleep(0.2 * sink.ahead)
+            sched.cancel(1)
+            output.flush()
+            receiver.wait_for(lambda got: len(got) >= 3, WAIT_S)
+            time.sleep(0.05)
+        finally:
+            receiver.close()
+            sched.close()
+            output.close()
+        if receiver.late:
+            continue
+        got = messages(receiver)
+        assert [m for m in got if m[0] & 0xF0 == 0x90] == [], got
+        return
+    pytest.skip(f"the test's JACK reader was late in each of {ATTEMPTS} tries (a busy machine)")

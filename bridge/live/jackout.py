@@ -16,7 +16,10 @@ cycle's end is written at its frame; one already past at offset 0; a later one w
 
 ``JackFrameLink`` has ``PortLink``'s surface (``bridge.live.midilink``): ``put`` never
 blocks (a bounded heap; when full the oldest note-on is dropped, counted in ``dropped``;
-note-offs and controllers never are), ``flush``, ``close``, ``lost``, ``losses``,
+note-offs and controllers never are; a note-off for the very time of a queued note-on of
+its key withdraws that note-on, counted in ``withdrawn``: the scheduler ends a note stopped
+before it sounded at its own start, which written would be a blip), ``flush``, ``close``,
+``lost``, ``losses``,
 ``on_status("lost"/"back", name)``, ``on_sent(message)`` (run on the link's own thread, woken
 only when a cycle wrote something). When the server goes away (its shutdown callback) the
 port is lost: nothing more is queued, the loss is logged once and every ``RETRY_S`` the
@@ -88,6 +91,12 @@ MIN_PER_CYCLE = 64  # most messages written in one cycle: this, or one a frame
 REPEAT_WINDOW_S = 0.25  # after an xrun, note-offs written this long before it go again
 REPEAT_AGAIN_S = 0.02  # and once more this long after the xrun's notice
 NEVER = float("inf")
+
+
+def _is_note_off(message: list[int]) -> bool:
+    return len(message) == 3 and (
+        message[0] & 0xF0 == 0x80 or (message[0] & 0xF0 == 0x90 and message[2] == 0)
+    )
 
 
 def jack_available() -> bool:
@@ -236,6 +245,7 @@ class JackFrameLink:
         self.late_cycles = 0  # cycles the server ran on without us: only what was due (doc)
         self.xruns = 0  # xruns the server told of (any client's)
         self.repeated = 0  # note-offs written again after an xrun
+        self.withdrawn = 0  # note-ons taken back by a note-off for their time (``put``)
         self._repeat_window = repeat_window
         self._recent: deque[tuple[float, bytes]] = deque()  # (written at, note on/off)
         self._repeat_at = NEVER  # write the recent note-offs again at the first cycle after
@@ -285,17 +295,36 @@ class JackFrameLink:
 
     def put(self, *messages: list[int], at: float | None = None) -> None:
         """Queue messages to be written at ``at`` (a ``time.monotonic()`` time; None: now, as
-        soon as possible); returns at once. Dropped while the port is lost."""
+        soon as possible); returns at once. Dropped while the port is lost. A note-off for the
+        very time of a queued note-on of its key withdraws that note-on (a note stopped before
+        it sounded, see ``_withdraw``); the note-off still goes."""
         when = time.monotonic() if at is None else at
         with self._lock:
             if self._client is None or self._closing or self._dead is not None:
                 self.dropped += sum(map(_is_note_on, messages))
                 return
             for message in messages:
+                if at is not None and _is_note_off(message):
+                    self._withdraw(message, when)
                 if len(self._heap) >= self._queue_size and not self._make_room(message):
                     continue
                 self._seq += 1
                 heapq.heappush(self._heap, (when, self._seq, bytes(message), message))
+
+    def _withdraw(self, off: list[int], when: float) -> None:
+        """Take out the queued note-ons of ``off``'s key due at ``when`` (lock held). The
+        scheduler ends a note stopped after it was handed over but before it sounds at its
+        own start: written, the pair would be a blip of no length. The note-off stays: it
+        may end an earlier note of the key (MidiOutput sends one note-off for overlapping
+        notes of a key)."""
+        key = (off[0] & 0x0F, off[1])
+        heap = self._heap
+        kept = [e for e in heap if e[0] != when or not _is_note_on(e[3])
+                or (e[3][0] & 0x0F, e[3][1]) != key]  # fmt: skip
+        if len(kept) != len(heap):
+            self.withdrawn += len(heap) - len(kept)
+            heapq.heapify(kept)
+            heap[:] = kept
 
     def _make_room(self, message: list[int]) -> bool:
         """Drop the queued note-on due first; False (drop ``message``) if there is none."""

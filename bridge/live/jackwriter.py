@@ -16,7 +16,7 @@ one text line each:
 - ``open <period s> <port name>`` once the port is open, or ``error <text>`` (then it exits;
   the constructor raises MidiError with that text);
 - ``sent <hex>`` for each message written (for ``on_sent``);
-- ``stats <dropped> <losses> <busy> <late> <xruns> <repeated>`` when one changed;
+- ``stats <dropped> <losses> <busy> <late> <xruns> <repeated> <withdrawn>`` when one changed;
 - ``status lost|back <period s> <name>`` as the JACK server goes and comes back (the child
   reopens by itself, see ``JackFrameLink``);
 - ``flushed <0|1>`` and ``closed``, answering a flush and a close.
@@ -56,7 +56,7 @@ MESSAGE, FLUSH, CLOSE = 0, 1, 2
 START_TIMEOUT_S = 10.0  # the longest wait for the child's first line
 STATS_EVERY_S = 0.05  # how often the child looks whether its counters changed
 PIPE_WAIT_S = 0.1
-STATS = ("dropped", "losses", "busy_cycles", "late_cycles", "xruns", "repeated")
+STATS = ("dropped", "losses", "busy_cycles", "late_cycles", "xruns", "repeated", "withdrawn")
 
 
 def _record(op: int, message: list[int] | bytes = b"", at: float | None = None) -> bytes:
@@ -83,6 +83,7 @@ class JackProcessLink:
         self.on_sent = on_sent
         self._dropped = 0  # here: the pipe full, the port lost
         self.losses = self.busy_cycles = self.late_cycles = self.xruns = self.repeated = 0
+        self.withdrawn = 0
         self._child_stats = dict.fromkeys(STATS, 0)
         self._base = dict.fromkeys(STATS, 0)  # earlier children's counts
         self._args = [client_name, port_name, "--close-grace", str(close_grace),

@@ -18,7 +18,8 @@ A sink with ``ahead`` > 0 (the JACK frame writer's MIDI sink: it writes each mes
 frame of its time) is handed every note-on and note-off ``ahead`` seconds early, with the
 time it is for as the second argument, and never at the time itself. It hears each note's
 note-on once and then its note-off once, at a time no earlier than the note-on's: a note
-stopped before it sounds, but already handed, is ended at its own start; a note stopped
+stopped before it sounds, but already handed, is ended at its own start (the frame writer
+then drops its note-on: no note of no length sounds); a note stopped
 after its note-off was handed ends then (at most ``ahead`` later than the stop). A retime
 (tempo change) does not move what was already handed.
 """
