@@ -45,6 +45,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from pathlib import Path
 from typing import IO
 
 from bridge.live.midilink import QUEUE_SIZE, RETRY_S, _is_note_on
@@ -124,8 +125,9 @@ class JackProcessLink:
 
         cmd = [sys.executable, "-m", "bridge.live.jackwriter", *self._args]
         proc = subprocess.Popen(
-            cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, start_new_session=True
-        )
+            cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, start_new_session=True,
+            env=_child_env(),
+        )  # fmt: skip
         assert proc.stdin is not None and proc.stdout is not None
         ready, _, _ = select.select([proc.stdout], [], [], START_TIMEOUT_S)
         line = proc.stdout.readline().decode(errors="replace").strip() if ready else ""
@@ -311,6 +313,14 @@ class JackProcessLink:
         self._reader.join(timeout)
         if self.dropped:
             log.info("JACK MIDI output %s: %d note-ons dropped in all", self.name, self.dropped)
+
+
+def _child_env() -> dict[str, str]:
+    """This environment, with the folder this ``bridge`` was imported from first on the
+    child's PYTHONPATH (a source checkout not installed imports the same code)."""
+    root = str(Path(__file__).resolve().parents[2])
+    path = os.environ.get("PYTHONPATH")
+    return {**os.environ, "PYTHONPATH": root + (os.pathsep + path if path else "")}
 
 
 def _end(proc: subprocess.Popen[bytes], timeout: float = 1.0) -> None:
