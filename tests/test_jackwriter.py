@@ -114,3 +114,21 @@ def test_the_owners_death_ends_the_notes_it_left_on(jack: str) -> None:
             owner.kill()
         if receiver is not None:
             receiver.close()
+
+
+def test_more_than_the_pipe_holds_goes_out_whole_and_in_order(jack: str) -> None:
+    """6,000 controllers in one put (78 KB, more than a 64 KiB pipe): ``put`` returns at once,
+    the rest waits for room in the link's pump thread, and the writer writes every one, in
+    order (what it wrote, as it tells: the JACK side is ``test_jackout``'s)."""
+    burst = [[0xB0 | (i % 16), i % 128, (i // 128) % 128] for i in range(6000)]
+    sent: list[list[int]] = []
+    link = JackProcessLink("test-writer-burst", on_sent=sent.append)
+    try:
+        link.put(*burst)
+        assert link._pending  # some of it waits for room in the pipe
+        assert link.flush(WAIT_S)
+        assert wait(lambda: len(sent) >= len(burst))
+    finally:
+        link.close()
+    assert sent == burst
+    assert link.dropped == 0
