@@ -132,3 +132,29 @@ def test_more_than_the_pipe_holds_goes_out_whole_and_in_order(jack: str) -> None
         link.close()
     assert sent == burst
     assert link.dropped == 0
+
+
+def test_a_writer_stuck_at_the_bridges_exit_is_left_to_finish_not_killed(jack: str) -> None:
+    """``close(release=False)`` (``bridge serve`` exiting) gives a writer that does not answer
+    a bounded wait, then leaves it alone: once it runs again it writes what it was given
+    (here a note-off) and exits. Killed, it would leave the note sounding."""
+    link = JackProcessLink("test-writer-stuck")
+    receiver = FrameReceiver(link.name)
+    proc = link._proc
+    try:
+        time.sleep(0.05)
+        link.put([0x90, 60, 100])
+        assert receiver.wait_for(lambda got: len(got) >= 1, WAIT_S)
+        os.kill(proc.pid, signal.SIGSTOP)
+        link.put([0x80, 60, 0])
+        link.close(release=False)  # returns although the writer cannot answer
+        assert proc.poll() is None  # not killed
+        os.kill(proc.pid, signal.SIGCONT)
+        assert receiver.wait_for(lambda got: len(got) >= 2, WAIT_S)
+        assert [m for _, m in receiver.messages][:2] == [[0x90, 60, 100], [0x80, 60, 0]]
+        proc.wait(WAIT_S)
+    finally:
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGCONT)
+            proc.kill()
+        receiver.close()

@@ -55,6 +55,7 @@ log = logging.getLogger(__name__)
 RECORD = struct.Struct("<dBB")  # at (NaN: now), operation, message length; then the message
 MESSAGE, FLUSH, CLOSE = 0, 1, 2
 START_TIMEOUT_S = 10.0  # the longest wait for the child's first line
+EXIT_WAIT_S = 0.6  # the longest wait for the child when the bridge exits
 STATS_EVERY_S = 0.05  # how often the child looks whether its counters changed
 PIPE_WAIT_S = 0.1
 STATS = ("dropped", "losses", "busy_cycles", "late_cycles", "xruns", "repeated", "withdrawn")
@@ -301,16 +302,25 @@ class JackProcessLink:
 
     def close(self, timeout: float = 2.0, release: bool = True) -> None:
         """Write what is queued, close the child's client and end the child. Safe twice.
-        (``release`` is ``JackFrameLink``'s; the child always closes its client.)"""
+        ``release=False`` (the process is exiting, ``bridge serve``): wait at most
+        ``EXIT_WAIT_S`` for the child, then leave it to finish alone (its input ends, so it
+        writes what it has and exits; it is never killed with the panic unwritten)."""
         with self._lock:
             if self._closed:
                 return
-        self._ask(CLOSE, "closed", timeout + 1.0)
+        wait = timeout if release else min(timeout, EXIT_WAIT_S)
+        answer = self._ask(CLOSE, "closed", wait + (1.0 if release else 0.0))
         with self._cond:
             self._closed = self._lost = True
             self._cond.notify_all()
-        _end(self._proc, timeout)
-        self._reader.join(timeout)
+        if release or answer is not None:
+            _end(self._proc, timeout)
+            self._reader.join(timeout)
+        elif self._proc.stdin is not None:
+            try:
+                self._proc.stdin.close()
+            except OSError:
+                pass
         if self.dropped:
             log.info("JACK MIDI output %s: %d note-ons dropped in all", self.name, self.dropped)
 
