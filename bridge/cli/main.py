@@ -345,7 +345,15 @@ def start_guardian(
     default=None,
     help="MIDI system (default: ALSA if it has a sequencer, else JACK, on Linux).",
 )
-def ports(midi_api: str | None) -> None:
+@click.option(
+    "--check",
+    type=click.FloatRange(min=1.0),
+    default=None,
+    metavar="SECONDS",
+    help="On JACK, also watch the server this long: its period, xruns and DSP load, and "
+    "whether this machine keeps its cycles (before a gig).",
+)
+def ports(midi_api: str | None, check: float | None) -> None:
     """List the MIDI input and output ports (names for --midi-in and --midi-out)."""
     from bridge.live.midi import MidiError, api_name, choose_api, list_ports
 
@@ -359,6 +367,17 @@ def ports(midi_api: str | None) -> None:
         click.echo(f"{kind} (names for {option}):")
         for name in found[kind] or ["(none)"]:
             click.echo(f"  {name}")
+    if check is not None:
+        if not api_name(api).upper().startswith("JACK"):
+            raise click.ClickException(f"--check watches a JACK server; the MIDI system is "
+                                       f"{api_name(api)}")  # fmt: skip
+        from bridge.live.jackcheck import watch
+
+        click.echo(f"watching the JACK server for {check:g} s ...")
+        try:
+            click.echo(watch(check).verdict())
+        except MidiError as exc:
+            raise click.ClickException(str(exc)) from exc
 
 
 @contextmanager
