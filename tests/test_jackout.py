@@ -610,19 +610,21 @@ def test_a_note_off_for_a_queued_note_ons_time_withdraws_it(link: Link) -> None:
     start: the writer drops that note-on (no blip of no length); the note-off still goes
     (it may end an earlier note of the key), other keys and later note-ons stay."""
 
+    before: list[int] = []
+
     def put() -> None:
+        before[:] = [link.withdrawn]  # put again on a retry
         t = time.monotonic() + AHEAD_S
         link.put(on(60), on(62), at=t)
         link.put(on(60), at=t + 0.01)  # the same key later: stays
         link.put(off(60), at=t)
 
-    before = link.withdrawn
     receiver = received(link, 3, put)
     assert messages(receiver) == [on(62), off(60), on(60)]
     deadline = time.monotonic() + WAIT_S
-    while link.withdrawn == before and time.monotonic() < deadline:  # told by the writer
+    while link.withdrawn == before[0] and time.monotonic() < deadline:  # told by the writer
         time.sleep(0.01)
-    assert link.withdrawn == before + 1
+    assert link.withdrawn == before[0] + 1
 
 
 def test_a_stream_stopped_before_its_handed_notes_sound_leaves_no_blip(
@@ -640,12 +642,16 @@ def test_a_stream_stopped_before_its_handed_notes_sound_leaves_no_blip(
         sched = Scheduler([sink], realtime=False).start()
         receiver = FrameReceiver(output.name)
         try:
-            t = time.monotonic() + 0.5 * sink.ahead  # inside the window: handed at once
+            t = time.monotonic() + 0.9 * sink.ahead  # inside the window: handed at once
             for pitch in (60, 64, 67):
                 sched.play(PlayedNote(owner=1, pitch=pitch, velocity=90, on_time=t,
                                       off_time=t + 1.0))  # fmt: skip
-            time.sleep(0.2 * sink.ahead)
+            while len(output._on) < 3 and time.monotonic() < t:  # handed to the output
+                time.sleep(0.0002)
             sched.cancel(1)
+            # The writer writes a cycle's notes at its start: a stop later than a period
+            # before the notes comes too late to withdraw them (a machine that slow retries).
+            in_time = len(output._on) == 0 and time.monotonic() < t - output._link.period
             output.flush()
             receiver.wait_for(lambda got: len(got) >= 3, WAIT_S)
             time.sleep(0.05)
@@ -653,9 +659,10 @@ def test_a_stream_stopped_before_its_handed_notes_sound_leaves_no_blip(
             receiver.close()
             sched.close()
             output.close()
-        if receiver.late:
+        if receiver.late or not in_time:
             continue
         got = messages(receiver)
         assert [m for m in got if m[0] & 0xF0 == 0x90] == [], got
+        assert sorted(got)[:3] == [off(60), off(64), off(67)], got
         return
     pytest.skip(f"the test's JACK reader was late in each of {ATTEMPTS} tries (a busy machine)")

@@ -316,7 +316,8 @@ class JackFrameLink:
         scheduler ends a note stopped after it was handed over but before it sounds at its
         own start: written, the pair would be a blip of no length. The note-off stays: it
         may end an earlier note of the key (MidiOutput sends one note-off for overlapping
-        notes of a key)."""
+        notes of a key). A note-on is written by the cycle its frame falls in, at that
+        cycle's start: a stop within a period of the note comes too late for this."""
         key = (off[0] & 0x0F, off[1])
         heap = self._heap
         kept = [e for e in heap if e[0] != when or not _is_note_on(e[3])
