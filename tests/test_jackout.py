@@ -505,7 +505,7 @@ def test_server_death_and_return(
 def test_the_bridge_plays_a_chord_in_one_frame_through_its_scheduler(
     jack: str, monkeypatch: pytest.MonkeyPatch, make: Callable[..., Link]
 ) -> None:
-    """MidiOutput on JACK with BRIDGE_MIDI_FRAMES=1 writes at frames (``ahead`` > 0); the
+    """MidiOutput on JACK with a frame writer writes at frames (``ahead`` > 0); the
     scheduler hands it notes early: a chord's note-ons share a frame, a note 2 ms later is
     2 ms later on JACK's clock (rtmidi's period starts would put it 0 or 5.33 ms later).
     Within 0.2 ms: JACK's clock (its DLL) wobbles by some frames after an xrun, once a second
