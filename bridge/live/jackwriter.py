@@ -273,7 +273,7 @@ class JackProcessLink:
                     done = os.write(fd, data)
                 except BlockingIOError:
                     done = 0
-                except OSError:
+                except (OSError, ValueError):  # the child's gone, or its pipe closed
                     self._pending.clear()
                     continue
                 if done < len(data):
