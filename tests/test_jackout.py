@@ -69,6 +69,11 @@ def make(request: pytest.FixtureRequest) -> Callable[..., Link]:
     return request.param  # type: ignore[no-any-return]
 
 
+def use_writer(monkeypatch: pytest.MonkeyPatch, make: Callable[..., Link]) -> None:
+    """Have MidiOutput use the writer ``make`` makes (BRIDGE_MIDI_FRAMES)."""
+    monkeypatch.setenv("BRIDGE_MIDI_FRAMES", "thread" if make is JackFrameLink else "process")
+
+
 @pytest.fixture
 def link(jack: str, make: Callable[..., Link]) -> Iterator[Link]:
     out = make("test-jackout")
@@ -513,7 +518,7 @@ def test_the_bridge_plays_a_chord_in_one_frame_through_its_scheduler(
     from bridge.live.midi import MidiOutput, MidiSink, choose_api
     from bridge.live.scheduler import PlayedNote, Scheduler
 
-    monkeypatch.setenv("BRIDGE_MIDI_FRAMES", "thread" if make is JackFrameLink else "process")
+    use_writer(monkeypatch, make)
     made: list[tuple[MidiOutput, Scheduler]] = []  # one per try: a try's late notes stay its own
 
     def fresh() -> Link:
@@ -586,7 +591,7 @@ def test_a_close_ends_notes_handed_ahead_after_they_start(
     go after it, not before (the note would sound on for good)."""
     from bridge.live.midi import MidiOutput, choose_api
 
-    monkeypatch.setenv("BRIDGE_MIDI_FRAMES", "thread" if make is JackFrameLink else "process")
+    use_writer(monkeypatch, make)
     for _ in range(ATTEMPTS):
         output = MidiOutput(virtual=True, api=choose_api("jack"), client_name="test-panic")
         receiver = FrameReceiver(output.name)
@@ -635,7 +640,7 @@ def test_a_stream_stopped_before_its_handed_notes_sound_leaves_no_blip(
     from bridge.live.midi import MidiOutput, MidiSink, choose_api
     from bridge.live.scheduler import PlayedNote, Scheduler
 
-    monkeypatch.setenv("BRIDGE_MIDI_FRAMES", "thread" if make is JackFrameLink else "process")
+    use_writer(monkeypatch, make)
     for _ in range(ATTEMPTS):
         output = MidiOutput(virtual=True, api=choose_api("jack"), client_name="test-withdraw")
         sink = MidiSink(output)

@@ -79,6 +79,7 @@ from bridge.live.midilink import (
     RETRY_S,
     SETTLE_CYCLES,
     SETTLE_POLL_S,
+    _is_note_off,
     _is_note_on,
     close_aside,
     report_status,
@@ -91,12 +92,6 @@ MIN_PER_CYCLE = 64  # most messages written in one cycle: this, or one a frame
 REPEAT_WINDOW_S = 0.25  # after an xrun, note-offs written this long before it go again
 REPEAT_AGAIN_S = 0.02  # and once more this long after the xrun's notice
 NEVER = float("inf")
-
-
-def _is_note_off(message: list[int]) -> bool:
-    return len(message) == 3 and (
-        message[0] & 0xF0 == 0x80 or (message[0] & 0xF0 == 0x90 and message[2] == 0)
-    )
 
 
 def jack_available() -> bool:
@@ -320,9 +315,13 @@ class JackFrameLink:
         cycle's start: a stop within a period of the note comes too late for this."""
         key = (off[0] & 0x0F, off[1])
         heap = self._heap
-        kept = [e for e in heap if e[0] != when or not _is_note_on(e[3])
-                or (e[3][0] & 0x0F, e[3][1]) != key]  # fmt: skip
-        if len(kept) != len(heap):
+
+        def its_on(entry: tuple[float, int, bytes, list[int]]) -> bool:
+            on = entry[3]
+            return entry[0] == when and _is_note_on(on) and (on[0] & 0x0F, on[1]) == key
+
+        if any(map(its_on, heap)):  # no copy of the heap for the usual note-off
+            kept = [entry for entry in heap if not its_on(entry)]
             self.withdrawn += len(heap) - len(kept)
             heapq.heapify(kept)
             heap[:] = kept
@@ -343,8 +342,12 @@ class JackFrameLink:
     def cancel(self) -> None:
         """Drop every queued message (counting the note-ons in ``dropped``)."""
         with self._lock:
-            self.dropped += sum(_is_note_on(entry[3]) for entry in self._heap)
-            self._heap.clear()
+            self._drop_queued()
+
+    def _drop_queued(self) -> None:
+        """Empty the heap, counting its note-ons in ``dropped`` (lock held)."""
+        self.dropped += sum(_is_note_on(entry[3]) for entry in self._heap)
+        self._heap.clear()
 
     def flush(self, timeout: float = 2.0) -> bool:
         """Wait until every queued message was written (or the port is lost); True if so."""
@@ -459,9 +462,7 @@ class JackFrameLink:
         for _, data in self._recent:
             newest[bytes((data[0] & 0x0F, data[1]))] = data
         for data in newest.values():
-            if (data[0] & 0xF0 == 0x80 or data[2] == 0) and not clock.write(
-                buffer, 0, data, len(data)
-            ):
+            if _is_note_off(data) and not clock.write(buffer, 0, data, len(data)):
                 self.repeated += 1
 
     def _guarded(self, clock: JackClock, frames: int) -> None:
@@ -550,8 +551,7 @@ class JackFrameLink:
     def _lose(self, reason: str) -> None:
         with self._cond:
             client, self._client = self._client, None
-            self.dropped += sum(_is_note_on(entry[3]) for entry in self._heap)
-            self._heap.clear()
+            self._drop_queued()
             self._gen += 1
             self.losses += 1
             self._cond.notify_all()

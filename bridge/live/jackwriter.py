@@ -44,7 +44,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO
 
@@ -63,6 +63,11 @@ STATS = ("dropped", "losses", "busy_cycles", "late_cycles", "xruns", "repeated",
 
 def _record(op: int, message: list[int] | bytes = b"", at: float | None = None) -> bytes:
     return RECORD.pack(math.nan if at is None else at, op, len(message)) + bytes(message)
+
+
+def _note_ons(records: Iterable[bytes]) -> int:
+    """How many of ``records`` carry a note-on."""
+    return sum(_is_note_on(list(record[RECORD.size :])) for record in records)
 
 
 class JackProcessLink:
@@ -195,7 +200,7 @@ class JackProcessLink:
             self._lost = True
             self._base["losses"] += 1
             self._count()
-            self._dropped += sum(_is_note_on(list(r[RECORD.size :])) for r in self._pending)
+            self._dropped += _note_ons(self._pending)
             self._pending.clear()
         log.warning("JACK MIDI writer for %s died (exit %s); starting it again every %g s",
                     self.name, code, RETRY_S)  # fmt: skip
@@ -241,7 +246,7 @@ class JackProcessLink:
             except BlockingIOError:
                 done = 0
             except OSError:  # the child is gone: the reader thread handles it
-                self._dropped += sum(_is_note_on(list(r[RECORD.size :])) for r in records)
+                self._dropped += _note_ons(records)
                 return
             if done == len(blob):
                 return
@@ -249,7 +254,7 @@ class JackProcessLink:
             pending.append(rest)
             self._cond.notify_all()
         for record in records:
-            if len(pending) >= self._queue_size and _is_note_on(list(record[RECORD.size :])):
+            if len(pending) >= self._queue_size and _note_ons([record]):
                 self._dropped += 1
                 continue
             pending.append(record)
@@ -289,12 +294,12 @@ class JackProcessLink:
             if self._lost:
                 return None
             self._send([_record(op)])
-            while not any(a.startswith(answer) or a == "closed" for a in self._answers):
+            while (got := _answer(self._answers, answer)) is None:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return None
                 self._cond.wait(left)
-            return next(a for a in self._answers if a.startswith(answer) or a == "closed")
+            return got
 
     def flush(self, timeout: float = 2.0) -> bool:
         """Wait until the child wrote every message queued (or lost the port); True if so."""
@@ -323,6 +328,11 @@ class JackProcessLink:
                 pass
         if self.dropped:
             log.info("JACK MIDI output %s: %d note-ons dropped in all", self.name, self.dropped)
+
+
+def _answer(answers: Iterable[str], wanted: str) -> str | None:
+    """The first line that answers ``wanted`` (a child that closed answers everything)."""
+    return next((a for a in answers if a.startswith(wanted) or a == "closed"), None)
 
 
 def _child_env() -> dict[str, str]:

@@ -55,6 +55,12 @@ def _is_note_on(message: list[int]) -> bool:
     return len(message) == 3 and message[0] & 0xF0 == NOTE_ON_STATUS and message[2] > 0
 
 
+def _is_note_off(message: list[int] | bytes) -> bool:
+    """A note-off, or a note-on of velocity 0."""
+    status = message[0] & 0xF0 if len(message) == 3 else 0
+    return status == 0x80 or (status == NOTE_ON_STATUS and message[2] == 0)
+
+
 class PortLink:
     """See the module doc. ``open_port()`` returns (rtmidi port, name others see it by)."""
 
